@@ -1,0 +1,71 @@
+//! Command-line arguments (the CLI contract other tools rely on).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(name = "gitfleet", version, about = "SQL over fleets of git repositories")]
+pub struct Cli {
+    /// Repository to scan when a query names none (path; repeatable). Default: the repository
+    /// containing the current directory.
+    #[arg(short = 'r', long = "repo", value_name = "PATH_OR_URL", global = true)]
+    pub repos: Vec<String>,
+
+    /// Cache directory for clones and computed data.
+    #[arg(long, value_name = "DIR", env = "GITFLEET_CACHE_DIR", global = true)]
+    pub cache_dir: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run SQL: a QUERY, a file (-f), SQL piped on stdin, or an interactive shell.
+    Sql {
+        /// The SQL to run (several statements separated by ';' are run in order).
+        query: Option<String>,
+        /// Read SQL from this file.
+        #[arg(short = 'f', long = "file", value_name = "FILE.sql")]
+        file: Option<PathBuf>,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+    /// List the tables and their columns.
+    Tables,
+    /// Run a ready-made analysis from sql/ by name (without NAME: list them).
+    Run {
+        name: Option<String>,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct OutputArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Write results to this file instead of standard output.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Table,
+    Csv,
+    Tsv,
+    Json,
+    Ndjson,
+    Parquet,
+    Arrow,
+}
+
+impl Format {
+    /// Binary formats hold one result and must not go to a terminal.
+    pub fn is_binary(self) -> bool {
+        matches!(self, Format::Parquet | Format::Arrow)
+    }
+}

@@ -1,0 +1,110 @@
+//! The CLI front end: argument parsing, statement execution, output, REPL. It sees only the
+//! engine (`gitfleet::session`), never git.
+
+mod args;
+mod print;
+mod repl;
+
+use std::io::{IsTerminal, Read};
+use std::process::ExitCode;
+
+use clap::Parser;
+use datafusion::error::DataFusionError;
+use datafusion::execution::context::SessionContext;
+use datafusion::sql::parser::DFParser;
+
+use args::{Cli, Command, OutputArgs};
+use gitfleet::analyses;
+use print::Output;
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => return fail(&format!("cannot start the runtime: {e}")),
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => fail(&message),
+    }
+}
+
+fn fail(message: &str) -> ExitCode {
+    eprintln!("error: {}", message.trim().replace('\n', " "));
+    ExitCode::FAILURE
+}
+
+async fn run(cli: Cli) -> Result<(), String> {
+    let config = gitfleet::EngineConfig {
+        repos: cli.repos.clone(),
+        cache_dir: cli.cache_dir.clone(),
+    };
+    let ctx = gitfleet::session(&config).map_err(|e| describe(&e))?;
+    match cli.command {
+        Command::Sql { query, file, output } => {
+            let sql = match (query, file) {
+                (Some(q), None) => q,
+                (None, Some(path)) => std::fs::read_to_string(&path)
+                    .map_err(|e| format!("cannot read {}: {e}", path.display()))?,
+                (Some(_), Some(_)) => return Err("give either a QUERY or -f FILE, not both".into()),
+                (None, None) if std::io::stdin().is_terminal() => {
+                    return repl::run(&ctx, &config, &output).await;
+                }
+                (None, None) => {
+                    let mut sql = String::new();
+                    std::io::stdin()
+                        .read_to_string(&mut sql)
+                        .map_err(|e| format!("cannot read standard input: {e}"))?;
+                    sql
+                }
+            };
+            execute_all(&ctx, &sql, &output).await
+        }
+        Command::Run { name, output } => {
+            let Some(name) = name else {
+                for a in analyses::ANALYSES {
+                    println!("{:<28} {}", a.name, a.description());
+                }
+                return Ok(());
+            };
+            let analysis = analyses::find(&name).ok_or_else(|| {
+                let names: Vec<&str> = analyses::ANALYSES.iter().map(|a| a.name).collect();
+                format!("no analysis named '{name}'; available: {}", names.join(", "))
+            })?;
+            execute_all(&ctx, analysis.sql, &output).await
+        }
+        Command::Tables => print::tables(&ctx).await,
+    }
+}
+
+/// Runs every statement of `sql` in order, printing each result.
+pub async fn execute_all(ctx: &SessionContext, sql: &str, output: &OutputArgs) -> Result<(), String> {
+    let statements = DFParser::parse_sql(sql).map_err(|e| describe(&e))?;
+    if statements.is_empty() {
+        return Err("no SQL statement given".into());
+    }
+    let mut out = Output::open(output, statements.len())?;
+    for statement in statements {
+        let state = ctx.state();
+        let plan = state
+            .statement_to_plan(statement)
+            .await
+            .map_err(|e| describe(&e))?;
+        let df = ctx.execute_logical_plan(plan).await.map_err(|e| describe(&e))?;
+        out.write(df).await?;
+    }
+    out.finish()
+}
+
+/// One readable line for an error: our own messages as they are, DataFusion's without the
+/// wrapping it adds around errors that crossed a stream.
+pub fn describe(err: &DataFusionError) -> String {
+    match err {
+        DataFusionError::External(e) => e.to_string(),
+        DataFusionError::Context(_, inner) => describe(inner),
+        DataFusionError::Shared(inner) => describe(inner),
+        DataFusionError::ArrowError(e, _) => e.to_string(),
+        DataFusionError::ExecutionJoin(e) => e.to_string(),
+        other => other.strip_backtrace(),
+    }
+}

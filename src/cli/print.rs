@@ -1,0 +1,208 @@
+//! Writing query results in the chosen format, to standard output or a file.
+
+use std::fs::File;
+use std::io::{BufWriter, IsTerminal, Write};
+use std::sync::Arc;
+
+use arrow::array::{Array, ArrayRef, RecordBatch, StringArray};
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use arrow::util::display::{ArrayFormatter, FormatOptions};
+use datafusion::dataframe::DataFrame;
+use datafusion::execution::context::SessionContext;
+use futures::StreamExt;
+
+use super::args::{Format, OutputArgs};
+use super::describe;
+
+/// Where results go, and in which format.
+pub struct Output {
+    format: Format,
+    sink: Box<dyn Write + Send>,
+    to_terminal: bool,
+}
+
+impl Output {
+    pub fn open(args: &OutputArgs, statements: usize) -> Result<Self, String> {
+        let (sink, to_terminal): (Box<dyn Write + Send>, bool) = match &args.output {
+            Some(path) => {
+                let file =
+                    File::create(path).map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+                (Box::new(BufWriter::new(file)), false)
+            }
+            None => (
+                Box::new(BufWriter::new(std::io::stdout())),
+                std::io::stdout().is_terminal(),
+            ),
+        };
+        if args.format.is_binary() {
+            if to_terminal {
+                return Err(format!(
+                    "refusing to write {:?} to a terminal: use -o FILE or redirect standard output",
+                    args.format
+                )
+                .to_lowercase());
+            }
+            if statements > 1 {
+                return Err("parquet and arrow output hold one result: give a single statement".into());
+            }
+        }
+        Ok(Output {
+            format: args.format,
+            sink,
+            to_terminal,
+        })
+    }
+
+    /// Runs the query behind `df` and writes its rows.
+    pub async fn write(&mut self, df: DataFrame) -> Result<(), String> {
+        let schema: SchemaRef = Arc::new(df.schema().as_arrow().clone());
+        let mut stream = df.execute_stream().await.map_err(|e| describe(&e))?;
+        let err = |e: arrow::error::ArrowError| e.to_string();
+        let io = |e: std::io::Error| format!("cannot write output: {e}");
+        let started = std::time::Instant::now();
+        let mut rows = 0usize;
+        match self.format {
+            Format::Table => {
+                let mut batches = Vec::new();
+                while let Some(batch) = stream.next().await {
+                    let batch = batch.map_err(|e| describe(&e))?;
+                    rows += batch.num_rows();
+                    batches.push(batch);
+                }
+                if batches.is_empty() {
+                    batches.push(RecordBatch::new_empty(schema.clone()));
+                }
+                let table = arrow::util::pretty::pretty_format_batches(&batches).map_err(err)?;
+                writeln!(self.sink, "{table}").map_err(io)?;
+            }
+            Format::Csv | Format::Tsv => {
+                let delimiter = if self.format == Format::Csv { b',' } else { b'\t' };
+                let mut writer = arrow::csv::WriterBuilder::new()
+                    .with_header(true)
+                    .with_delimiter(delimiter)
+                    .build(&mut self.sink);
+                let mut wrote = false;
+                while let Some(batch) = stream.next().await {
+                    let batch = flatten_nested(&batch.map_err(|e| describe(&e))?)?;
+                    rows += batch.num_rows();
+                    writer.write(&batch).map_err(err)?;
+                    wrote = true;
+                }
+                if !wrote {
+                    writer
+                        .write(&flatten_nested(&RecordBatch::new_empty(schema.clone()))?)
+                        .map_err(err)?;
+                }
+            }
+            Format::Json => {
+                let mut writer = arrow::json::ArrayWriter::new(&mut self.sink);
+                while let Some(batch) = stream.next().await {
+                    let batch = batch.map_err(|e| describe(&e))?;
+                    rows += batch.num_rows();
+                    writer.write(&batch).map_err(err)?;
+                }
+                writer.finish().map_err(err)?;
+                if rows == 0 {
+                    write!(self.sink, "[]").map_err(io)?;
+                }
+                writeln!(self.sink).map_err(io)?;
+            }
+            Format::Ndjson => {
+                let mut writer = arrow::json::LineDelimitedWriter::new(&mut self.sink);
+                while let Some(batch) = stream.next().await {
+                    let batch = batch.map_err(|e| describe(&e))?;
+                    rows += batch.num_rows();
+                    writer.write(&batch).map_err(err)?;
+                }
+                writer.finish().map_err(err)?;
+            }
+            Format::Parquet => {
+                let mut writer = parquet::arrow::ArrowWriter::try_new(&mut self.sink, schema.clone(), None)
+                    .map_err(|e| e.to_string())?;
+                while let Some(batch) = stream.next().await {
+                    let batch = batch.map_err(|e| describe(&e))?;
+                    rows += batch.num_rows();
+                    writer.write(&batch).map_err(|e| e.to_string())?;
+                }
+                writer.close().map_err(|e| e.to_string())?;
+            }
+            Format::Arrow => {
+                let mut writer =
+                    arrow::ipc::writer::FileWriter::try_new(&mut self.sink, &schema).map_err(err)?;
+                while let Some(batch) = stream.next().await {
+                    let batch = batch.map_err(|e| describe(&e))?;
+                    rows += batch.num_rows();
+                    writer.write(&batch).map_err(err)?;
+                }
+                writer.finish().map_err(err)?;
+            }
+        }
+        self.sink.flush().map_err(io)?;
+        if self.format == Format::Table && self.to_terminal && std::io::stderr().is_terminal() {
+            eprintln!("{rows} row(s) in {:.3}s", started.elapsed().as_secs_f64());
+        }
+        Ok(())
+    }
+
+    pub fn finish(mut self) -> Result<(), String> {
+        self.sink.flush().map_err(|e| format!("cannot write output: {e}"))
+    }
+}
+
+/// CSV cannot hold lists or structs: render such columns as text (`[a, b]`).
+fn flatten_nested(batch: &RecordBatch) -> Result<RecordBatch, String> {
+    let nested = |dt: &DataType| dt.is_nested();
+    if !batch.schema().fields().iter().any(|f| nested(f.data_type())) {
+        return Ok(batch.clone());
+    }
+    let options = FormatOptions::default().with_null("");
+    let mut fields = Vec::new();
+    let mut columns: Vec<ArrayRef> = Vec::new();
+    for (field, column) in batch.schema().fields().iter().zip(batch.columns()) {
+        if nested(field.data_type()) {
+            let formatter = ArrayFormatter::try_new(column.as_ref(), &options).map_err(|e| e.to_string())?;
+            let text: StringArray = (0..column.len())
+                .map(|i| (!column.is_null(i)).then(|| formatter.value(i).to_string()))
+                .collect();
+            fields.push(Field::new(field.name(), DataType::Utf8, true));
+            columns.push(Arc::new(text));
+        } else {
+            fields.push(field.as_ref().clone());
+            columns.push(column.clone());
+        }
+    }
+    RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).map_err(|e| e.to_string())
+}
+
+/// `gitfleet tables`: every table with its columns and types, then the table functions.
+pub async fn tables(ctx: &SessionContext) -> Result<(), String> {
+    let sql = format!(
+        "SELECT table_name, column_name, data_type FROM information_schema.columns \
+         WHERE table_catalog = '{}' AND table_schema = '{}' ORDER BY table_name, ordinal_position",
+        gitfleet::engine::CATALOG,
+        gitfleet::engine::SCHEMA
+    );
+    let df = ctx.sql(&sql).await.map_err(|e| describe(&e))?;
+    let batches = df.collect().await.map_err(|e| describe(&e))?;
+    let mut out = std::io::stdout().lock();
+    let mut current = String::new();
+    for batch in &batches {
+        let col = |i: usize| batch.column(i).as_any().downcast_ref::<StringArray>().cloned();
+        let (Some(table), Some(column), Some(ty)) = (col(0), col(1), col(2)) else {
+            continue;
+        };
+        for row in 0..batch.num_rows() {
+            if table.value(row) != current {
+                current = table.value(row).to_string();
+                let _ = writeln!(out, "{current}");
+            }
+            let _ = writeln!(out, "  {:<24} {}", column.value(row), ty.value(row));
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\nTable functions: repos('/a', ...), commits('/repo' [, 'rev']), commit_files('/repo' [, 'rev']), \
+         refs('/repo'), files('/repo' [, 'rev'])"
+    );
+    Ok(())
+}

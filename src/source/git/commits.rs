@@ -1,0 +1,281 @@
+//! Walking history: which commits a revision spec selects, and each commit's fields.
+
+use gix::revision::walk::Sorting;
+use gix::traverse::commit::simple::CommitTimeOrder;
+use gix::ObjectId;
+
+use super::diff::{DiffStats, Differ, FileChange};
+use super::text;
+use crate::error::{Error, Result};
+
+/// A person as recorded in a commit.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Person {
+    pub name: String,
+    pub email: String,
+    /// Seconds since the Unix epoch.
+    pub time: i64,
+    /// Minutes east of UTC.
+    pub offset_minutes: i32,
+}
+
+/// What a scan needs from each commit; everything else is not computed.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CommitNeeds {
+    pub people: bool,
+    pub message: bool,
+    pub mailmap: bool,
+    pub stats: bool,
+    pub files: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct CommitRecord {
+    pub id: ObjectId,
+    pub parents: Vec<ObjectId>,
+    pub author: Person,
+    pub committer: Person,
+    /// The author after `.mailmap` (name, email); set when asked for.
+    pub mailmap_author: Option<(String, String)>,
+    pub summary: String,
+    pub message: String,
+    pub stats: Option<DiffStats>,
+    pub files: Vec<FileChange>,
+}
+
+impl CommitRecord {
+    /// A record with only the id set; the other fields are filled as needed.
+    pub fn new(id: ObjectId) -> Self {
+        CommitRecord {
+            id,
+            parents: Vec::new(),
+            author: Person::default(),
+            committer: Person::default(),
+            mailmap_author: None,
+            summary: String::new(),
+            message: String::new(),
+            stats: None,
+            files: Vec::new(),
+        }
+    }
+}
+
+/// Time bounds (seconds, inclusive) that prune work; rows outside them may still be returned.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct TimeBounds {
+    pub author_min: Option<i64>,
+    pub author_max: Option<i64>,
+    pub committer_min: Option<i64>,
+    pub committer_max: Option<i64>,
+}
+
+impl TimeBounds {
+    fn excludes(&self, author: i64, committer: i64) -> bool {
+        self.author_min.is_some_and(|m| author < m)
+            || self.author_max.is_some_and(|m| author > m)
+            || self.committer_min.is_some_and(|m| committer < m)
+            || self.committer_max.is_some_and(|m| committer > m)
+    }
+}
+
+/// The commits selected by a revision spec, newest first by committer time (as `git log`).
+///
+/// `rev` is None for HEAD, or whitespace-separated git revisions: `main`, `v1.0..main`,
+/// `a...b`, `^v1.0`, `X^!`, `X^@`, and `--all` for every ref plus HEAD.
+pub fn walk<'r>(
+    repo: &'r gix::Repository,
+    name: &str,
+    rev: Option<&str>,
+    committer_since: Option<i64>,
+) -> Result<Box<dyn Iterator<Item = Result<ObjectId>> + 'r>> {
+    let (tips, hidden) = resolve_revisions(repo, name, rev)?;
+    if tips.is_empty() {
+        return Ok(Box::new(std::iter::empty()));
+    }
+    let sorting = match committer_since {
+        Some(seconds) => Sorting::ByCommitTimeCutoff {
+            order: CommitTimeOrder::NewestFirst,
+            seconds,
+        },
+        None => Sorting::ByCommitTime(CommitTimeOrder::NewestFirst),
+    };
+    let name = name.to_string();
+    let walk = repo
+        .rev_walk(tips)
+        .with_hidden(hidden)
+        .sorting(sorting)
+        .all()
+        .map_err(|e| Error::git(&name, e))?;
+    Ok(Box::new(walk.map(move |info| {
+        info.map(|i| i.id).map_err(|e| Error::git(&name, e))
+    })))
+}
+
+fn peel_to_commit(repo: &gix::Repository, name: &str, id: ObjectId) -> Result<ObjectId> {
+    let object = repo.find_object(id).map_err(|e| Error::git(name, e))?;
+    let commit = object.peel_to_commit().map_err(|e| Error::git(name, e))?;
+    Ok(commit.id)
+}
+
+fn resolve_revisions(
+    repo: &gix::Repository,
+    name: &str,
+    rev: Option<&str>,
+) -> Result<(Vec<ObjectId>, Vec<ObjectId>)> {
+    let mut tips = Vec::new();
+    let mut hidden = Vec::new();
+    let Some(rev) = rev.map(str::trim).filter(|r| !r.is_empty()) else {
+        // An unborn HEAD (empty repository) selects no commits.
+        if let Ok(head) = repo.head_id() {
+            tips.push(head.detach());
+        }
+        return Ok((tips, hidden));
+    };
+    let unknown = || Error::UnknownRevision {
+        repo: name.to_string(),
+        rev: rev.to_string(),
+    };
+    for token in rev.split_whitespace() {
+        if token == "--all" {
+            if let Ok(head) = repo.head_id() {
+                tips.push(head.detach());
+            }
+            let refs = repo.references().map_err(|e| Error::git(name, e))?;
+            for r in refs.all().map_err(|e| Error::git(name, e))? {
+                let mut r = r.map_err(|e| Error::git(name, e))?;
+                // Refs to trees or blobs (rare) are not history; git log --all skips them too.
+                if let Ok(id) = r.peel_to_id() {
+                    if let Ok(c) = peel_to_commit(repo, name, id.detach()) {
+                        tips.push(c);
+                    }
+                }
+            }
+            continue;
+        }
+        if let Some(excluded) = token.strip_prefix('^') {
+            let id = repo.rev_parse_single(excluded).map_err(|_| unknown())?;
+            hidden.push(peel_to_commit(repo, name, id.detach())?);
+            continue;
+        }
+        let spec = repo.rev_parse(token).map_err(|_| unknown())?.detach();
+        use gix::revision::plumbing::Spec;
+        match spec {
+            Spec::Include(id) => tips.push(peel_to_commit(repo, name, id)?),
+            Spec::Exclude(id) => hidden.push(peel_to_commit(repo, name, id)?),
+            Spec::Range { from, to } => {
+                hidden.push(peel_to_commit(repo, name, from)?);
+                tips.push(peel_to_commit(repo, name, to)?);
+            }
+            Spec::Merge { theirs, ours } => {
+                let (a, b) = (
+                    peel_to_commit(repo, name, theirs)?,
+                    peel_to_commit(repo, name, ours)?,
+                );
+                tips.extend([a, b]);
+                if let Ok(Some(base)) = repo.merge_base(a, b) {
+                    hidden.push(base.detach());
+                }
+            }
+            Spec::IncludeOnlyParents(id) => {
+                let commit = repo
+                    .find_commit(peel_to_commit(repo, name, id)?)
+                    .map_err(|e| Error::git(name, e))?;
+                tips.extend(commit.parent_ids().map(|p| p.detach()));
+            }
+            Spec::ExcludeParents(id) => {
+                let id = peel_to_commit(repo, name, id)?;
+                let commit = repo.find_commit(id).map_err(|e| Error::git(name, e))?;
+                hidden.extend(commit.parent_ids().map(|p| p.detach()));
+                tips.push(id);
+            }
+        }
+    }
+    Ok((tips, hidden))
+}
+
+/// Reads commits and, when asked, their diffs, reusing caches across commits.
+pub struct CommitReader<'r> {
+    repo: &'r gix::Repository,
+    name: &'r str,
+    needs: CommitNeeds,
+    mailmap: Option<gix::mailmap::Snapshot>,
+    differ: Option<Differ<'r>>,
+}
+
+impl<'r> CommitReader<'r> {
+    pub fn new(repo: &'r gix::Repository, name: &'r str, needs: CommitNeeds) -> Result<Self> {
+        let differ = if needs.stats || needs.files {
+            Some(Differ::new(repo, name)?)
+        } else {
+            None
+        };
+        Ok(CommitReader {
+            repo,
+            name,
+            needs,
+            mailmap: needs.mailmap.then(|| repo.open_mailmap()),
+            differ,
+        })
+    }
+
+    /// Reads one commit; None when `bounds` excludes it (so no diff work is spent on it).
+    pub fn read(&mut self, id: ObjectId, bounds: &TimeBounds) -> Result<Option<CommitRecord>> {
+        let name = self.name;
+        let commit = self.repo.find_commit(id).map_err(|e| Error::git(name, e))?;
+        let decoded = commit.decode().map_err(|e| Error::git(name, e))?;
+        let author_sig =
+            gix::actor::SignatureRef::from_bytes(decoded.author).map_err(|e| Error::git(name, e))?;
+        let committer_sig =
+            gix::actor::SignatureRef::from_bytes(decoded.committer).map_err(|e| Error::git(name, e))?;
+        let encoding = decoded.encoding.map(|e| e.as_ref());
+        let author = person(&author_sig, encoding);
+        let committer = person(&committer_sig, encoding);
+        if bounds.excludes(author.time, committer.time) {
+            return Ok(None);
+        }
+        let mut record = CommitRecord {
+            parents: decoded.parents().collect(),
+            author,
+            committer,
+            ..CommitRecord::new(id)
+        };
+        if let Some(mailmap) = &self.mailmap {
+            let resolved = mailmap.resolve(author_sig.trim());
+            record.mailmap_author = Some((
+                text::decode(&resolved.name, encoding),
+                text::decode(&resolved.email, encoding),
+            ));
+        }
+        if self.needs.message {
+            record.message = text::decode(decoded.message, encoding);
+            record.summary = text::summary(&record.message);
+        }
+        if let Some(differ) = &mut self.differ {
+            let parent_tree = match record.parents.first() {
+                Some(parent) => Some(
+                    self.repo
+                        .find_commit(*parent)
+                        .map_err(|e| Error::git(name, e))?
+                        .tree_id()
+                        .map_err(|e| Error::git(name, e))?
+                        .detach(),
+                ),
+                None => None,
+            };
+            differ.changes(parent_tree, decoded.tree(), &mut record.files)?;
+            record.stats = Some(DiffStats::of(&record.files));
+        }
+        Ok(Some(record))
+    }
+}
+
+fn person(sig: &gix::actor::SignatureRef<'_>, encoding: Option<&[u8]>) -> Person {
+    let sig = sig.trim();
+    let time = sig.time().unwrap_or_default();
+    Person {
+        name: text::decode(sig.name, encoding),
+        email: text::decode(sig.email, encoding),
+        time: time.seconds,
+        offset_minutes: time.offset / 60,
+    }
+}

@@ -1,0 +1,116 @@
+//! Where a repository named by the user lives, and the normalised name every table reports.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// A repository as the user named it, resolved to a directory on disk.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct RepoLocation {
+    /// The normalised name shown in every table's `repo` column: the absolute path of the
+    /// working tree (or of the git directory for a bare repository).
+    pub name: String,
+    /// The directory to open with git.
+    pub path: PathBuf,
+    /// Whether the repository has no working tree.
+    pub is_bare: bool,
+}
+
+/// True for names that denote a remote repository rather than a local path.
+pub fn is_remote(spec: &str) -> bool {
+    if spec.starts_with("file://") {
+        return false;
+    }
+    if spec.contains("://") || spec.starts_with("github:") {
+        return true;
+    }
+    // scp-like `user@host:path`; a Windows drive (`C:\`) or a local path with '@' is not.
+    match (spec.find('@'), spec.find(':')) {
+        (Some(at), Some(colon)) => at < colon && !spec[..at].contains('/'),
+        _ => false,
+    }
+}
+
+impl RepoLocation {
+    /// Resolves a user-supplied repository name (a path; remote URLs come with clone-on-scan).
+    ///
+    /// A path inside a working tree resolves to the repository containing it, as git does.
+    pub fn resolve(spec: &str) -> Result<Self> {
+        let spec = spec.trim();
+        if spec.is_empty() {
+            return Err(Error::InvalidArgument("empty repository name".into()));
+        }
+        if is_remote(spec) {
+            return Err(Error::RemoteNotSupported(spec.to_string()));
+        }
+        let path = spec.strip_prefix("file://").unwrap_or(spec);
+        let path = expand_home(path);
+        if !path.exists() {
+            return Err(Error::RepoNotFound(spec.to_string()));
+        }
+        let abs = path
+            .canonicalize()
+            .map_err(|_| Error::RepoNotFound(spec.to_string()))?;
+        let repo = gix::discover(&abs).map_err(|_| Error::NotARepository(abs.display().to_string()))?;
+        let (dir, is_bare) = match repo.workdir() {
+            Some(work) => (work.to_path_buf(), false),
+            None => (repo.git_dir().to_path_buf(), true),
+        };
+        let dir = dir.canonicalize().unwrap_or(dir);
+        Ok(RepoLocation {
+            name: dir.display().to_string(),
+            path: dir,
+            is_bare,
+        })
+    }
+
+    /// Opens the repository with gix, tuned for scans (object cache for delta chains).
+    pub fn open_gix(&self) -> Result<gix::Repository> {
+        let mut repo = gix::open(&self.path).map_err(|e| Error::git(&self.name, e))?;
+        repo.object_cache_size_if_unset(16 * 1024 * 1024);
+        Ok(repo)
+    }
+
+    /// Opens the repository with git2, for state and refs.
+    pub fn open_git2(&self) -> Result<git2::Repository> {
+        git2::Repository::open(&self.path).map_err(|e| Error::git(&self.name, e.message()))
+    }
+}
+
+fn expand_home(path: &str) -> PathBuf {
+    match path.strip_prefix("~/") {
+        Some(rest) => dirs::home_dir()
+            .map(|h| h.join(rest))
+            .unwrap_or_else(|| PathBuf::from(path)),
+        None => Path::new(path).to_path_buf(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn remote_forms_are_recognised() {
+        for remote in [
+            "https://github.com/org/repo",
+            "git://host/repo.git",
+            "ssh://git@host/repo.git",
+            "git@github.com:org/repo.git",
+            "github:org/repo",
+        ] {
+            assert!(is_remote(remote), "{remote}");
+        }
+        for local in ["/tmp/repo", "./repo", "repo", "/home/a@b/repo", "file:///tmp/x"] {
+            assert!(!is_remote(local), "{local}");
+        }
+    }
+
+    #[test]
+    fn missing_path_names_the_path() {
+        let err = RepoLocation::resolve("/definitely/not/here").unwrap_err();
+        assert_eq!(err.to_string(), "repository not found: /definitely/not/here");
+    }
+}

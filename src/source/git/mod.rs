@@ -1,0 +1,15 @@
+//! Reading git repositories: locating them, walking history, diffing, refs and trees.
+//!
+//! git2 (libgit2) serves what it does well enough: repository state and refs. gix serves the
+//! hot paths (history walk, tree diffs, blob reads, line diffs), where libgit2 is several times
+//! slower than git (`benches/README.md`).
+
+pub mod commits;
+pub mod diff;
+pub mod location;
+pub mod refs;
+pub mod status;
+pub mod text;
+pub mod tree;
+
+pub use location::RepoLocation;

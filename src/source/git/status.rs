@@ -1,0 +1,30 @@
+//! A repository's overall state for the `repos` table: HEAD, bareness, remote.
+
+use super::RepoLocation;
+use crate::error::Result;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RepoStatus {
+    /// The ref HEAD points to (None when detached).
+    pub head_ref: Option<String>,
+    /// The commit HEAD resolves to (None for an empty repository).
+    pub head_sha: Option<String>,
+    pub is_bare: bool,
+}
+
+pub fn read(location: &RepoLocation) -> Result<RepoStatus> {
+    let repo = location.open_git2()?;
+    let head = repo.find_reference("HEAD").ok();
+    let head_ref = head
+        .as_ref()
+        .and_then(|h| h.symbolic_target().ok().flatten().map(str::to_string));
+    let head_sha = head
+        .and_then(|h| h.resolve().ok())
+        .and_then(|r| r.target())
+        .map(|oid| oid.to_string());
+    Ok(RepoStatus {
+        head_ref,
+        head_sha,
+        is_bare: repo.is_bare(),
+    })
+}

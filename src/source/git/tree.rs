@@ -1,0 +1,82 @@
+//! The files of a tree (HEAD or any revision), depth-first in git's order like `git ls-tree -r`.
+
+use gix::object::tree::EntryKind;
+use gix::ObjectId;
+
+use crate::error::{Error, Result};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TreeFile {
+    pub path: String,
+    /// Octal mode as git prints it, e.g. `100644`.
+    pub mode: String,
+    pub id: ObjectId,
+    /// Submodules (gitlinks) have no blob in this repository.
+    pub is_submodule: bool,
+}
+
+/// The tree a revision names (None: HEAD); None for an empty repository.
+pub fn resolve_tree(repo: &gix::Repository, name: &str, rev: Option<&str>) -> Result<Option<ObjectId>> {
+    let rev = rev.map(str::trim).filter(|r| !r.is_empty());
+    let id = match rev {
+        None => match repo.head_id() {
+            Ok(id) => id.detach(),
+            Err(_) => return Ok(None),
+        },
+        Some(rev) => repo
+            .rev_parse_single(rev)
+            .map_err(|_| Error::UnknownRevision {
+                repo: name.to_string(),
+                rev: rev.to_string(),
+            })?
+            .detach(),
+    };
+    let object = repo.find_object(id).map_err(|e| Error::git(name, e))?;
+    let tree = object.peel_to_tree().map_err(|e| Error::git(name, e))?;
+    Ok(Some(tree.id))
+}
+
+/// Calls `visit` for every non-tree entry below `tree`; stops early when it returns false.
+pub fn walk_files(
+    repo: &gix::Repository,
+    name: &str,
+    tree: ObjectId,
+    visit: &mut dyn FnMut(TreeFile) -> Result<bool>,
+) -> Result<()> {
+    walk_dir(repo, name, tree, "", visit).map(|_| ())
+}
+
+fn walk_dir(
+    repo: &gix::Repository,
+    name: &str,
+    tree: ObjectId,
+    prefix: &str,
+    visit: &mut dyn FnMut(TreeFile) -> Result<bool>,
+) -> Result<bool> {
+    let tree = repo.find_tree(tree).map_err(|e| Error::git(name, e))?;
+    let entries: Vec<(String, gix::object::tree::EntryMode, ObjectId)> = tree
+        .decode()
+        .map_err(|e| Error::git(name, e))?
+        .entries
+        .iter()
+        .map(|e| {
+            let file = String::from_utf8_lossy(e.filename);
+            (format!("{prefix}{file}"), e.mode, e.oid.to_owned())
+        })
+        .collect();
+    for (path, mode, id) in entries {
+        let keep_going = match mode.kind() {
+            EntryKind::Tree => walk_dir(repo, name, id, &format!("{path}/"), visit)?,
+            kind => visit(TreeFile {
+                path,
+                mode: format!("{:06o}", mode.value()),
+                id,
+                is_submodule: kind == EntryKind::Commit,
+            })?,
+        };
+        if !keep_going {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}

@@ -1,0 +1,3 @@
+//! Data sources: they return plain Rust records and know nothing of Arrow or DataFusion.
+
+pub mod git;

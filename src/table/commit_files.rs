@@ -1,0 +1,85 @@
+//! `commit_files`: one row per file a commit changed (against its first parent).
+
+use std::sync::Arc;
+
+use arrow::array::{ArrayRef, BooleanBuilder, Int64Builder, RecordBatch, StringBuilder};
+use arrow::datatypes::SchemaRef;
+
+use super::scan::{BatchSink, ScanSpec};
+use super::{boolean, int64, repeated, schema_of, utf8};
+use crate::error::Result;
+use crate::source::git::commits::{walk, CommitNeeds, CommitReader};
+use crate::source::git::RepoLocation;
+
+pub fn schema() -> SchemaRef {
+    schema_of(vec![
+        utf8("repo"),
+        utf8("sha"),
+        utf8("path"),
+        utf8("old_path"),
+        utf8("change_type"),
+        int64("additions"),
+        int64("deletions"),
+        boolean("is_binary"),
+    ])
+}
+
+pub fn produce(spec: &ScanSpec, location: &RepoLocation, sink: &mut BatchSink) -> Result<()> {
+    let needs = CommitNeeds {
+        files: true,
+        ..Default::default()
+    };
+    let repo = location.open_gix()?;
+    let mut reader = CommitReader::new(&repo, &location.name, needs)?;
+    let mut rows = FileRows::default();
+    for id in walk(&repo, &location.name, spec.rev.as_deref(), None)? {
+        let Some(commit) = reader.read(id?, &spec.times)? else {
+            continue;
+        };
+        let sha = commit.id.to_string();
+        for f in &commit.files {
+            rows.len += 1;
+            rows.sha.append_value(&sha);
+            rows.path.append_value(&f.path);
+            rows.old_path.append_option(f.old_path.as_deref());
+            rows.change_type.append_value(f.change_type.to_string());
+            rows.additions.append_value(f.additions);
+            rows.deletions.append_value(f.deletions);
+            rows.is_binary.append_value(f.is_binary);
+        }
+        if rows.len >= sink.batch_rows() && !sink.send(rows.finish(&location.name)?)? {
+            return Ok(());
+        }
+    }
+    sink.send(rows.finish(&location.name)?)?;
+    Ok(())
+}
+
+#[derive(Default)]
+struct FileRows {
+    len: usize,
+    sha: StringBuilder,
+    path: StringBuilder,
+    old_path: StringBuilder,
+    change_type: StringBuilder,
+    additions: Int64Builder,
+    deletions: Int64Builder,
+    is_binary: BooleanBuilder,
+}
+
+impl FileRows {
+    fn finish(&mut self, repo: &str) -> Result<RecordBatch> {
+        let len = std::mem::take(&mut self.len);
+        let columns: Vec<ArrayRef> = vec![
+            repeated(repo, len),
+            Arc::new(self.sha.finish()),
+            Arc::new(self.path.finish()),
+            Arc::new(self.old_path.finish()),
+            Arc::new(self.change_type.finish()),
+            Arc::new(self.additions.finish()),
+            Arc::new(self.deletions.finish()),
+            Arc::new(self.is_binary.finish()),
+        ];
+        Ok(RecordBatch::try_new(schema(), columns)?)
+    }
+}

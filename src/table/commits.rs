@@ -1,0 +1,226 @@
+//! `commits`: one row per commit, with diff stats against the first parent.
+
+use std::sync::Arc;
+
+use arrow::array::{
+    ArrayRef, BooleanBuilder, Int32Builder, Int64Builder, ListBuilder, RecordBatch, StringBuilder,
+    TimestampMicrosecondBuilder,
+};
+use arrow::datatypes::SchemaRef;
+
+use super::scan::{BatchSink, ScanSpec};
+use super::{boolean, int32, int64, repeated, schema_of, timestamp, utf8, utf8_list};
+use crate::error::Result;
+use crate::source::git::commits::{walk, CommitNeeds, CommitReader, CommitRecord, Person};
+use crate::source::git::RepoLocation;
+
+pub fn schema() -> SchemaRef {
+    schema_of(vec![
+        utf8("repo"),
+        utf8("sha"),
+        utf8_list("parents"),
+        int64("parent_count"),
+        boolean("is_merge"),
+        utf8("author_name"),
+        utf8("author_email"),
+        timestamp("author_time"),
+        int32("author_offset"),
+        utf8("committer_name"),
+        utf8("committer_email"),
+        timestamp("committer_time"),
+        int32("committer_offset"),
+        utf8("summary"),
+        utf8("message"),
+        int64("additions"),
+        int64("deletions"),
+        int64("files_changed"),
+        utf8("mailmap_author_name"),
+        utf8("mailmap_author_email"),
+    ])
+}
+
+const PEOPLE: [&str; 8] = [
+    "author_name",
+    "author_email",
+    "author_time",
+    "author_offset",
+    "committer_name",
+    "committer_email",
+    "committer_time",
+    "committer_offset",
+];
+
+pub fn produce(spec: &ScanSpec, location: &RepoLocation, sink: &mut BatchSink) -> Result<()> {
+    let wants_any = |cols: &[&str]| cols.iter().any(|c| spec.wants(c));
+    let needs = CommitNeeds {
+        people: wants_any(&PEOPLE),
+        message: wants_any(&["summary", "message"]),
+        mailmap: wants_any(&["mailmap_author_name", "mailmap_author_email"]),
+        stats: wants_any(&["additions", "deletions", "files_changed"]),
+        files: false,
+    };
+    // `count(*)`, `sha` and `parents` need no commit decoding beyond the walk itself, unless
+    // time bounds must be checked.
+    let decode = needs.people
+        || needs.message
+        || needs.mailmap
+        || needs.stats
+        || wants_any(&["parents", "parent_count", "is_merge"])
+        || spec.times != Default::default();
+    let repo = location.open_gix()?;
+    let mut reader = CommitReader::new(&repo, &location.name, needs)?;
+    let mut rows = CommitRows::new(&location.name);
+    for id in walk(
+        &repo,
+        &location.name,
+        spec.rev.as_deref(),
+        spec.times.committer_min,
+    )? {
+        let id = id?;
+        if decode {
+            match reader.read(id, &spec.times)? {
+                Some(record) => rows.append(&record),
+                None => continue,
+            }
+        } else {
+            rows.append(&CommitRecord::new(id));
+        }
+        if rows.len >= sink.batch_rows() && !sink.send(rows.finish()?)? {
+            return Ok(());
+        }
+    }
+    sink.send(rows.finish()?)?;
+    Ok(())
+}
+
+struct CommitRows {
+    repo_name: String,
+    len: usize,
+    sha: StringBuilder,
+    parents: ListBuilder<StringBuilder>,
+    parent_count: Int64Builder,
+    is_merge: BooleanBuilder,
+    author: PersonColumns,
+    committer: PersonColumns,
+    summary: StringBuilder,
+    message: StringBuilder,
+    additions: Int64Builder,
+    deletions: Int64Builder,
+    files_changed: Int64Builder,
+    mailmap_name: StringBuilder,
+    mailmap_email: StringBuilder,
+}
+
+#[derive(Default)]
+struct PersonColumns {
+    name: StringBuilder,
+    email: StringBuilder,
+    time: TimestampMicrosecondBuilder,
+    offset: Int32Builder,
+}
+
+impl PersonColumns {
+    fn append(&mut self, p: &Person) {
+        self.name.append_value(&p.name);
+        self.email.append_value(&p.email);
+        self.time.append_value(p.time * 1_000_000);
+        self.offset.append_value(p.offset_minutes);
+    }
+
+    fn finish(&mut self) -> [ArrayRef; 4] {
+        [
+            Arc::new(self.name.finish()),
+            Arc::new(self.email.finish()),
+            Arc::new(self.time.finish().with_timezone("UTC")),
+            Arc::new(self.offset.finish()),
+        ]
+    }
+}
+
+impl CommitRows {
+    fn new(repo_name: &str) -> Self {
+        CommitRows {
+            repo_name: repo_name.to_string(),
+            len: 0,
+            sha: StringBuilder::new(),
+            parents: ListBuilder::new(StringBuilder::new()),
+            parent_count: Int64Builder::new(),
+            is_merge: BooleanBuilder::new(),
+            author: PersonColumns::default(),
+            committer: PersonColumns::default(),
+            summary: StringBuilder::new(),
+            message: StringBuilder::new(),
+            additions: Int64Builder::new(),
+            deletions: Int64Builder::new(),
+            files_changed: Int64Builder::new(),
+            mailmap_name: StringBuilder::new(),
+            mailmap_email: StringBuilder::new(),
+        }
+    }
+
+    fn append(&mut self, c: &CommitRecord) {
+        self.len += 1;
+        self.sha.append_value(c.id.to_string());
+        for p in &c.parents {
+            self.parents.values().append_value(p.to_string());
+        }
+        self.parents.append(true);
+        self.parent_count.append_value(c.parents.len() as i64);
+        self.is_merge.append_value(c.parents.len() > 1);
+        self.author.append(&c.author);
+        self.committer.append(&c.committer);
+        self.summary.append_value(&c.summary);
+        self.message.append_value(&c.message);
+        match &c.stats {
+            Some(s) => {
+                self.additions.append_value(s.additions);
+                self.deletions.append_value(s.deletions);
+                self.files_changed.append_value(s.files_changed);
+            }
+            None => {
+                self.additions.append_null();
+                self.deletions.append_null();
+                self.files_changed.append_null();
+            }
+        }
+        match &c.mailmap_author {
+            Some((name, email)) => {
+                self.mailmap_name.append_value(name);
+                self.mailmap_email.append_value(email);
+            }
+            None => {
+                self.mailmap_name.append_null();
+                self.mailmap_email.append_null();
+            }
+        }
+    }
+
+    fn finish(&mut self) -> Result<RecordBatch> {
+        let len = std::mem::take(&mut self.len);
+        let [an, ae, at, ao] = self.author.finish();
+        let [cn, ce, ct, co] = self.committer.finish();
+        let columns: Vec<ArrayRef> = vec![
+            repeated(&self.repo_name, len),
+            Arc::new(self.sha.finish()),
+            Arc::new(self.parents.finish()),
+            Arc::new(self.parent_count.finish()),
+            Arc::new(self.is_merge.finish()),
+            an,
+            ae,
+            at,
+            ao,
+            cn,
+            ce,
+            ct,
+            co,
+            Arc::new(self.summary.finish()),
+            Arc::new(self.message.finish()),
+            Arc::new(self.additions.finish()),
+            Arc::new(self.deletions.finish()),
+            Arc::new(self.files_changed.finish()),
+            Arc::new(self.mailmap_name.finish()),
+            Arc::new(self.mailmap_email.finish()),
+        ];
+        Ok(RecordBatch::try_new(schema(), columns)?)
+    }
+}

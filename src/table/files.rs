@@ -1,0 +1,114 @@
+//! `files`: the tree at HEAD (or a revision given to `files('/repo', 'rev')`), like
+//! `git ls-tree -r -l`. Blob contents are read only when `content`, `line_count` or
+//! `is_binary` is selected.
+
+use std::sync::Arc;
+
+use arrow::array::{ArrayRef, BooleanBuilder, Int64Builder, RecordBatch, StringBuilder};
+use arrow::datatypes::SchemaRef;
+
+use super::scan::{BatchSink, ScanSpec};
+use super::{boolean, int64, repeated, schema_of, utf8};
+use crate::error::{Error, Result};
+use crate::source::git::text::{count_lines, is_binary};
+use crate::source::git::{tree, RepoLocation};
+
+pub fn schema() -> SchemaRef {
+    schema_of(vec![
+        utf8("repo"),
+        utf8("path"),
+        utf8("mode"),
+        int64("size"),
+        utf8("blob_sha"),
+        boolean("is_binary"),
+        int64("line_count"),
+        utf8("content"),
+    ])
+}
+
+pub fn produce(spec: &ScanSpec, location: &RepoLocation, sink: &mut BatchSink) -> Result<()> {
+    let repo = location.open_gix()?;
+    let name = location.name.as_str();
+    let Some(root) = tree::resolve_tree(&repo, name, spec.rev.as_deref())? else {
+        return Ok(()); // empty repository
+    };
+    let read_blob = ["content", "line_count", "is_binary"]
+        .iter()
+        .any(|c| spec.wants(c));
+    let want_content = spec.wants("content");
+    let want_size = spec.wants("size");
+    let mut rows = TreeRows::default();
+    tree::walk_files(&repo, name, root, &mut |file| {
+        rows.len += 1;
+        rows.path.append_value(&file.path);
+        rows.mode.append_value(&file.mode);
+        rows.blob_sha.append_value(file.id.to_string());
+        if file.is_submodule {
+            rows.size.append_null();
+            rows.is_binary.append_null();
+            rows.line_count.append_null();
+            rows.content.append_null();
+        } else if read_blob {
+            let blob = repo.find_blob(file.id).map_err(|e| Error::git(name, e))?;
+            let binary = is_binary(&blob.data);
+            rows.size.append_value(blob.data.len() as i64);
+            rows.is_binary.append_value(binary);
+            if binary {
+                rows.line_count.append_null();
+                rows.content.append_null();
+            } else {
+                rows.line_count.append_value(count_lines(&blob.data));
+                if want_content {
+                    rows.content.append_value(String::from_utf8_lossy(&blob.data));
+                } else {
+                    rows.content.append_null();
+                }
+            }
+        } else {
+            if want_size {
+                let header = repo.find_header(file.id).map_err(|e| Error::git(name, e))?;
+                rows.size.append_value(header.size() as i64);
+            } else {
+                rows.size.append_null();
+            }
+            rows.is_binary.append_null();
+            rows.line_count.append_null();
+            rows.content.append_null();
+        }
+        if rows.len >= sink.batch_rows() {
+            return sink.send(rows.finish(name)?);
+        }
+        Ok(true)
+    })?;
+    sink.send(rows.finish(name)?)?;
+    Ok(())
+}
+
+#[derive(Default)]
+struct TreeRows {
+    len: usize,
+    path: StringBuilder,
+    mode: StringBuilder,
+    size: Int64Builder,
+    blob_sha: StringBuilder,
+    is_binary: BooleanBuilder,
+    line_count: Int64Builder,
+    content: StringBuilder,
+}
+
+impl TreeRows {
+    fn finish(&mut self, repo: &str) -> Result<RecordBatch> {
+        let len = std::mem::take(&mut self.len);
+        let columns: Vec<ArrayRef> = vec![
+            repeated(repo, len),
+            Arc::new(self.path.finish()),
+            Arc::new(self.mode.finish()),
+            Arc::new(self.size.finish()),
+            Arc::new(self.blob_sha.finish()),
+            Arc::new(self.is_binary.finish()),
+            Arc::new(self.line_count.finish()),
+            Arc::new(self.content.finish()),
+        ];
+        Ok(RecordBatch::try_new(schema(), columns)?)
+    }
+}

@@ -1,0 +1,76 @@
+//! Table functions: `commits('/repo' [, 'rev'])`, `commit_files(...)`, `files('/repo' [, 'rev'])`,
+//! `refs('/repo')` and `repos('/a', '/b', ...)` name repositories directly in a query.
+
+use std::sync::Arc;
+
+use datafusion::catalog::{TableFunctionArgs, TableFunctionImpl, TableProvider};
+use datafusion::common::{plan_err, ScalarValue};
+use datafusion::error::Result as DFResult;
+use datafusion::logical_expr::Expr;
+
+use super::scan::{GitTableProvider, RepoSource};
+use super::TableKind;
+
+#[derive(Debug)]
+pub struct GitTableFunction {
+    kind: TableKind,
+}
+
+impl GitTableFunction {
+    pub fn new(kind: TableKind) -> Self {
+        GitTableFunction { kind }
+    }
+
+    fn usage(&self) -> &'static str {
+        match self.kind {
+            TableKind::Repos => "repos('/path/or/url', ...)",
+            TableKind::Commits => "commits('/path/or/url' [, 'revision range'])",
+            TableKind::CommitFiles => "commit_files('/path/or/url' [, 'revision range'])",
+            TableKind::Files => "files('/path/or/url' [, 'revision'])",
+            TableKind::Refs => "refs('/path/or/url')",
+        }
+    }
+}
+
+fn string_arg(expr: &Expr) -> Option<String> {
+    match expr {
+        Expr::Literal(ScalarValue::Utf8(Some(s)), _)
+        | Expr::Literal(ScalarValue::LargeUtf8(Some(s)), _)
+        | Expr::Literal(ScalarValue::Utf8View(Some(s)), _) => Some(s.clone()),
+        _ => None,
+    }
+}
+
+impl TableFunctionImpl for GitTableFunction {
+    fn call_with_args(&self, args: TableFunctionArgs) -> DFResult<Arc<dyn TableProvider>> {
+        let name = self.kind.name();
+        let mut strings = Vec::new();
+        for expr in args.exprs() {
+            match string_arg(expr) {
+                Some(s) => strings.push(s),
+                None => {
+                    return plan_err!(
+                        "{name}(): arguments must be string literals; usage: {}",
+                        self.usage()
+                    )
+                }
+            }
+        }
+        let takes_rev = matches!(
+            self.kind,
+            TableKind::Commits | TableKind::CommitFiles | TableKind::Files
+        );
+        let (repos, rev) = match (self.kind, strings.len()) {
+            (_, 0) => return plan_err!("{name}() needs a repository; usage: {}", self.usage()),
+            (TableKind::Repos, _) => (strings, None),
+            (_, 1) => (strings, None),
+            (_, 2) if takes_rev => (vec![strings[0].clone()], Some(strings[1].clone())),
+            _ => return plan_err!("{name}(): too many arguments; usage: {}", self.usage()),
+        };
+        Ok(Arc::new(GitTableProvider::new(
+            self.kind,
+            RepoSource::Fixed(repos),
+            rev,
+        )))
+    }
+}

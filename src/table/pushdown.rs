@@ -1,0 +1,147 @@
+//! Which filters a scan can use: repository selection (exact) and time ranges (pruning only).
+
+use datafusion::common::ScalarValue;
+use datafusion::logical_expr::{Expr, Operator};
+
+use crate::source::git::commits::TimeBounds;
+
+/// The repositories named by `repo = '...'`, `'...' = repo` or `repo IN (...)`.
+pub fn repo_names(expr: &Expr) -> Option<Vec<String>> {
+    match expr {
+        // The optimizer turns short IN lists into ORed equalities.
+        Expr::BinaryExpr(b) if b.op == Operator::Or => {
+            let mut names = repo_names(&b.left)?;
+            names.extend(repo_names(&b.right)?);
+            Some(names)
+        }
+        Expr::BinaryExpr(b) if b.op == Operator::Eq => match (&*b.left, &*b.right) {
+            (Expr::Column(c), other) | (other, Expr::Column(c)) if c.name == "repo" => {
+                string_literal(other).map(|s| vec![s])
+            }
+            _ => None,
+        },
+        Expr::InList(list) if !list.negated => match &*list.expr {
+            Expr::Column(c) if c.name == "repo" => {
+                list.list.iter().map(string_literal).collect::<Option<Vec<_>>>()
+            }
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn string_literal(expr: &Expr) -> Option<String> {
+    match expr {
+        Expr::Literal(ScalarValue::Utf8(Some(s)), _)
+        | Expr::Literal(ScalarValue::LargeUtf8(Some(s)), _)
+        | Expr::Literal(ScalarValue::Utf8View(Some(s)), _) => Some(s.clone()),
+        Expr::Cast(c) => string_literal(&c.expr),
+        _ => None,
+    }
+}
+
+/// Narrows `bounds` with a comparison of author_time/committer_time against a timestamp
+/// literal; returns false when the expression is not such a comparison.
+pub fn narrow_time(expr: &Expr, bounds: &mut TimeBounds) -> bool {
+    match expr {
+        Expr::BinaryExpr(b) => {
+            let (column, op, value) = match (&*b.left, &*b.right) {
+                (Expr::Column(c), v) => (c.name.as_str(), b.op, v),
+                (v, Expr::Column(c)) => match b.op.swap() {
+                    Some(op) => (c.name.as_str(), op, v),
+                    None => return false,
+                },
+                _ => return false,
+            };
+            let Some(seconds) = timestamp_seconds(value) else {
+                return false;
+            };
+            let (min, max) = match column {
+                "author_time" => (&mut bounds.author_min, &mut bounds.author_max),
+                "committer_time" => (&mut bounds.committer_min, &mut bounds.committer_max),
+                _ => return false,
+            };
+            match op {
+                // Bounds are whole seconds (git's resolution), so keep them inclusive.
+                Operator::Gt | Operator::GtEq => *min = Some(min.map_or(seconds, |m| m.max(seconds))),
+                Operator::Lt | Operator::LtEq => *max = Some(max.map_or(seconds, |m| m.min(seconds))),
+                Operator::Eq => {
+                    *min = Some(seconds);
+                    *max = Some(seconds);
+                }
+                _ => return false,
+            }
+            true
+        }
+        Expr::Between(b) if !b.negated => {
+            let (Expr::Column(c), Some(low), Some(high)) =
+                (&*b.expr, timestamp_seconds(&b.low), timestamp_seconds(&b.high))
+            else {
+                return false;
+            };
+            let (min, max) = match c.name.as_str() {
+                "author_time" => (&mut bounds.author_min, &mut bounds.author_max),
+                "committer_time" => (&mut bounds.committer_min, &mut bounds.committer_max),
+                _ => return false,
+            };
+            *min = Some(min.map_or(low, |m| m.max(low)));
+            *max = Some(max.map_or(high, |m| m.min(high)));
+            true
+        }
+        _ => false,
+    }
+}
+
+/// Whole seconds of a timestamp literal, rounded outward so that pruning never drops a match.
+fn timestamp_seconds(expr: &Expr) -> Option<i64> {
+    let Expr::Literal(value, _) = expr else {
+        return match expr {
+            Expr::Cast(c) => timestamp_seconds(&c.expr),
+            _ => None,
+        };
+    };
+    match value {
+        ScalarValue::TimestampSecond(Some(v), _) => Some(*v),
+        ScalarValue::TimestampMillisecond(Some(v), _) => Some(v.div_euclid(1_000)),
+        ScalarValue::TimestampMicrosecond(Some(v), _) => Some(v.div_euclid(1_000_000)),
+        ScalarValue::TimestampNanosecond(Some(v), _) => Some(v.div_euclid(1_000_000_000)),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use datafusion::prelude::{col, lit};
+
+    #[test]
+    fn repo_equality_and_in_list() {
+        assert_eq!(
+            repo_names(&col("repo").eq(lit("/a"))),
+            Some(vec!["/a".to_string()])
+        );
+        assert_eq!(
+            repo_names(&lit("/a").eq(col("repo"))),
+            Some(vec!["/a".to_string()])
+        );
+        let in_list = col("repo").in_list(vec![lit("/a"), lit("/b")], false);
+        assert_eq!(repo_names(&in_list).map(|v| v.len()), Some(2));
+        let or = col("repo").eq(lit("/a")).or(col("repo").eq(lit("/b")));
+        assert_eq!(repo_names(&or), Some(vec!["/a".to_string(), "/b".to_string()]));
+        let mixed = col("repo").eq(lit("/a")).or(col("sha").eq(lit("x")));
+        assert_eq!(repo_names(&mixed), None);
+        assert_eq!(repo_names(&col("repo").not_eq(lit("/a"))), None);
+        assert_eq!(repo_names(&col("sha").eq(lit("/a"))), None);
+    }
+
+    #[test]
+    fn time_bounds_round_outward() {
+        let mut b = TimeBounds::default();
+        let ts = |us| lit(ScalarValue::TimestampMicrosecond(Some(us), Some("UTC".into())));
+        assert!(narrow_time(&col("author_time").gt_eq(ts(1_500_000)), &mut b));
+        assert!(narrow_time(&ts(9_999_999).gt(col("committer_time")), &mut b));
+        assert_eq!(b.author_min, Some(1));
+        assert_eq!(b.committer_max, Some(9));
+        assert!(!narrow_time(&col("summary").gt_eq(ts(1)), &mut b));
+    }
+}

@@ -1,0 +1,42 @@
+//! `refs`: branches, remote-tracking branches, tags and other refs, as `git for-each-ref`.
+
+use std::sync::Arc;
+
+use arrow::array::{ArrayRef, BooleanArray, RecordBatch, StringArray};
+use arrow::datatypes::SchemaRef;
+
+use super::scan::BatchSink;
+use super::{boolean, repeated, schema_of, utf8};
+use crate::error::Result;
+use crate::source::git::{refs, RepoLocation};
+
+pub fn schema() -> SchemaRef {
+    schema_of(vec![
+        utf8("repo"),
+        utf8("name"),
+        utf8("shorthand"),
+        utf8("kind"),
+        utf8("target"),
+        utf8("peeled"),
+        boolean("is_head"),
+    ])
+}
+
+pub fn produce(location: &RepoLocation, sink: &mut BatchSink) -> Result<()> {
+    // A repository has few refs compared with commits: one batch is enough.
+    let refs = refs::list(location)?;
+    let text = |f: &dyn Fn(&refs::RefRecord) -> Option<&str>| -> ArrayRef {
+        Arc::new(refs.iter().map(f).collect::<StringArray>())
+    };
+    let columns: Vec<ArrayRef> = vec![
+        repeated(&location.name, refs.len()),
+        text(&|r| Some(&r.name)),
+        text(&|r| Some(&r.shorthand)),
+        text(&|r| Some(r.kind)),
+        text(&|r| r.target.as_deref()),
+        text(&|r| r.peeled.as_deref()),
+        Arc::new(refs.iter().map(|r| Some(r.is_head)).collect::<BooleanArray>()),
+    ];
+    sink.send(RecordBatch::try_new(schema(), columns)?)?;
+    Ok(())
+}

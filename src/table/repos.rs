@@ -1,0 +1,51 @@
+//! `repos`: one row per repository of the scan, with its state (usable or why not).
+
+use std::sync::Arc;
+
+use arrow::array::{ArrayRef, BooleanArray, RecordBatch, StringArray};
+use arrow::datatypes::SchemaRef;
+
+use super::scan::{BatchSink, RepoTarget};
+use super::{boolean, schema_of, utf8};
+use crate::error::Result;
+use crate::source::git::status;
+
+pub fn schema() -> SchemaRef {
+    schema_of(vec![
+        utf8("repo"),
+        utf8("path"),
+        utf8("url"),
+        utf8("head_ref"),
+        utf8("head_sha"),
+        boolean("is_bare"),
+        utf8("status"),
+        utf8("error"),
+    ])
+}
+
+pub fn produce(target: &RepoTarget, sink: &mut BatchSink) -> Result<()> {
+    let state = target
+        .location
+        .as_ref()
+        .map(|l| status::read(l).map_err(|e| e.to_string()));
+    let (state, error) = match (state, &target.error) {
+        (Some(Ok(s)), _) => (Some(s), None),
+        (Some(Err(e)), _) => (None, Some(e)),
+        (None, e) => (None, e.clone()),
+    };
+    let one = |v: Option<&str>| -> ArrayRef { Arc::new(StringArray::from(vec![v])) };
+    let path = target.location.as_ref().map(|l| l.path.display().to_string());
+    let columns: Vec<ArrayRef> = vec![
+        one(Some(target.name())),
+        one(path.as_deref()),
+        // Local repositories have no URL; remote ones come with clone-on-scan.
+        one(None),
+        one(state.as_ref().and_then(|s| s.head_ref.as_deref())),
+        one(state.as_ref().and_then(|s| s.head_sha.as_deref())),
+        Arc::new(BooleanArray::from(vec![state.as_ref().map(|s| s.is_bare)])),
+        one(Some(if error.is_some() { "failed" } else { "ready" })),
+        one(error.as_deref()),
+    ];
+    sink.send(RecordBatch::try_new(schema(), columns)?)?;
+    Ok(())
+}

@@ -1,0 +1,415 @@
+//! The one table provider and execution plan behind every git table.
+//!
+//! A scan is described by a plain, serialisable [`ScanSpec`] (table, repositories, projection,
+//! pushed filters, limit) so that it can later be shipped to remote workers unchanged. Each
+//! repository is one partition; its rows are produced on a blocking thread and streamed through
+//! a bounded channel, so memory stays bounded and a dropped consumer stops the git work.
+
+use std::fmt;
+use std::sync::{Arc, Condvar, LazyLock, Mutex};
+
+use arrow::array::RecordBatch;
+use arrow::datatypes::SchemaRef;
+use async_trait::async_trait;
+use datafusion::catalog::Session;
+use datafusion::catalog::TableProvider;
+use datafusion::common::tree_node::TreeNodeRecursion;
+use datafusion::datasource::TableType;
+use datafusion::error::{DataFusionError, Result as DFResult};
+use datafusion::execution::TaskContext;
+use datafusion::logical_expr::{Expr, TableProviderFilterPushDown};
+use datafusion::physical_expr::{EquivalenceProperties, PhysicalExpr};
+use datafusion::physical_plan::execution_plan::{Boundedness, EmissionType};
+use datafusion::physical_plan::metrics::{Count, ExecutionPlanMetricsSet, MetricBuilder, MetricsSet};
+use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
+use datafusion::physical_plan::{
+    project_schema, DisplayAs, DisplayFormatType, ExecutionPlan, Partitioning, PlanProperties,
+    SendableRecordBatchStream,
+};
+use serde::{Deserialize, Serialize};
+use tokio::sync::mpsc;
+
+use super::{pushdown, TableKind};
+use crate::error::{Error, Result};
+use crate::source::git::commits::TimeBounds;
+use crate::source::git::RepoLocation;
+
+/// Rows per record batch.
+pub const BATCH_ROWS: usize = 8192;
+
+/// The repositories a session scans when a query names none.
+#[derive(Debug, Clone, Default)]
+pub struct SessionRepos {
+    pub specs: Vec<String>,
+}
+
+/// Where a provider's repositories come from.
+#[derive(Debug, Clone)]
+pub enum RepoSource {
+    /// The session's repositories (CLI `-r`, or the current repository).
+    Session(Arc<SessionRepos>),
+    /// Named by a table function's argument(s).
+    Fixed(Vec<String>),
+}
+
+/// One repository of a scan: the name the user gave and where it resolved to (or why not).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RepoTarget {
+    pub spec: String,
+    pub location: Option<RepoLocation>,
+    pub error: Option<String>,
+}
+
+impl RepoTarget {
+    fn resolve(spec: &str) -> Self {
+        match RepoLocation::resolve(spec) {
+            Ok(location) => RepoTarget {
+                spec: spec.to_string(),
+                location: Some(location),
+                error: None,
+            },
+            Err(e) => RepoTarget {
+                spec: spec.to_string(),
+                location: None,
+                error: Some(e.to_string()),
+            },
+        }
+    }
+
+    /// The value of the `repo` column: the normalised location, else the name as given.
+    pub fn name(&self) -> &str {
+        self.location.as_ref().map_or(&self.spec, |l| &l.name)
+    }
+}
+
+/// Everything one scan needs, in plain serialisable fields.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScanSpec {
+    pub table: TableKind,
+    /// One partition per repository.
+    pub repos: Vec<RepoTarget>,
+    /// Revision spec from a table function (commits: a range; files: a tree-ish).
+    pub rev: Option<String>,
+    /// Column indices into the table schema; None for all.
+    pub projection: Option<Vec<usize>>,
+    /// Pruning bounds from time filters (rows outside may still be produced).
+    pub times: TimeBounds,
+    /// Stop each partition after this many rows.
+    pub limit: Option<usize>,
+}
+
+impl ScanSpec {
+    /// Whether column `name` is part of the output.
+    pub fn wants(&self, name: &str) -> bool {
+        let schema = self.table.schema();
+        match &self.projection {
+            None => true,
+            Some(p) => p.iter().any(|&i| schema.field(i).name() == name),
+        }
+    }
+}
+
+/// A git table as a DataFusion table provider.
+#[derive(Debug)]
+pub struct GitTableProvider {
+    kind: TableKind,
+    repos: RepoSource,
+    rev: Option<String>,
+}
+
+impl GitTableProvider {
+    pub fn new(kind: TableKind, repos: RepoSource, rev: Option<String>) -> Self {
+        GitTableProvider { kind, repos, rev }
+    }
+
+    fn targets(&self, filters: &[Expr]) -> Result<Vec<RepoTarget>> {
+        let mut named: Option<Vec<String>> = None;
+        for filter in filters {
+            if let Some(names) = pushdown::repo_names(filter) {
+                named = Some(match named {
+                    None => names,
+                    Some(prev) => intersect_names(&prev, &names),
+                });
+            }
+        }
+        let base: Vec<String> = match (&self.repos, &named) {
+            (RepoSource::Fixed(fixed), _) => fixed.clone(),
+            (RepoSource::Session(_), Some(names)) => names.clone(),
+            (RepoSource::Session(session), None) => session.specs.clone(),
+        };
+        let mut targets: Vec<RepoTarget> = Vec::new();
+        for spec in &base {
+            let target = RepoTarget::resolve(spec);
+            if !targets.iter().any(|t| t.name() == target.name()) {
+                targets.push(target);
+            }
+        }
+        if let (RepoSource::Fixed(_), Some(names)) = (&self.repos, &named) {
+            let wanted: Vec<RepoTarget> = names.iter().map(|n| RepoTarget::resolve(n)).collect();
+            targets.retain(|t| wanted.iter().any(|w| w.name() == t.name()));
+        }
+        if base.is_empty() && named.is_none() {
+            return Err(Error::NoRepository);
+        }
+        // Only `repos` reports unusable repositories as rows; elsewhere they are errors.
+        if self.kind != TableKind::Repos {
+            if let Some(err) = targets.iter().find_map(|t| t.error.clone()) {
+                return Err(Error::InvalidArgument(err));
+            }
+        }
+        Ok(targets)
+    }
+}
+
+fn intersect_names(a: &[String], b: &[String]) -> Vec<String> {
+    let norm = |s: &String| RepoTarget::resolve(s).name().to_string();
+    let b_norm: Vec<String> = b.iter().map(norm).collect();
+    a.iter().filter(|s| b_norm.contains(&norm(s))).cloned().collect()
+}
+
+#[async_trait]
+impl TableProvider for GitTableProvider {
+    fn schema(&self) -> SchemaRef {
+        self.kind.schema()
+    }
+
+    fn table_type(&self) -> TableType {
+        TableType::Base
+    }
+
+    fn supports_filters_pushdown(&self, filters: &[&Expr]) -> DFResult<Vec<TableProviderFilterPushDown>> {
+        Ok(filters
+            .iter()
+            .map(|f| {
+                if pushdown::repo_names(f).is_some() {
+                    TableProviderFilterPushDown::Exact
+                } else if self.kind.has_commit_times() && pushdown::narrow_time(f, &mut TimeBounds::default())
+                {
+                    TableProviderFilterPushDown::Inexact
+                } else {
+                    TableProviderFilterPushDown::Unsupported
+                }
+            })
+            .collect())
+    }
+
+    async fn scan(
+        &self,
+        _state: &dyn Session,
+        projection: Option<&Vec<usize>>,
+        filters: &[Expr],
+        limit: Option<usize>,
+    ) -> DFResult<Arc<dyn ExecutionPlan>> {
+        let mut times = TimeBounds::default();
+        if self.kind.has_commit_times() {
+            for f in filters {
+                pushdown::narrow_time(f, &mut times);
+            }
+        }
+        let spec = ScanSpec {
+            table: self.kind,
+            repos: self.targets(filters)?,
+            rev: self.rev.clone(),
+            projection: projection.cloned(),
+            times,
+            limit,
+        };
+        Ok(Arc::new(GitScanExec::new(spec)?))
+    }
+}
+
+/// The leaf execution plan: one partition per repository.
+#[derive(Debug)]
+pub struct GitScanExec {
+    spec: ScanSpec,
+    schema: SchemaRef,
+    properties: Arc<PlanProperties>,
+    metrics: ExecutionPlanMetricsSet,
+}
+
+impl GitScanExec {
+    pub fn new(spec: ScanSpec) -> DFResult<Self> {
+        let schema = project_schema(&spec.table.schema(), spec.projection.as_ref())?;
+        let properties = Arc::new(PlanProperties::new(
+            EquivalenceProperties::new(schema.clone()),
+            Partitioning::UnknownPartitioning(spec.repos.len().max(1)),
+            EmissionType::Incremental,
+            Boundedness::Bounded,
+        ));
+        Ok(GitScanExec {
+            spec,
+            schema,
+            properties,
+            metrics: ExecutionPlanMetricsSet::new(),
+        })
+    }
+
+    pub fn spec(&self) -> &ScanSpec {
+        &self.spec
+    }
+}
+
+impl DisplayAs for GitScanExec {
+    fn fmt_as(&self, _t: DisplayFormatType, f: &mut fmt::Formatter) -> fmt::Result {
+        let repos: Vec<&str> = self.spec.repos.iter().map(|r| r.name()).collect();
+        write!(
+            f,
+            "GitScanExec: table={}, repos={}",
+            self.spec.table.name(),
+            repos.len()
+        )?;
+        if repos.len() <= 3 {
+            write!(f, " {repos:?}")?;
+        }
+        if let Some(rev) = &self.spec.rev {
+            write!(f, ", rev={rev}")?;
+        }
+        if self.spec.times != TimeBounds::default() {
+            write!(f, ", times={:?}", self.spec.times)?;
+        }
+        if let Some(limit) = self.spec.limit {
+            write!(f, ", limit={limit}")?;
+        }
+        Ok(())
+    }
+}
+
+impl ExecutionPlan for GitScanExec {
+    fn name(&self) -> &str {
+        "GitScanExec"
+    }
+
+    fn properties(&self) -> &Arc<PlanProperties> {
+        &self.properties
+    }
+
+    fn children(&self) -> Vec<&Arc<dyn ExecutionPlan>> {
+        vec![]
+    }
+
+    fn apply_expressions(
+        &self,
+        _f: &mut dyn FnMut(&Arc<dyn PhysicalExpr>) -> DFResult<TreeNodeRecursion>,
+    ) -> DFResult<TreeNodeRecursion> {
+        Ok(TreeNodeRecursion::Continue)
+    }
+
+    #[allow(deprecated)]
+    fn with_new_children(
+        self: Arc<Self>,
+        _children: Vec<Arc<dyn ExecutionPlan>>,
+    ) -> DFResult<Arc<dyn ExecutionPlan>> {
+        Ok(self)
+    }
+
+    fn metrics(&self) -> Option<MetricsSet> {
+        Some(self.metrics.clone_inner())
+    }
+
+    fn execute(&self, partition: usize, _ctx: Arc<TaskContext>) -> DFResult<SendableRecordBatchStream> {
+        let schema = self.schema.clone();
+        let Some(target) = self.spec.repos.get(partition).cloned() else {
+            return Ok(Box::pin(RecordBatchStreamAdapter::new(
+                schema,
+                futures::stream::empty(),
+            )));
+        };
+        let (tx, rx) = mpsc::channel::<DFResult<RecordBatch>>(2);
+        let output_rows = MetricBuilder::new(&self.metrics).output_rows(partition);
+        let spec = self.spec.clone();
+        std::thread::Builder::new()
+            .name(format!("gitfleet-{}", spec.table.name()))
+            .spawn(move || {
+                let mut sink = BatchSink {
+                    tx,
+                    projection: spec.projection.clone(),
+                    remaining: spec.limit,
+                    output_rows,
+                    _slot: Some(ScanSlot::acquire()),
+                };
+                if let Err(e) = spec.table.produce(&spec, &target, &mut sink) {
+                    let _ = sink.tx.blocking_send(Err(e.into()));
+                }
+            })
+            .map_err(|e| DataFusionError::External(Box::new(e)))?;
+        let stream = futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|b| (b, rx)) });
+        Ok(Box::pin(RecordBatchStreamAdapter::new(schema, stream)))
+    }
+}
+
+/// Where a partition's producer sends full-width batches; projection and limit happen here.
+pub struct BatchSink {
+    tx: mpsc::Sender<DFResult<RecordBatch>>,
+    projection: Option<Vec<usize>>,
+    remaining: Option<usize>,
+    output_rows: Count,
+    _slot: Option<ScanSlot>,
+}
+
+impl BatchSink {
+    /// Whether more rows are wanted (limit not reached, consumer still there).
+    pub fn wants_more(&self) -> bool {
+        self.remaining != Some(0) && !self.tx.is_closed()
+    }
+
+    /// How many rows the next batch should hold: a full batch, or what the limit still allows.
+    pub fn batch_rows(&self) -> usize {
+        self.remaining.map_or(BATCH_ROWS, |r| r.clamp(1, BATCH_ROWS))
+    }
+
+    /// Sends a batch with every column of the table; returns whether more rows are wanted.
+    pub fn send(&mut self, batch: RecordBatch) -> Result<bool> {
+        let mut batch = match &self.projection {
+            Some(p) => batch.project(p)?,
+            None => batch,
+        };
+        if let Some(remaining) = &mut self.remaining {
+            if batch.num_rows() > *remaining {
+                batch = batch.slice(0, *remaining);
+            }
+            *remaining -= batch.num_rows();
+        }
+        if batch.num_rows() == 0 {
+            return Ok(self.wants_more());
+        }
+        self.output_rows.add(batch.num_rows());
+        // Waiting for the consumer must not hold a CPU slot: a consumer that drains partitions
+        // one after another would otherwise deadlock with producers of later partitions.
+        self._slot = None;
+        let sent = self.tx.blocking_send(Ok(batch)).is_ok();
+        self._slot = Some(ScanSlot::acquire());
+        Ok(sent && self.wants_more())
+    }
+}
+
+/// Bounds how many partitions do git work at once (one per core); many repositories must not
+/// mean many threads fighting over two cores and their caches.
+struct ScanSlot;
+
+struct Slots {
+    free: Mutex<usize>,
+    cv: Condvar,
+}
+
+static SLOTS: LazyLock<Slots> = LazyLock::new(|| Slots {
+    free: Mutex::new(std::thread::available_parallelism().map_or(2, |n| n.get())),
+    cv: Condvar::new(),
+});
+
+impl ScanSlot {
+    fn acquire() -> Self {
+        let mut free = SLOTS.free.lock().unwrap_or_else(|e| e.into_inner());
+        while *free == 0 {
+            free = SLOTS.cv.wait(free).unwrap_or_else(|e| e.into_inner());
+        }
+        *free -= 1;
+        ScanSlot
+    }
+}
+
+impl Drop for ScanSlot {
+    fn drop(&mut self) {
+        *SLOTS.free.lock().unwrap_or_else(|e| e.into_inner()) += 1;
+        SLOTS.cv.notify_one();
+    }
+}

@@ -1,0 +1,141 @@
+//! Shared test helpers: fixture repositories built by the git CLI, git as the oracle, and
+//! running SQL through the engine.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use arrow::array::RecordBatch;
+use arrow::util::display::{ArrayFormatter, FormatOptions};
+
+/// Environment that isolates git from the machine's configuration.
+pub fn git_command(dir: &Path) -> Command {
+    let mut cmd = Command::new("git");
+    cmd.current_dir(dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("LC_ALL", "C")
+        .env("TZ", "UTC");
+    cmd
+}
+
+/// Runs git in `dir` and returns its standard output as (lossy) text.
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    String::from_utf8_lossy(&git_bytes(dir, args)).into_owned()
+}
+
+pub fn git_bytes(dir: &Path, args: &[&str]) -> Vec<u8> {
+    let out = git_command(dir).args(args).output().expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+fn scratch_root() -> &'static Path {
+    static ROOT: OnceLock<tempfile::TempDir> = OnceLock::new();
+    ROOT.get_or_init(|| tempfile::tempdir().expect("temp dir")).path()
+}
+
+/// A fixture repository built once per test binary by `tests/fixtures/NAME.sh`.
+pub fn fixture(name: &str) -> PathBuf {
+    static BUILT: OnceLock<std::sync::Mutex<Vec<String>>> = OnceLock::new();
+    let built = BUILT.get_or_init(Default::default);
+    let mut built = built.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = scratch_root().join(name);
+    if !built.iter().any(|n| n == name) {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/fixtures/{name}.sh"));
+        let status = Command::new("bash")
+            .arg(&script)
+            .arg(&dir)
+            .status()
+            .expect("bash runs");
+        assert!(status.success(), "fixture {name} failed");
+        built.push(name.to_string());
+    }
+    dir.canonicalize().unwrap()
+}
+
+/// An empty repository (no commits).
+pub fn empty_repo() -> PathBuf {
+    let dir = scratch_root().join("empty");
+    if !dir.exists() {
+        git_command(scratch_root())
+            .args(["init", "-q", "empty"])
+            .status()
+            .unwrap();
+    }
+    dir.canonicalize().unwrap()
+}
+
+/// A fresh directory for a test's own repositories.
+pub fn scratch_dir(name: &str) -> PathBuf {
+    let dir = scratch_root().join(name);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Runs `sql` on a session whose default repository is `repo`.
+pub fn query(repo: &Path, sql: &str) -> Vec<RecordBatch> {
+    try_query(repo, sql).unwrap_or_else(|e| panic!("query failed: {e}\n{sql}"))
+}
+
+pub fn try_query(repo: &Path, sql: &str) -> Result<Vec<RecordBatch>, String> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let config = gitfleet::EngineConfig {
+            repos: vec![repo.display().to_string()],
+            cache_dir: None,
+        };
+        let ctx = gitfleet::session(&config).map_err(|e| e.to_string())?;
+        let df = ctx.sql(sql).await.map_err(|e| e.to_string())?;
+        df.collect().await.map_err(|e| e.to_string())
+    })
+}
+
+/// Every row as text cells (nulls as "NULL"), in result order.
+pub fn rows(batches: &[RecordBatch]) -> Vec<Vec<String>> {
+    let options = FormatOptions::default().with_null("NULL");
+    let mut out = Vec::new();
+    for batch in batches {
+        let formatters: Vec<_> = batch
+            .columns()
+            .iter()
+            .map(|c| ArrayFormatter::try_new(c.as_ref(), &options).unwrap())
+            .collect();
+        for row in 0..batch.num_rows() {
+            out.push(formatters.iter().map(|f| f.value(row).to_string()).collect());
+        }
+    }
+    out
+}
+
+/// Rows as lines of `\x1f`-separated cells, sorted: convenient to compare with git output.
+pub fn sorted_lines(batches: &[RecordBatch]) -> Vec<String> {
+    let mut lines: Vec<String> = rows(batches).into_iter().map(|r| r.join("\x1f")).collect();
+    lines.sort();
+    lines
+}
+
+pub fn sorted(mut lines: Vec<String>) -> Vec<String> {
+    lines.sort();
+    lines
+}
+
+pub fn single_i64(batches: &[RecordBatch]) -> i64 {
+    let cell = &rows(batches)[0][0];
+    cell.parse().unwrap_or_else(|_| panic!("not an integer: {cell}"))
+}
+
+pub fn column_len(batches: &[RecordBatch]) -> usize {
+    batches.iter().map(|b| b.num_rows()).sum()
+}
+
+pub mod history;

@@ -1,0 +1,502 @@
+//! The tables against git itself: every answer is compared with the git CLI's own output.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use common::*;
+
+/// One numstat line: (path, old_path, additions, deletions).
+type NumstatFile = (String, Option<String>, i64, i64);
+
+/// `git log --numstat -z` for `rev_args`: sha -> files.
+/// Binary files ("-") count 0/0, as in our tables.
+fn numstat(repo: &Path, rev_args: &[&str]) -> BTreeMap<String, Vec<NumstatFile>> {
+    let mut args = vec!["log", "--numstat", "-z", "--format=%x01%H"];
+    args.extend_from_slice(rev_args);
+    let out = git_bytes(repo, &args);
+    let text = String::from_utf8_lossy(&out);
+    let mut result = BTreeMap::new();
+    for record in text.split('\x01').filter(|r| !r.is_empty()) {
+        let (sha, rest) = record.split_at(40);
+        let mut files = Vec::new();
+        let mut fields = rest.split('\0').peekable();
+        while let Some(field) = fields.next() {
+            let field = field.trim_start_matches('\n');
+            if field.is_empty() {
+                continue;
+            }
+            let mut parts = field.splitn(3, '\t');
+            let (a, d, path) = (
+                parts.next().unwrap(),
+                parts.next().unwrap(),
+                parts.next().unwrap_or(""),
+            );
+            let num = |s: &str| s.parse::<i64>().unwrap_or(0);
+            if path.is_empty() {
+                // A rename: the old and new paths follow as their own fields.
+                let old = fields.next().unwrap().to_string();
+                let new = fields.next().unwrap().to_string();
+                files.push((new, Some(old), num(a), num(d)));
+            } else {
+                files.push((path.to_string(), None, num(a), num(d)));
+            }
+        }
+        result.insert(sha.trim().to_string(), files);
+    }
+    result
+}
+
+fn merges(repo: &Path) -> Vec<String> {
+    git(repo, &["rev-list", "--merges", "--all"])
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn commits_match_git_log() {
+    let repo = fixture("basic");
+    let expected = sorted(
+        git(
+            &repo,
+            &[
+                "log",
+                "--format=%H%x1f%P%x1f%an%x1f%ae%x1f%at%x1f%ai%x1f%cn%x1f%ce%x1f%ct%x1f%ci%x1f%s",
+            ],
+        )
+        .lines()
+        .map(|l| {
+            let f: Vec<&str> = l.split('\x1f').collect();
+            let offset = |iso: &str| {
+                let tz = &iso[iso.len() - 5..];
+                let sign = if tz.starts_with('-') { -1 } else { 1 };
+                sign * (tz[1..3].parse::<i32>().unwrap() * 60 + tz[3..5].parse::<i32>().unwrap())
+            };
+            let parents = if f[1].is_empty() {
+                "[]".to_string()
+            } else {
+                format!("[{}]", f[1].replace(' ', ", "))
+            };
+            [
+                f[0].to_string(),
+                parents,
+                f[2].to_string(),
+                f[3].to_string(),
+                f[4].to_string(),
+                offset(f[5]).to_string(),
+                f[6].to_string(),
+                f[7].to_string(),
+                f[8].to_string(),
+                offset(f[9]).to_string(),
+                f[10].to_string(),
+            ]
+            .join("\x1f")
+        })
+        .collect(),
+    );
+    let actual = sorted_lines(&query(
+        &repo,
+        "SELECT sha, parents, author_name, author_email, CAST(to_unixtime(author_time) AS BIGINT), author_offset, \
+         committer_name, committer_email, CAST(to_unixtime(committer_time) AS BIGINT), committer_offset, summary \
+         FROM commits",
+    ));
+    assert_eq!(actual, expected);
+    assert!(actual
+        .iter()
+        .any(|l| l.contains("José García") && l.contains("café crème")));
+}
+
+#[test]
+fn commit_stats_match_numstat() {
+    let repo = fixture("basic");
+    let merges = merges(&repo);
+    let expected: Vec<String> = numstat(&repo, &[])
+        .into_iter()
+        .filter(|(sha, _)| !merges.contains(sha))
+        .map(|(sha, files)| {
+            let a: i64 = files.iter().map(|f| f.2).sum();
+            let d: i64 = files.iter().map(|f| f.3).sum();
+            format!("{sha}\x1f{a}\x1f{d}\x1f{}", files.len())
+        })
+        .collect();
+    let actual = sorted_lines(&query(
+        &repo,
+        "SELECT sha, additions, deletions, files_changed FROM commits WHERE NOT is_merge",
+    ));
+    assert_eq!(actual, sorted(expected));
+}
+
+#[test]
+fn commit_files_match_numstat_and_name_status() {
+    let repo = fixture("basic");
+    let merges = merges(&repo);
+    // Status letters from --name-status -z: "M\0path\0" or "R086\0old\0new\0".
+    let status_out = git(&repo, &["log", "--name-status", "-z", "--format=%x01%H"]);
+    let mut status: BTreeMap<(String, String), String> = BTreeMap::new();
+    for record in status_out.split('\x01').filter(|r| !r.is_empty()) {
+        let (sha, rest) = record.split_at(40);
+        let mut fields = rest
+            .split('\0')
+            .map(|f| f.trim_start_matches('\n'))
+            .filter(|f| !f.is_empty());
+        while let Some(code) = fields.next() {
+            let letter = &code[..1];
+            let path = if letter == "R" || letter == "C" {
+                fields.next();
+                fields.next().unwrap()
+            } else {
+                fields.next().unwrap()
+            };
+            status.insert((sha.to_string(), path.to_string()), letter.to_string());
+        }
+    }
+    let mut expected = Vec::new();
+    for (sha, files) in numstat(&repo, &[]) {
+        if merges.contains(&sha) {
+            continue;
+        }
+        for (path, old, a, d) in files {
+            let letter = status
+                .get(&(sha.clone(), path.clone()))
+                .cloned()
+                .unwrap_or_default();
+            expected.push(format!(
+                "{sha}\x1f{path}\x1f{}\x1f{letter}\x1f{a}\x1f{d}",
+                old.unwrap_or("NULL".into())
+            ));
+        }
+    }
+    let actual = sorted_lines(&query(
+        &repo,
+        "SELECT cf.sha, path, old_path, change_type, cf.additions, cf.deletions \
+         FROM commit_files cf JOIN commits c ON c.sha = cf.sha WHERE NOT c.is_merge",
+    ));
+    assert_eq!(actual, sorted(expected));
+    // The fixture's interesting cases are really there.
+    let joined = actual.join("\n");
+    assert!(
+        joined.contains("src/app.c\x1fsrc/main.c\x1fR\x1f1\x1f1"),
+        "rename with an edit"
+    );
+    assert!(joined.contains("link-to-readme\x1fNULL\x1fT"), "type change");
+}
+
+#[test]
+fn binary_files_are_flagged_and_count_zero() {
+    let repo = fixture("basic");
+    let actual = sorted_lines(&query(
+        &repo,
+        "SELECT change_type, additions, deletions, is_binary FROM commit_files WHERE path = 'logo.png'",
+    ));
+    assert_eq!(actual, vec!["A\x1f0\x1f0\x1ftrue", "M\x1f0\x1f0\x1ftrue"]);
+}
+
+#[test]
+fn mailmap_columns_match_git() {
+    let repo = fixture("basic");
+    let expected = sorted(
+        git(&repo, &["log", "--format=%H%x1f%aN%x1f%aE"])
+            .lines()
+            .map(str::to_string)
+            .collect(),
+    );
+    let actual = sorted_lines(&query(
+        &repo,
+        "SELECT sha, mailmap_author_name, mailmap_author_email FROM commits",
+    ));
+    assert_eq!(actual, expected);
+    assert!(actual.iter().any(|l| l.contains("Robert Jones")));
+}
+
+#[test]
+fn revision_specs_match_rev_list() {
+    let repo = fixture("basic");
+    let sql_repo = repo.display().to_string();
+    for (spec, args) in [
+        ("v1.0..main", vec!["v1.0..main"]),
+        ("--all", vec!["--all"]),
+        ("feature", vec!["feature"]),
+        ("main ^feature", vec!["main", "^feature"]),
+        ("v2.0", vec!["v2.0"]),
+        ("feature...main", vec!["feature...main"]),
+        ("HEAD^!", vec!["HEAD^!"]),
+    ] {
+        let mut rev_list = vec!["rev-list"];
+        rev_list.extend(args);
+        let expected = sorted(git(&repo, &rev_list).lines().map(str::to_string).collect());
+        let actual = sorted_lines(&query(
+            &repo,
+            &format!("SELECT sha FROM commits('{sql_repo}', '{spec}')"),
+        ));
+        assert_eq!(actual, expected, "revision spec {spec}");
+    }
+    // commit_files follows the same revision spec.
+    let n = column_len(&query(
+        &repo,
+        &format!("SELECT sha FROM commit_files('{sql_repo}', 'v1.0..main')"),
+    ));
+    let expected: usize = numstat(&repo, &["v1.0..main"]).values().map(Vec::len).sum();
+    // Merges: git shows no numstat for them; ours are against the first parent.
+    let merge_files = column_len(&query(
+        &repo,
+        &format!("SELECT cf.sha FROM commit_files('{sql_repo}', 'v1.0..main') cf JOIN commits c ON cf.sha = c.sha WHERE c.is_merge"),
+    ));
+    assert_eq!(n - merge_files, expected);
+}
+
+#[test]
+fn count_and_projection_only_scans() {
+    let repo = fixture("basic");
+    let expected: i64 = git(&repo, &["rev-list", "--count", "HEAD"])
+        .trim()
+        .parse()
+        .unwrap();
+    assert_eq!(
+        single_i64(&query(&repo, "SELECT count(*) FROM commits")),
+        expected
+    );
+    assert_eq!(
+        single_i64(&query(&repo, "SELECT count(sha) FROM commits")),
+        expected
+    );
+    assert_eq!(column_len(&query(&repo, "SELECT sha FROM commits LIMIT 3")), 3);
+}
+
+#[test]
+fn time_filters_prune_but_stay_exact() {
+    let repo = fixture("basic");
+    let expected = sorted(
+        git(
+            &repo,
+            &[
+                "log",
+                "--format=%H",
+                "--since=2024-01-05T00:00:00Z",
+                "--until=2024-01-09T00:00:00Z",
+            ],
+        )
+        .lines()
+        .map(str::to_string)
+        .collect(),
+    );
+    let actual = sorted_lines(&query(
+        &repo,
+        "SELECT sha FROM commits WHERE committer_time >= TIMESTAMP '2024-01-05T00:00:00Z' \
+         AND committer_time <= TIMESTAMP '2024-01-09T00:00:00Z'",
+    ));
+    assert_eq!(actual, expected);
+    let authored = sorted_lines(&query(
+        &repo,
+        "SELECT sha FROM commits WHERE author_time BETWEEN TIMESTAMP '2024-01-05T00:00:00Z' AND TIMESTAMP '2024-01-09T00:00:00Z'",
+    ));
+    assert_eq!(
+        authored, expected,
+        "author and committer dates are equal in this fixture"
+    );
+}
+
+#[test]
+fn refs_match_for_each_ref() {
+    let repo = fixture("basic");
+    let head = git(&repo, &["symbolic-ref", "HEAD"]).trim().to_string();
+    let expected = sorted(
+        git(
+            &repo,
+            &[
+                "for-each-ref",
+                "--format=%(refname)%1f%(refname:short)%1f%(objectname)%1f%(*objectname)",
+            ],
+        )
+        .lines()
+        .map(|l| {
+            let f: Vec<&str> = l.split('\x1f').collect();
+            let kind = if f[0].starts_with("refs/heads/") {
+                "branch"
+            } else if f[0].starts_with("refs/tags/") {
+                "tag"
+            } else if f[0].starts_with("refs/remotes/") {
+                "remote"
+            } else {
+                "other"
+            };
+            let peeled = if f[3].is_empty() { "NULL" } else { f[3] };
+            format!(
+                "{}\x1f{}\x1f{kind}\x1f{}\x1f{peeled}\x1f{}",
+                f[0],
+                f[1],
+                f[2],
+                f[0] == head
+            )
+        })
+        .collect(),
+    );
+    let actual = sorted_lines(&query(
+        &repo,
+        "SELECT name, shorthand, kind, target, peeled, is_head FROM refs",
+    ));
+    assert_eq!(actual, expected);
+}
+
+#[test]
+fn files_match_ls_tree() {
+    let repo = fixture("basic");
+    for rev in ["HEAD", "v1.0"] {
+        let out = git(&repo, &["ls-tree", "-r", "-l", "-z", rev]);
+        let expected = sorted(
+            out.split('\0')
+                .filter(|e| !e.is_empty())
+                .map(|e| {
+                    let (meta, path) = e.split_once('\t').unwrap();
+                    let m: Vec<&str> = meta.split_whitespace().collect();
+                    let size = if m[3] == "-" { "NULL" } else { m[3] };
+                    format!("{path}\x1f{}\x1f{size}\x1f{}", m[0], m[2])
+                })
+                .collect(),
+        );
+        let sql = if rev == "HEAD" {
+            "SELECT path, mode, size, blob_sha FROM files".to_string()
+        } else {
+            format!(
+                "SELECT path, mode, size, blob_sha FROM files('{}', '{rev}')",
+                repo.display()
+            )
+        };
+        assert_eq!(sorted_lines(&query(&repo, &sql)), expected, "tree at {rev}");
+    }
+}
+
+#[test]
+fn file_contents_and_line_counts() {
+    let repo = fixture("basic");
+    let rows = rows(&query(
+        &repo,
+        "SELECT path, is_binary, line_count, content, size FROM files WHERE path IN ('README.md', 'logo.png', 'windows.txt', 'empty.txt') ORDER BY path",
+    ));
+    let readme = std::fs::read_to_string(repo.join("README.md")).unwrap();
+    assert_eq!(
+        rows[0],
+        vec![
+            "README.md",
+            "false",
+            "4",
+            readme.as_str(),
+            &readme.len().to_string()
+        ]
+    );
+    assert_eq!(rows[1], vec!["empty.txt", "false", "0", "", "0"]);
+    assert_eq!(rows[2][..3], ["logo.png", "true", "NULL"]);
+    assert_eq!(rows[3][..3], ["windows.txt", "false", "2"]);
+}
+
+#[test]
+fn repos_table_reports_state() {
+    let repo = fixture("basic");
+    let head = git(&repo, &["rev-parse", "HEAD"]).trim().to_string();
+    let name = repo.display().to_string();
+    let rows = rows(&query(
+        &repo,
+        "SELECT repo, path, url, head_ref, head_sha, is_bare, status, error FROM repos",
+    ));
+    assert_eq!(
+        rows,
+        vec![vec![
+            name.clone(),
+            name,
+            "NULL".into(),
+            "refs/heads/main".into(),
+            head,
+            "false".into(),
+            "ready".into(),
+            "NULL".into()
+        ]]
+    );
+    let missing = rows_of(&repo, "SELECT repo, status, error FROM repos('/no/such/repo')");
+    assert_eq!(
+        missing,
+        vec![vec![
+            "/no/such/repo",
+            "failed",
+            "repository not found: /no/such/repo"
+        ]]
+    );
+}
+
+fn rows_of(repo: &Path, sql: &str) -> Vec<Vec<String>> {
+    rows(&query(repo, sql))
+}
+
+#[test]
+fn repo_filters_select_repositories() {
+    let repo = fixture("basic");
+    let empty = empty_repo();
+    let sql = format!(
+        "SELECT repo, count(*) FROM commits WHERE repo IN ('{}', '{}') GROUP BY repo",
+        repo.display(),
+        empty.display()
+    );
+    let expected_count = git(&repo, &["rev-list", "--count", "HEAD"]).trim().to_string();
+    assert_eq!(
+        rows_of(&empty, &sql),
+        vec![vec![repo.display().to_string(), expected_count]]
+    );
+    // The filter is exact: no FilterExec remains above the scan.
+    let plan = rows_of(
+        &repo,
+        &format!(
+            "EXPLAIN SELECT sha FROM commits WHERE repo = '{}'",
+            repo.display()
+        ),
+    );
+    let physical = &plan.last().unwrap()[1];
+    assert!(physical.contains("GitScanExec"), "{physical}");
+    assert!(!physical.contains("FilterExec"), "{physical}");
+}
+
+#[test]
+fn empty_repository_has_no_rows() {
+    let empty = empty_repo();
+    for table in ["commits", "commit_files", "refs", "files"] {
+        assert_eq!(
+            column_len(&query(&empty, &format!("SELECT * FROM {table}"))),
+            0,
+            "{table}"
+        );
+    }
+    let rows = rows_of(&empty, "SELECT head_sha, status FROM repos");
+    assert_eq!(rows, vec![vec!["NULL", "ready"]]);
+}
+
+#[test]
+fn bad_input_is_one_clear_line() {
+    let repo = fixture("basic");
+    let not_repo = scratch_dir("plain-directory");
+    let cases = [
+        (
+            "SELECT * FROM commits('/no/such/path')".to_string(),
+            "repository not found: /no/such/path",
+        ),
+        (
+            format!("SELECT * FROM commits('{}')", not_repo.display()),
+            "not a git repository",
+        ),
+        (
+            format!("SELECT * FROM commits('{}', 'no-such-branch')", repo.display()),
+            "unknown revision 'no-such-branch'",
+        ),
+        (
+            "SELECT * FROM commits(42)".to_string(),
+            "arguments must be string literals",
+        ),
+        (
+            "SELECT * FROM nope".to_string(),
+            "table 'gitfleet.public.nope' not found",
+        ),
+    ];
+    for (sql, needle) in cases {
+        let err = try_query(&repo, &sql).expect_err(&sql);
+        assert!(err.contains(needle), "{sql}: {err}");
+        assert!(!err.contains('\n'), "one line: {err}");
+    }
+}
