@@ -57,10 +57,24 @@ fn run_git(dir: &Path, args: &[&str]) -> String {
         .output()
         .expect("git");
     assert!(out.status.success());
-    // Summarise: line count for long outputs, the text for short ones.
-    let text = String::from_utf8_lossy(&out.stdout);
-    if text.len() > 200 {
-        format!("{} lines", text.lines().count())
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// git's answer in the shape of ours: numstat summed, other long outputs counted.
+fn summarise(text: &str) -> String {
+    let numstat: Vec<(i64, i64)> = text
+        .lines()
+        .filter_map(|l| {
+            let mut f = l.split('\t');
+            let (a, d, _) = (f.next()?, f.next()?, f.next()?);
+            Some((a.parse().unwrap_or(0), d.parse().unwrap_or(0)))
+        })
+        .collect();
+    if !numstat.is_empty() {
+        let (a, d) = numstat.iter().fold((0, 0), |acc, x| (acc.0 + x.0, acc.1 + x.1));
+        format!("{a} | {d}")
+    } else if text.len() > 200 {
+        format!("{} rows", text.lines().count())
     } else {
         text.trim().to_string()
     }
@@ -93,59 +107,95 @@ fn main() {
         std::fs::rename(&tmp, &dir).unwrap();
         eprintln!("generated in {:.1}s", start.elapsed().as_secs_f64());
     }
-    let files = run_git(&dir, &["ls-tree", "-r", "--name-only", "HEAD"]);
+    let files = run_git(&dir, &["ls-tree", "-r", "--name-only", "HEAD"])
+        .lines()
+        .count();
     let count = run_git(&dir, &["rev-list", "--count", "HEAD"]);
-    println!("repository: {} ({count} commits, {files} at HEAD)", dir.display());
+    println!(
+        "repository: {} ({} commits, {files} files at HEAD)",
+        dir.display(),
+        count.trim()
+    );
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .unwrap();
+    // A fresh cache directory: the first stats query computes every diff, the repeat is served
+    // by the stats cache.
+    let cache = dir.with_extension("cache");
+    let _ = std::fs::remove_dir_all(&cache);
     let config = gitfleet::EngineConfig {
         repos: vec![dir.display().to_string()],
-        cache_dir: None,
+        cache_dir: Some(cache),
+        ..Default::default()
     };
-    let sql = |query: &str| -> String {
+    let uncached = gitfleet::EngineConfig {
+        no_stats_cache: true,
+        ..config.clone()
+    };
+    let sql = |query: &str, cached: bool| -> String {
         runtime.block_on(async {
-            let ctx = gitfleet::session(&config).unwrap();
+            let ctx = gitfleet::session(if cached { &config } else { &uncached }).unwrap();
             let batches = ctx.sql(query).await.unwrap().collect().await.unwrap();
-            arrow::util::pretty::pretty_format_batches(&batches)
+            let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
+            if rows > 1 {
+                return format!("{rows} rows");
+            }
+            let table = arrow::util::pretty::pretty_format_batches(&batches)
                 .unwrap()
-                .to_string()
-                .lines()
-                .nth(3)
-                .unwrap_or("")
-                .to_string()
+                .to_string();
+            let line = table.lines().nth(3).unwrap_or("");
+            line.trim_matches(|c| c == '|' || c == ' ').to_string()
         })
     };
 
-    let cases: [(&str, &[&str], &str); 3] = [
+    // (name, git command, query, served by a warmed stats cache)
+    let cases: [(&str, &[&str], &str, bool); 4] = [
         (
             "count commits",
             &["rev-list", "--count", "HEAD"],
             "SELECT count(*) FROM commits",
+            false,
         ),
         (
             "commit authors",
             &["log", "--format=%H %ae %at"],
             "SELECT sha, author_email, author_time FROM commits",
+            false,
         ),
         (
-            "diff stats (numstat)",
+            "diff stats, computed",
             &["log", "--numstat", "--format=%H"],
             "SELECT sum(additions), sum(deletions) FROM commits",
+            false,
+        ),
+        (
+            "diff stats, repeated (stats cache)",
+            &["log", "--numstat", "--format=%H"],
+            "SELECT sum(additions), sum(deletions) FROM commits",
+            true,
         ),
     ];
     println!("\n| query | git | gitfleet | ratio (gitfleet / git) |");
     println!("|---|---|---|---|");
-    for (name, git_args, query) in cases {
+    for (name, git_args, query, cached) in cases {
         let (git_s, git_answer) = best_of(runs, || run_git(&dir, git_args));
-        let (our_s, our_answer) = best_of(runs, || sql(query));
+        if cached {
+            sql(query, true); // fills the cache: the timed runs are the repeats
+        }
+        let (our_s, our_answer) = best_of(runs, || sql(query, cached));
         println!(
             "| {name} (`{query}` vs `git {}`) | {git_s:.2}s | {our_s:.2}s | {:.2}x |",
             git_args.join(" "),
             our_s / git_s
         );
-        eprintln!("  git: {git_answer}\n  gitfleet: {our_answer}");
+        let git_answer = summarise(&git_answer);
+        let same = if git_answer == our_answer {
+            "same answer"
+        } else {
+            "ANSWERS DIFFER"
+        };
+        println!("|   answers: git `{git_answer}`, gitfleet `{our_answer}`: {same} | | | |");
     }
 }

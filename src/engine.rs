@@ -10,7 +10,7 @@ use datafusion::prelude::SessionConfig;
 
 use crate::source::git::RepoLocation;
 use crate::table::functions::GitTableFunction;
-use crate::table::scan::{GitTableProvider, RepoSource, SessionRepos};
+use crate::table::scan::{GitTableProvider, RepoSource, SessionSettings};
 use crate::table::TableKind;
 
 pub const CATALOG: &str = "gitfleet";
@@ -24,6 +24,8 @@ pub struct EngineConfig {
     pub repos: Vec<String>,
     /// Where clones and caches live (`GITFLEET_CACHE_DIR`, else the XDG cache directory).
     pub cache_dir: Option<PathBuf>,
+    /// Skip the on-disk cache of computed per-commit stats (always recompute).
+    pub no_stats_cache: bool,
 }
 
 impl EngineConfig {
@@ -56,13 +58,17 @@ pub fn session(config: &EngineConfig) -> DFResult<SessionContext> {
         .with_create_default_catalog_and_schema(true)
         .with_information_schema(true);
     let ctx = SessionContext::new_with_config(session_config);
-    let repos = Arc::new(SessionRepos {
-        specs: default_repos(config),
+    let settings = Arc::new(SessionSettings {
+        repos: default_repos(config),
+        cache_dir: (!config.no_stats_cache).then(|| config.cache_dir()),
     });
     for kind in TableKind::ALL {
-        let provider = GitTableProvider::new(kind, RepoSource::Session(repos.clone()), None);
+        let provider = GitTableProvider::new(kind, settings.clone(), RepoSource::Session, None);
         ctx.register_table(kind.name(), Arc::new(provider))?;
-        ctx.register_udtf(kind.name(), Arc::new(GitTableFunction::new(kind)));
+        ctx.register_udtf(
+            kind.name(),
+            Arc::new(GitTableFunction::new(kind, settings.clone())),
+        );
     }
     Ok(ctx)
 }

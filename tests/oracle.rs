@@ -500,3 +500,34 @@ fn bad_input_is_one_clear_line() {
         assert!(!err.contains('\n'), "one line: {err}");
     }
 }
+
+#[test]
+fn stats_cache_serves_repeat_scans_with_equal_answers() {
+    let repo = fixture("basic");
+    let config = gitfleet::EngineConfig {
+        repos: vec![repo.display().to_string()],
+        cache_dir: Some(scratch_dir("stats-cache-test")),
+        ..Default::default()
+    };
+    let run = |sql: &str| rows(&try_query_with(&config, sql).unwrap());
+    let stats = "SELECT sha, additions, deletions, files_changed FROM commits ORDER BY sha";
+    let analyze = |sql: &str| run(&format!("EXPLAIN ANALYZE {sql}"))[0][1].clone();
+    let first = analyze(stats);
+    assert!(
+        first.contains("diffs_computed=11") && first.contains("stats_cache_hits=0"),
+        "{first}"
+    );
+    let second = analyze(stats);
+    assert!(
+        second.contains("diffs_computed=0") && second.contains("stats_cache_hits=11"),
+        "{second}"
+    );
+    // Without the cache everything is diffed again, with the same answers.
+    let uncached = gitfleet::EngineConfig {
+        no_stats_cache: true,
+        ..config.clone()
+    };
+    assert_eq!(run(stats), rows(&try_query_with(&uncached, stats).unwrap()));
+    let plan = rows(&try_query_with(&uncached, &format!("EXPLAIN ANALYZE {stats}")).unwrap())[0][1].clone();
+    assert!(plan.contains("diffs_computed=11"), "{plan}");
+}

@@ -104,7 +104,8 @@ fn slt_specs() {
             async move {
                 let config = gitfleet::EngineConfig {
                     repos: vec![basic.display().to_string()],
-                    cache_dir: None,
+                    cache_dir: Some(common::scratch_dir("cache")),
+                    ..Default::default()
                 };
                 let ctx = gitfleet::session(&config).map_err(|e| SqlError(e.to_string()))?;
                 Ok(Engine { ctx })

@@ -16,6 +16,10 @@ pub struct Cli {
     #[arg(long, value_name = "DIR", env = "GITFLEET_CACHE_DIR", global = true)]
     pub cache_dir: Option<PathBuf>,
 
+    /// Do not read or write the cache of computed per-commit diff stats.
+    #[arg(long, global = true)]
+    pub no_stats_cache: bool,
+
     #[command(subcommand)]
     pub command: Command,
 }

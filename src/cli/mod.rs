@@ -38,6 +38,7 @@ async fn run(cli: Cli) -> Result<(), String> {
     let config = gitfleet::EngineConfig {
         repos: cli.repos.clone(),
         cache_dir: cli.cache_dir.clone(),
+        no_stats_cache: cli.no_stats_cache,
     };
     let ctx = gitfleet::session(&config).map_err(|e| describe(&e))?;
     match cli.command {

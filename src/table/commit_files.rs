@@ -8,7 +8,8 @@ use arrow::datatypes::SchemaRef;
 use super::scan::{BatchSink, ScanSpec};
 use super::{boolean, int64, repeated, schema_of, utf8};
 use crate::error::Result;
-use crate::source::git::commits::{walk, CommitNeeds, CommitReader};
+use crate::source::git::commits::CommitNeeds;
+use crate::source::git::parallel::{read_commits, ReadPlan};
 use crate::source::git::RepoLocation;
 
 pub fn schema() -> SchemaRef {
@@ -29,13 +30,18 @@ pub fn produce(spec: &ScanSpec, location: &RepoLocation, sink: &mut BatchSink) -
         files: true,
         ..Default::default()
     };
-    let repo = location.open_gix()?;
-    let mut reader = CommitReader::new(&repo, &location.name, needs)?;
     let mut rows = FileRows::default();
-    for id in walk(&repo, &location.name, spec.rev.as_deref(), None)? {
-        let Some(commit) = reader.read(id?, &spec.times)? else {
-            continue;
-        };
+    let counters = sink.counters.clone();
+    let plan = ReadPlan {
+        location,
+        rev: spec.rev.as_deref(),
+        times: spec.times,
+        needs,
+        workers: super::scan::workers_per_scan(),
+        cache_root: spec.cache_dir.as_deref(),
+        counters: &counters,
+    };
+    read_commits(&plan, &mut |commit| {
         let sha = commit.id.to_string();
         for f in &commit.files {
             rows.len += 1;
@@ -47,10 +53,11 @@ pub fn produce(spec: &ScanSpec, location: &RepoLocation, sink: &mut BatchSink) -
             rows.deletions.append_value(f.deletions);
             rows.is_binary.append_value(f.is_binary);
         }
-        if rows.len >= sink.batch_rows() && !sink.send(rows.finish(&location.name)?)? {
-            return Ok(());
+        if rows.len >= sink.batch_rows() {
+            return sink.send(rows.finish(&location.name)?);
         }
-    }
+        Ok(true)
+    })?;
     sink.send(rows.finish(&location.name)?)?;
     Ok(())
 }

@@ -11,7 +11,8 @@ use arrow::datatypes::SchemaRef;
 use super::scan::{BatchSink, ScanSpec};
 use super::{boolean, int32, int64, repeated, schema_of, timestamp, utf8, utf8_list};
 use crate::error::Result;
-use crate::source::git::commits::{walk, CommitNeeds, CommitReader, CommitRecord, Person};
+use crate::source::git::commits::{walk, CommitNeeds, CommitRecord, Person};
+use crate::source::git::parallel::{read_commits, ReadPlan};
 use crate::source::git::RepoLocation;
 
 pub fn schema() -> SchemaRef {
@@ -67,27 +68,33 @@ pub fn produce(spec: &ScanSpec, location: &RepoLocation, sink: &mut BatchSink) -
         || needs.stats
         || wants_any(&["parents", "parent_count", "is_merge"])
         || spec.times != Default::default();
-    let repo = location.open_gix()?;
-    let mut reader = CommitReader::new(&repo, &location.name, needs)?;
     let mut rows = CommitRows::new(&location.name);
-    for id in walk(
-        &repo,
-        &location.name,
-        spec.rev.as_deref(),
-        spec.times.committer_min,
-    )? {
-        let id = id?;
-        if decode {
-            match reader.read(id, &spec.times)? {
-                Some(record) => rows.append(&record),
-                None => continue,
+    if !decode {
+        let repo = location.open_gix()?;
+        for id in walk(&repo, &location.name, spec.rev.as_deref(), None)? {
+            rows.append(&CommitRecord::new(id?));
+            if rows.len >= sink.batch_rows() && !sink.send(rows.finish()?)? {
+                return Ok(());
             }
-        } else {
-            rows.append(&CommitRecord::new(id));
         }
-        if rows.len >= sink.batch_rows() && !sink.send(rows.finish()?)? {
-            return Ok(());
-        }
+    } else {
+        let counters = sink.counters.clone();
+        let plan = ReadPlan {
+            location,
+            rev: spec.rev.as_deref(),
+            times: spec.times,
+            needs,
+            workers: super::scan::workers_per_scan(),
+            cache_root: spec.cache_dir.as_deref(),
+            counters: &counters,
+        };
+        read_commits(&plan, &mut |record| {
+            rows.append(&record);
+            if rows.len >= sink.batch_rows() {
+                return sink.send(rows.finish()?);
+            }
+            Ok(true)
+        })?;
     }
     sink.send(rows.finish()?)?;
     Ok(())

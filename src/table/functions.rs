@@ -8,17 +8,18 @@ use datafusion::common::{plan_err, ScalarValue};
 use datafusion::error::Result as DFResult;
 use datafusion::logical_expr::Expr;
 
-use super::scan::{GitTableProvider, RepoSource};
+use super::scan::{GitTableProvider, RepoSource, SessionSettings};
 use super::TableKind;
 
 #[derive(Debug)]
 pub struct GitTableFunction {
     kind: TableKind,
+    settings: Arc<SessionSettings>,
 }
 
 impl GitTableFunction {
-    pub fn new(kind: TableKind) -> Self {
-        GitTableFunction { kind }
+    pub fn new(kind: TableKind, settings: Arc<SessionSettings>) -> Self {
+        GitTableFunction { kind, settings }
     }
 
     fn usage(&self) -> &'static str {
@@ -69,6 +70,7 @@ impl TableFunctionImpl for GitTableFunction {
         };
         Ok(Arc::new(GitTableProvider::new(
             self.kind,
+            self.settings.clone(),
             RepoSource::Fixed(repos),
             rev,
         )))

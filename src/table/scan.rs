@@ -6,6 +6,7 @@
 //! a bounded channel, so memory stays bounded and a dropped consumer stops the git work.
 
 use std::fmt;
+use std::path::PathBuf;
 use std::sync::{Arc, Condvar, LazyLock, Mutex};
 
 use arrow::array::RecordBatch;
@@ -31,23 +32,26 @@ use tokio::sync::mpsc;
 
 use super::{pushdown, TableKind};
 use crate::error::{Error, Result};
-use crate::source::git::commits::TimeBounds;
+use crate::source::git::commits::{ScanCounters, TimeBounds};
 use crate::source::git::RepoLocation;
 
 /// Rows per record batch.
 pub const BATCH_ROWS: usize = 8192;
 
-/// The repositories a session scans when a query names none.
+/// What every scan of a session shares.
 #[derive(Debug, Clone, Default)]
-pub struct SessionRepos {
-    pub specs: Vec<String>,
+pub struct SessionSettings {
+    /// The repositories scanned when a query names none.
+    pub repos: Vec<String>,
+    /// Where computed data (the per-commit stats cache) is kept; None disables caching.
+    pub cache_dir: Option<PathBuf>,
 }
 
 /// Where a provider's repositories come from.
 #[derive(Debug, Clone)]
 pub enum RepoSource {
     /// The session's repositories (CLI `-r`, or the current repository).
-    Session(Arc<SessionRepos>),
+    Session,
     /// Named by a table function's argument(s).
     Fixed(Vec<String>),
 }
@@ -96,6 +100,8 @@ pub struct ScanSpec {
     pub times: TimeBounds,
     /// Stop each partition after this many rows.
     pub limit: Option<usize>,
+    /// Cache directory for computed data.
+    pub cache_dir: Option<PathBuf>,
 }
 
 impl ScanSpec {
@@ -113,13 +119,24 @@ impl ScanSpec {
 #[derive(Debug)]
 pub struct GitTableProvider {
     kind: TableKind,
+    settings: Arc<SessionSettings>,
     repos: RepoSource,
     rev: Option<String>,
 }
 
 impl GitTableProvider {
-    pub fn new(kind: TableKind, repos: RepoSource, rev: Option<String>) -> Self {
-        GitTableProvider { kind, repos, rev }
+    pub fn new(
+        kind: TableKind,
+        settings: Arc<SessionSettings>,
+        repos: RepoSource,
+        rev: Option<String>,
+    ) -> Self {
+        GitTableProvider {
+            kind,
+            settings,
+            repos,
+            rev,
+        }
     }
 
     fn targets(&self, filters: &[Expr]) -> Result<Vec<RepoTarget>> {
@@ -134,8 +151,8 @@ impl GitTableProvider {
         }
         let base: Vec<String> = match (&self.repos, &named) {
             (RepoSource::Fixed(fixed), _) => fixed.clone(),
-            (RepoSource::Session(_), Some(names)) => names.clone(),
-            (RepoSource::Session(session), None) => session.specs.clone(),
+            (RepoSource::Session, Some(names)) => names.clone(),
+            (RepoSource::Session, None) => self.settings.repos.clone(),
         };
         let mut targets: Vec<RepoTarget> = Vec::new();
         for spec in &base {
@@ -213,6 +230,7 @@ impl TableProvider for GitTableProvider {
             projection: projection.cloned(),
             times,
             limit,
+            cache_dir: self.settings.cache_dir.clone(),
         };
         Ok(Arc::new(GitScanExec::new(spec)?))
     }
@@ -316,6 +334,12 @@ impl ExecutionPlan for GitScanExec {
         };
         let (tx, rx) = mpsc::channel::<DFResult<RecordBatch>>(2);
         let output_rows = MetricBuilder::new(&self.metrics).output_rows(partition);
+        let metric = |name: &'static str| MetricBuilder::new(&self.metrics).counter(name, partition);
+        let (commits, diffs, cache_hits) = (
+            metric("commits_read"),
+            metric("diffs_computed"),
+            metric("stats_cache_hits"),
+        );
         let spec = self.spec.clone();
         std::thread::Builder::new()
             .name(format!("gitfleet-{}", spec.table.name()))
@@ -325,9 +349,16 @@ impl ExecutionPlan for GitScanExec {
                     projection: spec.projection.clone(),
                     remaining: spec.limit,
                     output_rows,
+                    counters: Arc::default(),
                     _slot: Some(ScanSlot::acquire()),
                 };
-                if let Err(e) = spec.table.produce(&spec, &target, &mut sink) {
+                let result = spec.table.produce(&spec, &target, &mut sink);
+                let load =
+                    |c: &std::sync::atomic::AtomicU64| c.load(std::sync::atomic::Ordering::Relaxed) as usize;
+                commits.add(load(&sink.counters.commits));
+                diffs.add(load(&sink.counters.diffs));
+                cache_hits.add(load(&sink.counters.cache_hits));
+                if let Err(e) = result {
                     let _ = sink.tx.blocking_send(Err(e.into()));
                 }
             })
@@ -343,6 +374,8 @@ pub struct BatchSink {
     projection: Option<Vec<usize>>,
     remaining: Option<usize>,
     output_rows: Count,
+    /// What the producer did, reported as plan metrics when it ends.
+    pub counters: Arc<ScanCounters>,
     _slot: Option<ScanSlot>,
 }
 
@@ -382,6 +415,11 @@ impl BatchSink {
     }
 }
 
+/// Threads one repository's scan may use for its expensive part (diffs): every core.
+pub fn workers_per_scan() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get())
+}
+
 /// Bounds how many partitions do git work at once (one per core); many repositories must not
 /// mean many threads fighting over two cores and their caches.
 struct ScanSlot;
@@ -411,5 +449,30 @@ impl Drop for ScanSlot {
     fn drop(&mut self) {
         *SLOTS.free.lock().unwrap_or_else(|e| e.into_inner()) += 1;
         SLOTS.cv.notify_one();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scan_spec_round_trips_through_json() {
+        let spec = ScanSpec {
+            table: TableKind::Commits,
+            repos: vec![RepoTarget::resolve("/no/such/repo")],
+            rev: Some("v1.0..main".into()),
+            projection: Some(vec![1, 15]),
+            times: TimeBounds {
+                author_min: Some(1),
+                ..Default::default()
+            },
+            limit: Some(10),
+            cache_dir: Some("/tmp/cache".into()),
+        };
+        let json = serde_json::to_string(&spec).unwrap();
+        let back: ScanSpec = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, spec);
+        assert!(json.contains("repository not found: /no/such/repo"), "{json}");
     }
 }

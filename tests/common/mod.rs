@@ -84,17 +84,22 @@ pub fn query(repo: &Path, sql: &str) -> Vec<RecordBatch> {
 }
 
 pub fn try_query(repo: &Path, sql: &str) -> Result<Vec<RecordBatch>, String> {
+    let config = gitfleet::EngineConfig {
+        repos: vec![repo.display().to_string()],
+        cache_dir: Some(scratch_dir("cache")),
+        ..Default::default()
+    };
+    try_query_with(&config, sql)
+}
+
+pub fn try_query_with(config: &gitfleet::EngineConfig, sql: &str) -> Result<Vec<RecordBatch>, String> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .unwrap();
     runtime.block_on(async {
-        let config = gitfleet::EngineConfig {
-            repos: vec![repo.display().to_string()],
-            cache_dir: None,
-        };
-        let ctx = gitfleet::session(&config).map_err(|e| e.to_string())?;
+        let ctx = gitfleet::session(config).map_err(|e| e.to_string())?;
         let df = ctx.sql(sql).await.map_err(|e| e.to_string())?;
         df.collect().await.map_err(|e| e.to_string())
     })

@@ -4,7 +4,10 @@ use gix::revision::walk::Sorting;
 use gix::traverse::commit::simple::CommitTimeOrder;
 use gix::ObjectId;
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use super::diff::{DiffStats, Differ, FileChange};
+use super::stats_cache::StatsCache;
 use super::text;
 use crate::error::{Error, Result};
 
@@ -40,7 +43,23 @@ pub struct CommitRecord {
     pub summary: String,
     pub message: String,
     pub stats: Option<DiffStats>,
+    /// True when `stats` came from the on-disk cache rather than a diff.
+    pub stats_cached: bool,
     pub files: Vec<FileChange>,
+}
+
+/// What a scan did, for `EXPLAIN ANALYZE` (shared by the threads of one scan).
+#[derive(Debug, Default)]
+pub struct ScanCounters {
+    pub commits: AtomicU64,
+    pub diffs: AtomicU64,
+    pub cache_hits: AtomicU64,
+}
+
+impl ScanCounters {
+    fn add(counter: &AtomicU64) {
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
 }
 
 impl CommitRecord {
@@ -55,6 +74,7 @@ impl CommitRecord {
             summary: String::new(),
             message: String::new(),
             stats: None,
+            stats_cached: false,
             files: Vec::new(),
         }
     }
@@ -200,10 +220,19 @@ pub struct CommitReader<'r> {
     needs: CommitNeeds,
     mailmap: Option<gix::mailmap::Snapshot>,
     differ: Option<Differ<'r>>,
+    cache: Option<&'r StatsCache>,
+    counters: &'r ScanCounters,
 }
 
 impl<'r> CommitReader<'r> {
-    pub fn new(repo: &'r gix::Repository, name: &'r str, needs: CommitNeeds) -> Result<Self> {
+    /// `cache` serves stats (not per-file changes) computed by earlier scans.
+    pub fn new(
+        repo: &'r gix::Repository,
+        name: &'r str,
+        needs: CommitNeeds,
+        cache: Option<&'r StatsCache>,
+        counters: &'r ScanCounters,
+    ) -> Result<Self> {
         let differ = if needs.stats || needs.files {
             Some(Differ::new(repo, name)?)
         } else {
@@ -215,12 +244,15 @@ impl<'r> CommitReader<'r> {
             needs,
             mailmap: needs.mailmap.then(|| repo.open_mailmap()),
             differ,
+            cache: cache.filter(|_| !needs.files),
+            counters,
         })
     }
 
     /// Reads one commit; None when `bounds` excludes it (so no diff work is spent on it).
     pub fn read(&mut self, id: ObjectId, bounds: &TimeBounds) -> Result<Option<CommitRecord>> {
         let name = self.name;
+        ScanCounters::add(&self.counters.commits);
         let commit = self.repo.find_commit(id).map_err(|e| Error::git(name, e))?;
         let decoded = commit.decode().map_err(|e| Error::git(name, e))?;
         let author_sig =
@@ -250,7 +282,12 @@ impl<'r> CommitReader<'r> {
             record.message = text::decode(decoded.message, encoding);
             record.summary = text::summary(&record.message);
         }
-        if let Some(differ) = &mut self.differ {
+        if let Some(stats) = self.cache.and_then(|c| c.get(&id)) {
+            ScanCounters::add(&self.counters.cache_hits);
+            record.stats = Some(stats);
+            record.stats_cached = true;
+        } else if let Some(differ) = &mut self.differ {
+            ScanCounters::add(&self.counters.diffs);
             let parent_tree = match record.parents.first() {
                 Some(parent) => Some(
                     self.repo

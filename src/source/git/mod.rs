@@ -7,7 +7,9 @@
 pub mod commits;
 pub mod diff;
 pub mod location;
+pub mod parallel;
 pub mod refs;
+pub mod stats_cache;
 pub mod status;
 pub mod text;
 pub mod tree;

@@ -1,0 +1,165 @@
+//! Reading a repository's commits on every core: the walk runs on the calling thread, chunks of
+//! commit ids go to workers that each own a repository handle (gix handles are per-thread),
+//! and records come back in walk order. Diffs dominate the cost and are independent per
+//! commit, so this scales with cores while git's own `log --numstat` is single-threaded.
+
+use std::collections::BTreeMap;
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+
+use gix::ObjectId;
+
+use super::commits::{walk, CommitNeeds, CommitReader, CommitRecord, ScanCounters, TimeBounds};
+use super::diff::DiffStats;
+use super::stats_cache::StatsCache;
+use super::RepoLocation;
+use crate::error::{Error, Result};
+
+/// Commits per unit of work: large enough to amortise channel traffic, small enough to keep
+/// the in-flight memory low and the first rows quick.
+const CHUNK: usize = 64;
+
+/// What to read and how.
+pub struct ReadPlan<'a> {
+    pub location: &'a RepoLocation,
+    pub rev: Option<&'a str>,
+    pub times: TimeBounds,
+    pub needs: CommitNeeds,
+    /// Worker threads; 1 reads on the calling thread.
+    pub workers: usize,
+    /// Where the per-commit stats cache lives (None: no cache).
+    pub cache_root: Option<&'a std::path::Path>,
+    pub counters: &'a ScanCounters,
+}
+
+type ChunkResult = (usize, Result<Vec<CommitRecord>>);
+
+/// Calls `emit` for each selected commit in walk order until it returns false.
+pub fn read_commits(plan: &ReadPlan<'_>, emit: &mut dyn FnMut(CommitRecord) -> Result<bool>) -> Result<()> {
+    let use_cache = plan.needs.stats && !plan.needs.files;
+    let mut cache = match plan.cache_root {
+        Some(root) if use_cache => Some(StatsCache::open(root, &plan.location.name)),
+        _ => None,
+    };
+    let mut computed: Vec<(ObjectId, DiffStats)> = Vec::new();
+    let mut remember = |record: &CommitRecord| {
+        if let (Some(stats), false) = (record.stats, record.stats_cached) {
+            computed.push((record.id, stats));
+        }
+    };
+    let mut emit = |record: CommitRecord| {
+        if use_cache {
+            remember(&record);
+        }
+        emit(record)
+    };
+    let result = read_all(plan, cache.as_ref(), &mut emit);
+    // Whatever was computed is kept, even when the consumer stopped early or a later commit failed.
+    if let Some(cache) = &mut cache {
+        cache.store(&computed);
+    }
+    result
+}
+
+fn read_all(
+    plan: &ReadPlan<'_>,
+    cache: Option<&StatsCache>,
+    emit: &mut dyn FnMut(CommitRecord) -> Result<bool>,
+) -> Result<()> {
+    let repo = plan.location.open_gix()?;
+    let name = plan.location.name.as_str();
+    let ids = walk(&repo, name, plan.rev, plan.times.committer_min)?;
+    let expensive = plan.needs.stats || plan.needs.files;
+    if plan.workers <= 1 || !expensive {
+        let mut reader = CommitReader::new(&repo, name, plan.needs, cache, plan.counters)?;
+        for id in ids {
+            if let Some(record) = reader.read(id?, &plan.times)? {
+                if !emit(record)? {
+                    break;
+                }
+            }
+        }
+        return Ok(());
+    }
+
+    let (job_tx, job_rx) = mpsc::channel::<(usize, Vec<ObjectId>)>();
+    let job_rx = Arc::new(Mutex::new(job_rx));
+    let (result_tx, result_rx) = mpsc::channel::<ChunkResult>();
+    let shared = repo.clone().into_sync();
+    std::thread::scope(|scope| -> Result<()> {
+        for _ in 0..plan.workers {
+            let job_rx = Arc::clone(&job_rx);
+            let result_tx = result_tx.clone();
+            let shared = &shared;
+            scope.spawn(move || {
+                let repo = shared.to_thread_local();
+                let mut reader = match CommitReader::new(&repo, name, plan.needs, cache, plan.counters) {
+                    Ok(r) => r,
+                    Err(e) => {
+                        let _ = result_tx.send((usize::MAX, Err(e)));
+                        return;
+                    }
+                };
+                loop {
+                    let job = job_rx.lock().unwrap_or_else(|e| e.into_inner()).recv();
+                    let Ok((index, chunk)) = job else { return };
+                    let records: Result<Vec<CommitRecord>> = chunk
+                        .into_iter()
+                        .filter_map(|id| reader.read(id, &plan.times).transpose())
+                        .collect();
+                    if result_tx.send((index, records)).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        drop(result_tx);
+
+        let max_in_flight = plan.workers * 3;
+        let mut pending: BTreeMap<usize, Vec<CommitRecord>> = BTreeMap::new();
+        let (mut sent, mut next_out) = (0usize, 0usize);
+        let mut wanted = true;
+        // Emits every finished chunk that is next in walk order; false when the consumer is done.
+        let mut drain =
+            |pending: &mut BTreeMap<usize, Vec<CommitRecord>>, next_out: &mut usize| -> Result<bool> {
+                while let Some(records) = pending.remove(next_out) {
+                    *next_out += 1;
+                    for record in records {
+                        if !emit(record)? {
+                            return Ok(false);
+                        }
+                    }
+                }
+                Ok(true)
+            };
+        let receive = |pending: &mut BTreeMap<usize, Vec<CommitRecord>>| -> Result<()> {
+            let (index, records) = result_rx
+                .recv()
+                .map_err(|_| Error::git(name, "diff workers stopped unexpectedly"))?;
+            pending.insert(index, records?);
+            Ok(())
+        };
+
+        let mut ids = ids.peekable();
+        while wanted && ids.peek().is_some() {
+            let mut chunk = Vec::with_capacity(CHUNK);
+            for id in ids.by_ref().take(CHUNK) {
+                chunk.push(id?);
+            }
+            if job_tx.send((sent, chunk)).is_err() {
+                break;
+            }
+            sent += 1;
+            while sent - next_out >= max_in_flight && wanted {
+                receive(&mut pending)?;
+                wanted = drain(&mut pending, &mut next_out)?;
+            }
+        }
+        drop(job_tx);
+        while wanted && next_out < sent {
+            receive(&mut pending)?;
+            wanted = drain(&mut pending, &mut next_out)?;
+        }
+        Ok(())
+    })
+}

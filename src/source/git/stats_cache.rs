@@ -1,0 +1,210 @@
+//! An on-disk cache of per-commit diff stats, so a second scan of an unchanged history
+//! computes no diffs. A commit id names immutable content, so entries are never invalidated.
+//!
+//! Layout: `<cache>/stats/v1/<repo key>/seg-*.bin`, each segment a header and fixed-width
+//! records (20-byte SHA-1, additions, deletions, files changed as little-endian i64). A scan
+//! that computed new stats writes them as a new segment: written to a temporary name, then
+//! renamed, so concurrent writers never see or leave a partial segment. Segments are merged
+//! when there are many; a reader that loses a race with a merge just misses the cache.
+//! Unreadable or foreign files are ignored, never trusted.
+
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use gix::ObjectId;
+
+use super::diff::DiffStats;
+
+const MAGIC: &[u8; 8] = b"GFSTAT01";
+const RECORD: usize = 20 + 3 * 8;
+/// Merge segments once there are more than this many.
+const MAX_SEGMENTS: usize = 16;
+
+pub struct StatsCache {
+    dir: PathBuf,
+    entries: HashMap<ObjectId, DiffStats>,
+    segments: Vec<PathBuf>,
+}
+
+impl StatsCache {
+    /// Loads the cache of the repository at `repo_path` (the normalised location).
+    pub fn open(cache_root: &Path, repo_path: &str) -> Self {
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        repo_path.hash(&mut hasher);
+        let leaf = Path::new(repo_path)
+            .file_name()
+            .map(|n| {
+                n.to_string_lossy()
+                    .replace(|c: char| !c.is_ascii_alphanumeric(), "_")
+            })
+            .unwrap_or_default();
+        let dir = cache_root
+            .join("stats")
+            .join("v1")
+            .join(format!("{leaf}-{:016x}", hasher.finish()));
+        let mut cache = StatsCache {
+            dir,
+            entries: HashMap::new(),
+            segments: Vec::new(),
+        };
+        cache.load();
+        cache
+    }
+
+    fn load(&mut self) {
+        let Ok(listing) = std::fs::read_dir(&self.dir) else {
+            return;
+        };
+        for entry in listing.flatten() {
+            let path = entry.path();
+            let is_segment = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("seg-") && n.ends_with(".bin"));
+            if !is_segment {
+                continue;
+            }
+            if let Ok(bytes) = std::fs::read(&path) {
+                if parse_segment(&bytes, &mut self.entries) {
+                    self.segments.push(path);
+                }
+            }
+        }
+    }
+
+    pub fn get(&self, id: &ObjectId) -> Option<DiffStats> {
+        self.entries.get(id).copied()
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Stores newly computed stats as a new segment (best effort: a cache that cannot be
+    /// written only costs speed), merging segments when there are many.
+    pub fn store(&mut self, new: &[(ObjectId, DiffStats)]) {
+        let new: Vec<&(ObjectId, DiffStats)> =
+            new.iter().filter(|(id, _)| id.as_bytes().len() == 20).collect();
+        if new.is_empty() {
+            return;
+        }
+        for (id, stats) in &new {
+            self.entries.insert(*id, *stats);
+        }
+        if self.segments.len() + 1 > MAX_SEGMENTS {
+            // One segment with everything known replaces the ones read at open.
+            let all: Vec<(ObjectId, DiffStats)> = self.entries.iter().map(|(k, v)| (*k, *v)).collect();
+            if let Some(merged) = self.write_segment(all.iter()) {
+                for old in std::mem::take(&mut self.segments) {
+                    let _ = std::fs::remove_file(old);
+                }
+                self.segments.push(merged);
+            }
+        } else if let Some(path) = self.write_segment(new.into_iter()) {
+            self.segments.push(path);
+        }
+    }
+
+    fn write_segment<'a>(&self, records: impl Iterator<Item = &'a (ObjectId, DiffStats)>) -> Option<PathBuf> {
+        std::fs::create_dir_all(&self.dir).ok()?;
+        let mut bytes = MAGIC.to_vec();
+        for (id, s) in records {
+            bytes.extend_from_slice(id.as_bytes());
+            for v in [s.additions, s.deletions, s.files_changed] {
+                bytes.extend_from_slice(&v.to_le_bytes());
+            }
+        }
+        let unique = format!(
+            "{}-{}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos())
+        );
+        let tmp = self.dir.join(format!(".tmp-{unique}"));
+        let path = self.dir.join(format!("seg-{unique}.bin"));
+        let written = std::fs::File::create(&tmp)
+            .and_then(|mut f| f.write_all(&bytes).and_then(|_| f.sync_all()))
+            .and_then(|_| std::fs::rename(&tmp, &path));
+        match written {
+            Ok(()) => Some(path),
+            Err(_) => {
+                let _ = std::fs::remove_file(&tmp);
+                None
+            }
+        }
+    }
+}
+
+/// Adds a segment's records to `out`; false (and nothing added) when it is not a valid segment.
+fn parse_segment(bytes: &[u8], out: &mut HashMap<ObjectId, DiffStats>) -> bool {
+    let Some(body) = bytes.strip_prefix(MAGIC.as_slice()) else {
+        return false;
+    };
+    if body.len() % RECORD != 0 {
+        return false;
+    }
+    for record in body.chunks_exact(RECORD) {
+        let Ok(id) = ObjectId::try_from(&record[..20]) else {
+            return false;
+        };
+        let num = |i: usize| i64::from_le_bytes(record[20 + i * 8..28 + i * 8].try_into().expect("8 bytes"));
+        out.insert(
+            id,
+            DiffStats {
+                additions: num(0),
+                deletions: num(1),
+                files_changed: num(2),
+            },
+        );
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id(n: u8) -> ObjectId {
+        ObjectId::try_from([n; 20].as_slice()).unwrap()
+    }
+
+    #[test]
+    fn stores_reloads_and_merges() {
+        let root = tempfile::tempdir().unwrap();
+        let stats = |n| DiffStats {
+            additions: n,
+            deletions: n + 1,
+            files_changed: 1,
+        };
+        for n in 0..(MAX_SEGMENTS as u8 + 3) {
+            let mut cache = StatsCache::open(root.path(), "/repo/a");
+            cache.store(&[(id(n), stats(i64::from(n)))]);
+        }
+        let cache = StatsCache::open(root.path(), "/repo/a");
+        assert_eq!(cache.len(), MAX_SEGMENTS + 3);
+        assert_eq!(cache.get(&id(5)), Some(stats(5)));
+        assert!(cache.segments.len() <= MAX_SEGMENTS, "segments were merged");
+        assert!(
+            StatsCache::open(root.path(), "/repo/b").is_empty(),
+            "per repository"
+        );
+    }
+
+    #[test]
+    fn corrupt_segments_are_ignored() {
+        let root = tempfile::tempdir().unwrap();
+        let mut cache = StatsCache::open(root.path(), "/repo/a");
+        cache.store(&[(id(1), DiffStats::default())]);
+        std::fs::write(cache.dir.join("seg-bad.bin"), b"GFSTAT01 truncated").unwrap();
+        std::fs::write(cache.dir.join("seg-foreign.bin"), b"something else entirely").unwrap();
+        let cache = StatsCache::open(root.path(), "/repo/a");
+        assert_eq!(cache.len(), 1);
+    }
+}
