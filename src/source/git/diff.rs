@@ -50,8 +50,6 @@ pub struct Differ<'r> {
     name: &'r str,
     resource_cache: gix::diff::blob::Platform,
     tree_state: gix::diff::tree::State,
-    old_blob: Vec<u8>,
-    new_blob: Vec<u8>,
 }
 
 /// A change as plain data, so blobs can be read after the tree diff's borrow ends.
@@ -73,8 +71,6 @@ impl<'r> Differ<'r> {
             name,
             resource_cache,
             tree_state: Default::default(),
-            old_blob: Vec::new(),
-            new_blob: Vec::new(),
         })
     }
 
@@ -153,44 +149,38 @@ impl<'r> Differ<'r> {
             return Ok((i64::from(new.is_some()), i64::from(old.is_some()), false));
         }
         let name = self.name;
-        let read = |side: Option<(ObjectId, EntryKind)>, buf: &mut Vec<u8>| -> Result<()> {
-            buf.clear();
-            if let Some((id, _)) = side {
-                let blob = self.repo.find_blob(id).map_err(|e| Error::git(name, e))?;
-                buf.extend_from_slice(&blob.data);
-            }
-            Ok(())
+        // Blobs are used where gix put them: no copy into buffers of our own.
+        let read = |side: Option<(ObjectId, EntryKind)>| -> Result<Option<gix::Blob<'r>>> {
+            side.map(|(id, _)| self.repo.find_blob(id).map_err(|e| Error::git(name, e)))
+                .transpose()
         };
-        let mut old_blob = std::mem::take(&mut self.old_blob);
-        let mut new_blob = std::mem::take(&mut self.new_blob);
-        read(old, &mut old_blob)?;
-        read(new, &mut new_blob)?;
-        let result = if is_binary(&old_blob) || is_binary(&new_blob) {
+        let (old_blob, new_blob) = (read(old)?, read(new)?);
+        let old_data: &[u8] = old_blob.as_ref().map_or(&[], |b| &b.data);
+        let new_data: &[u8] = new_blob.as_ref().map_or(&[], |b| &b.data);
+        Ok(if is_binary(old_data) || is_binary(new_data) {
             (0, 0, true)
         } else if old.is_none() {
-            (count_lines(&new_blob), 0, false)
+            (count_lines(new_data), 0, false)
         } else if new.is_none() {
-            (0, count_lines(&old_blob), false)
+            (0, count_lines(old_data), false)
         } else {
-            let (a, d) = self.count_changed_lines(&old_blob, &new_blob);
+            let (a, d) = count_changed_lines(old_data, new_data);
             (a, d, false)
-        };
-        self.old_blob = old_blob;
-        self.new_blob = new_blob;
-        Ok(result)
+        })
     }
+}
 
-    fn count_changed_lines(&mut self, old: &[u8], new: &[u8]) -> (i64, i64) {
-        if old == new {
-            return (0, 0);
-        }
-        let input = InternedInput::new(byte_lines(old), byte_lines(new));
-        let diff = Diff::compute(Algorithm::Myers, &input);
-        (
-            i64::from(diff.count_additions()),
-            i64::from(diff.count_removals()),
-        )
+/// Lines added and removed between two texts, by a Myers diff as git's default.
+fn count_changed_lines(old: &[u8], new: &[u8]) -> (i64, i64) {
+    if old == new {
+        return (0, 0);
     }
+    let input = InternedInput::new(byte_lines(old), byte_lines(new));
+    let diff = Diff::compute(Algorithm::Myers, &input);
+    (
+        i64::from(diff.count_additions()),
+        i64::from(diff.count_removals()),
+    )
 }
 
 fn location(path: &gix::bstr::BStr) -> String {

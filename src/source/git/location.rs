@@ -66,11 +66,10 @@ impl RepoLocation {
         })
     }
 
-    /// Opens the repository with gix, tuned for scans (object cache for delta chains).
+    /// Opens the repository with gix. Its default caches are kept: larger delta-base or
+    /// object caches measured no faster on the history benchmark (`benches/README.md`).
     pub fn open_gix(&self) -> Result<gix::Repository> {
-        let mut repo = gix::open(&self.path).map_err(|e| Error::git(&self.name, e))?;
-        repo.object_cache_size_if_unset(16 * 1024 * 1024);
-        Ok(repo)
+        gix::open(&self.path).map_err(|e| Error::git(&self.name, e))
     }
 
     /// Opens the repository with git2, for state and refs.
