@@ -531,3 +531,50 @@ fn stats_cache_serves_repeat_scans_with_equal_answers() {
     let plan = rows(&try_query_with(&uncached, &format!("EXPLAIN ANALYZE {stats}")).unwrap())[0][1].clone();
     assert!(plan.contains("diffs_computed=11"), "{plan}");
 }
+
+/// The metrics line of the scan in `EXPLAIN ANALYZE` output.
+fn scan_metrics(repo: &Path, sql: &str) -> String {
+    let plan = rows_of(repo, &format!("EXPLAIN ANALYZE {sql}"))[0][1].clone();
+    plan.lines()
+        .find(|l| l.contains("GitScanExec"))
+        .unwrap_or_else(|| panic!("no scan in {plan}"))
+        .to_string()
+}
+
+fn metric(line: &str, name: &str) -> u64 {
+    let start = line
+        .find(&format!("{name}="))
+        .unwrap_or_else(|| panic!("{name} in {line}"))
+        + name.len()
+        + 1;
+    line[start..]
+        .split(|c: char| !c.is_ascii_digit())
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+#[test]
+fn projection_limit_and_time_pushdown_save_work() {
+    let repo = fixture("basic");
+    // No diff, no commit decoding for count(*) or sha-only scans.
+    let count = scan_metrics(&repo, "SELECT count(*) FROM commits");
+    assert_eq!(metric(&count, "diffs_computed"), 0, "{count}");
+    let people = scan_metrics(&repo, "SELECT sha, author_email FROM commits");
+    assert_eq!(metric(&people, "diffs_computed"), 0, "{people}");
+    assert_eq!(metric(&people, "commits_read"), 11, "{people}");
+    // LIMIT stops the walk.
+    let limited = scan_metrics(&repo, "SELECT sha FROM commits LIMIT 3");
+    assert_eq!(metric(&limited, "commits_read"), 3, "{limited}");
+    // Commits outside a time range are not diffed; the walk stops at a committer-time bound.
+    let since = scan_metrics(
+        &repo,
+        "SELECT sum(additions) FROM commits WHERE author_time >= TIMESTAMP '2024-01-09T00:00:00Z'",
+    );
+    assert_eq!(
+        metric(&since, "diffs_computed") + metric(&since, "stats_cache_hits"),
+        3,
+        "{since}"
+    );
+}

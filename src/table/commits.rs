@@ -72,6 +72,9 @@ pub fn produce(spec: &ScanSpec, location: &RepoLocation, sink: &mut BatchSink) -
     if !decode {
         let repo = location.open_gix()?;
         for id in walk(&repo, &location.name, spec.rev.as_deref(), None)? {
+            sink.counters
+                .commits
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             rows.append(&CommitRecord::new(id?));
             if rows.len >= sink.batch_rows() && !sink.send(rows.finish()?)? {
                 return Ok(());
