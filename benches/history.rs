@@ -11,6 +11,8 @@
 //! Timings are wall-clock seconds of single runs (best of GITFLEET_BENCH_RUNS, default 1).
 //! GITFLEET_BENCH_ONLY=text runs only the cases whose name contains `text`, and
 //! GITFLEET_BENCH_SKIP_GIT=1 skips the git side (both for profiling).
+//! GITFLEET_BENCH_STREAM='SELECT * FROM commit_files' only streams that query (for peak memory:
+//! run the bench binary under `/usr/bin/time -v`).
 //!
 //! Our commit stats include merges (diffed against their first parent), so the answer check
 //! uses `git log --numstat --diff-merges=first-parent`; plain `git log --numstat` (which shows
@@ -156,6 +158,27 @@ fn main() {
             cells.join(" | ")
         })
     };
+
+    // Memory check: stream a whole-history query without keeping batches, then exit; run it
+    // under `/usr/bin/time -v` to read the peak RSS.
+    if let Ok(query) = std::env::var("GITFLEET_BENCH_STREAM") {
+        let start = Instant::now();
+        let rows = runtime.block_on(async {
+            use futures::StreamExt;
+            let ctx = gitfleet::session(&uncached).unwrap();
+            let mut stream = ctx.sql(&query).await.unwrap().execute_stream().await.unwrap();
+            let mut rows = 0;
+            while let Some(batch) = stream.next().await {
+                rows += batch.unwrap().num_rows();
+            }
+            rows
+        });
+        println!(
+            "streamed `{query}`: {rows} rows in {:.2}s",
+            start.elapsed().as_secs_f64()
+        );
+        return;
+    }
 
     // (name, git command, query, served by a warmed stats cache)
     let cases: [(&str, &[&str], &str, bool); 5] = [

@@ -578,3 +578,31 @@ fn projection_limit_and_time_pushdown_save_work() {
         "{since}"
     );
 }
+
+#[test]
+fn commit_file_paths_without_line_stats_match_git() {
+    let repo = fixture("basic");
+    let out = git(
+        &repo,
+        &[
+            "log",
+            "--name-only",
+            "--diff-merges=first-parent",
+            "--format=%x01%H",
+        ],
+    );
+    let mut expected = Vec::new();
+    for record in out.split('\x01').filter(|r| !r.is_empty()) {
+        let (sha, rest) = record.split_at(40);
+        for path in rest.lines().filter(|l| !l.is_empty()) {
+            expected.push(format!("{sha}\x1f{path}"));
+        }
+    }
+    // Only paths selected: no blob is read for line counts, the rows are the same.
+    let metrics = scan_metrics(&repo, "SELECT sha, path FROM commit_files");
+    assert!(metrics.contains("commits_read=11"), "{metrics}");
+    assert_eq!(
+        sorted_lines(&query(&repo, "SELECT sha, path FROM commit_files")),
+        sorted(expected)
+    );
+}

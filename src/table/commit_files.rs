@@ -28,6 +28,9 @@ pub fn schema() -> SchemaRef {
 pub fn produce(spec: &ScanSpec, location: &RepoLocation, sink: &mut BatchSink) -> Result<()> {
     let needs = CommitNeeds {
         files: true,
+        file_lines: ["additions", "deletions", "is_binary"]
+            .iter()
+            .any(|c| spec.wants(c)),
         ..Default::default()
     };
     let mut rows = FileRows::default();

@@ -59,6 +59,7 @@ pub fn produce(spec: &ScanSpec, location: &RepoLocation, sink: &mut BatchSink) -
         mailmap: wants_any(&["mailmap_author_name", "mailmap_author_email"]),
         stats: wants_any(&["additions", "deletions", "files_changed"]),
         files: false,
+        file_lines: false,
     };
     // `count(*)`, `sha` and `parents` need no commit decoding beyond the walk itself, unless
     // time bounds must be checked.

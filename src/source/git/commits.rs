@@ -30,6 +30,8 @@ pub struct CommitNeeds {
     pub mailmap: bool,
     pub stats: bool,
     pub files: bool,
+    /// With `files`: also count lines and detect binaries (reads both blobs of every change).
+    pub file_lines: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -299,7 +301,8 @@ impl<'r> CommitReader<'r> {
                 ),
                 None => None,
             };
-            differ.changes(parent_tree, decoded.tree(), &mut record.files)?;
+            let lines = self.needs.stats || self.needs.file_lines;
+            differ.changes(parent_tree, decoded.tree(), lines, &mut record.files)?;
             record.stats = Some(DiffStats::of(&record.files));
         }
         Ok(Some(record))

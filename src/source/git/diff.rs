@@ -75,15 +75,21 @@ impl<'r> Differ<'r> {
     }
 
     /// The changes from `parent_tree` (None: the empty tree) to `tree`, appended to `out`.
+    /// Without `lines`, no blob is read: additions, deletions and is_binary are left 0/false.
     pub fn changes(
         &mut self,
         parent_tree: Option<ObjectId>,
         tree: ObjectId,
+        lines: bool,
         out: &mut Vec<FileChange>,
     ) -> Result<()> {
         let raw = self.tree_changes(parent_tree, tree)?;
         for change in raw {
-            let (additions, deletions, binary) = self.line_stats(change.old, change.new)?;
+            let (additions, deletions, binary) = if lines {
+                self.line_stats(change.old, change.new)?
+            } else {
+                (0, 0, false)
+            };
             out.push(FileChange {
                 path: change.path,
                 old_path: change.old_path,
