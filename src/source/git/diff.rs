@@ -4,6 +4,9 @@
 //! default rename detection (renames, no copies, 50% similarity, limit 1000). Line counts come
 //! from a Myers line diff, binary files (a NUL in the first 8000 bytes) count 0/0.
 
+use std::cell::RefCell;
+use std::collections::{HashMap, VecDeque};
+
 use gix::diff::blob::{sources::byte_lines, Algorithm, Diff, InternedInput};
 use gix::diff::tree_with_rewrites::{ChangeRef, Options};
 use gix::diff::Rewrites;
@@ -50,6 +53,7 @@ pub struct Differ<'r> {
     name: &'r str,
     resource_cache: gix::diff::blob::Platform,
     tree_state: gix::diff::tree::State,
+    trees: RefCell<TreeStore>,
 }
 
 /// A change as plain data, so blobs can be read after the tree diff's borrow ends.
@@ -71,6 +75,7 @@ impl<'r> Differ<'r> {
             name,
             resource_cache,
             tree_state: Default::default(),
+            trees: RefCell::new(TreeStore::default()),
         })
     }
 
@@ -104,16 +109,20 @@ impl<'r> Differ<'r> {
 
     fn tree_changes(&mut self, parent_tree: Option<ObjectId>, tree: ObjectId) -> Result<Vec<RawChange>> {
         let name = self.name;
+        let objects = CachedTrees {
+            inner: &self.repo.objects,
+            store: &self.trees,
+        };
         let load = |id: Option<ObjectId>| -> Result<Vec<u8>> {
-            match id {
-                Some(id) => Ok(self
-                    .repo
-                    .find_tree(id)
+            let mut buf = Vec::new();
+            if let Some(id) = id {
+                use gix::objs::Find;
+                objects
+                    .try_find(&id, &mut buf)
                     .map_err(|e| Error::git(name, e))?
-                    .detach()
-                    .data),
-                None => Ok(Vec::new()),
+                    .ok_or_else(|| Error::git(name, format!("tree {id} not found")))?;
             }
+            Ok(buf)
         };
         let old_data = load(parent_tree)?;
         let new_data = load(Some(tree))?;
@@ -128,7 +137,7 @@ impl<'r> Differ<'r> {
             gix::objs::TreeRefIter::from_bytes(&new_data, kind),
             &mut self.resource_cache,
             &mut self.tree_state,
-            &self.repo.objects,
+            &objects,
             |change: ChangeRef<'_>| {
                 if let Some(c) = raw_change(change) {
                     raw.push(c);
@@ -259,4 +268,95 @@ fn raw_change(change: ChangeRef<'_>) -> Option<RawChange> {
 
 fn is_link(kind: EntryKind) -> bool {
     kind == EntryKind::Link
+}
+
+/// Decoded trees kept across commits, capped by bytes. A commit's parent tree is read again as
+/// the next commit's own tree (newest-first walk), and large directories change in most commits:
+/// re-decoding them from the pack dominated the stats scan (`benches/README.md`).
+#[derive(Default)]
+struct TreeStore {
+    trees: HashMap<ObjectId, Vec<u8>>,
+    order: VecDeque<ObjectId>,
+    bytes: usize,
+}
+
+const TREE_STORE_BYTES: usize = 64 * 1024 * 1024;
+
+impl TreeStore {
+    fn put(&mut self, id: ObjectId, data: &[u8]) {
+        if data.len() > TREE_STORE_BYTES / 8 || self.trees.contains_key(&id) {
+            return;
+        }
+        self.bytes += data.len();
+        self.trees.insert(id, data.to_vec());
+        self.order.push_back(id);
+        while self.bytes > TREE_STORE_BYTES {
+            let Some(old) = self.order.pop_front() else { break };
+            if let Some(evicted) = self.trees.remove(&old) {
+                self.bytes -= evicted.len();
+            }
+        }
+    }
+}
+
+/// The object database seen through the tree store.
+struct CachedTrees<'a, T> {
+    inner: &'a T,
+    store: &'a RefCell<TreeStore>,
+}
+
+impl<T: gix::objs::Find> gix::objs::Find for CachedTrees<'_, T> {
+    fn try_find<'b>(
+        &self,
+        id: &gix::oid,
+        buffer: &'b mut Vec<u8>,
+    ) -> gix::Result<Option<gix::objs::Data<'b>>> {
+        if let Some(tree) = self.store.borrow().trees.get(id) {
+            buffer.clear();
+            buffer.extend_from_slice(tree);
+            return Ok(Some(gix::objs::Data {
+                kind: gix::objs::Kind::Tree,
+                object_hash: id.kind(),
+                data: buffer,
+            }));
+        }
+        let found = self.inner.try_find(id, buffer)?;
+        if let Some(data) = &found {
+            if data.kind == gix::objs::Kind::Tree {
+                self.store.borrow_mut().put(id.to_owned(), data.data);
+            }
+        }
+        Ok(found)
+    }
+}
+
+impl<T: gix::objs::FindHeader> gix::objs::FindHeader for CachedTrees<'_, T> {
+    fn try_header(&self, id: &gix::oid) -> gix::Result<Option<gix::objs::Header>> {
+        self.inner.try_header(id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tree_store_stays_under_its_byte_cap() {
+        let mut store = TreeStore::default();
+        let id = |n: u32| {
+            let mut bytes = [0u8; 20];
+            bytes[..4].copy_from_slice(&n.to_be_bytes());
+            ObjectId::try_from(bytes.as_slice()).unwrap()
+        };
+        let tree = vec![7u8; TREE_STORE_BYTES / 16];
+        for n in 0..40 {
+            store.put(id(n), &tree);
+            assert!(store.bytes <= TREE_STORE_BYTES);
+        }
+        assert!(store.trees.contains_key(&id(39)), "newest kept");
+        assert!(!store.trees.contains_key(&id(0)), "oldest evicted");
+        store.put(id(100), &vec![0u8; TREE_STORE_BYTES / 4]);
+        assert!(!store.trees.contains_key(&id(100)), "huge trees are not stored");
+        assert_eq!(store.bytes, store.trees.values().map(Vec::len).sum::<usize>());
+    }
 }
