@@ -23,27 +23,14 @@ fn generated_history_matches_numstat_exactly() {
     assert!(merges.len() > 5, "the history has merges");
 
     // Per file: sha, path, additions, deletions (binary as 0/0), renames by new path.
-    let out = git(&dir, &["log", "--numstat", "-z", "--format=%x01%H"]);
-    let mut expected = Vec::new();
-    for record in out.split('\x01').filter(|r| !r.is_empty()) {
-        let (sha, rest) = record.split_at(40);
-        let mut fields = rest
-            .split('\0')
-            .map(|f| f.trim_start_matches('\n'))
-            .filter(|f| !f.is_empty());
-        while let Some(field) = fields.next() {
-            let mut p = field.splitn(3, '\t');
-            let (a, d, path) = (p.next().unwrap(), p.next().unwrap(), p.next().unwrap_or(""));
-            let path = if path.is_empty() {
-                fields.next();
-                fields.next().unwrap().to_string()
-            } else {
-                path.to_string()
-            };
-            let n = |s: &str| s.parse::<i64>().unwrap_or(0);
-            expected.push(format!("{sha}\x1f{path}\x1f{}\x1f{}", n(a), n(d)));
-        }
-    }
+    let expected: Vec<String> = numstat(&dir, &[])
+        .into_iter()
+        .flat_map(|(sha, files)| {
+            files
+                .into_iter()
+                .map(move |(path, _, a, d)| format!("{sha}\x1f{path}\x1f{a}\x1f{d}"))
+        })
+        .collect();
     let actual = sorted_lines(&query(
         &dir,
         "SELECT cf.sha, cf.path, cf.additions, cf.deletions FROM commit_files cf \

@@ -9,7 +9,7 @@ use super::scan::{BatchSink, ScanSpec};
 use super::{boolean, int64, repeated, schema_of, utf8};
 use crate::error::Result;
 use crate::source::git::commits::CommitNeeds;
-use crate::source::git::parallel::{read_commits, ReadPlan};
+use crate::source::git::parallel::read_commits;
 use crate::source::git::RepoLocation;
 
 pub fn schema() -> SchemaRef {
@@ -35,15 +35,7 @@ pub fn produce(spec: &ScanSpec, location: &RepoLocation, sink: &mut BatchSink) -
     };
     let mut rows = FileRows::default();
     let counters = sink.counters.clone();
-    let plan = ReadPlan {
-        location,
-        rev: spec.rev.as_deref(),
-        times: spec.times,
-        needs,
-        workers: super::scan::workers_per_scan(),
-        cache_root: spec.cache_dir.as_deref(),
-        counters: &counters,
-    };
+    let plan = spec.read_plan(location, needs, &counters);
     read_commits(&plan, &mut |commit| {
         let sha = commit.id.to_string();
         for f in &commit.files {

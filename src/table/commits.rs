@@ -12,7 +12,7 @@ use super::scan::{BatchSink, ScanSpec};
 use super::{boolean, int32, int64, repeated, schema_of, timestamp, utf8, utf8_list};
 use crate::error::Result;
 use crate::source::git::commits::{walk, CommitNeeds, CommitRecord, Person};
-use crate::source::git::parallel::{read_commits, ReadPlan};
+use crate::source::git::parallel::read_commits;
 use crate::source::git::RepoLocation;
 
 pub fn schema() -> SchemaRef {
@@ -83,15 +83,7 @@ pub fn produce(spec: &ScanSpec, location: &RepoLocation, sink: &mut BatchSink) -
         }
     } else {
         let counters = sink.counters.clone();
-        let plan = ReadPlan {
-            location,
-            rev: spec.rev.as_deref(),
-            times: spec.times,
-            needs,
-            workers: super::scan::workers_per_scan(),
-            cache_root: spec.cache_dir.as_deref(),
-            counters: &counters,
-        };
+        let plan = spec.read_plan(location, needs, &counters);
         read_commits(&plan, &mut |record| {
             rows.append(&record);
             if rows.len >= sink.batch_rows() {

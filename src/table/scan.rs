@@ -32,7 +32,8 @@ use tokio::sync::mpsc;
 
 use super::{pushdown, TableKind};
 use crate::error::{Error, Result};
-use crate::source::git::commits::{ScanCounters, TimeBounds};
+use crate::source::git::commits::{CommitNeeds, ScanCounters, TimeBounds};
+use crate::source::git::parallel::ReadPlan;
 use crate::source::git::RepoLocation;
 
 /// Rows per record batch.
@@ -416,8 +417,29 @@ impl BatchSink {
 }
 
 /// Threads one repository's scan may use for its expensive part (diffs): every core.
-pub fn workers_per_scan() -> usize {
+fn workers_per_scan() -> usize {
     std::thread::available_parallelism().map_or(2, |n| n.get())
+}
+
+impl ScanSpec {
+    /// How to read `location`'s commits for this scan: its revision, time bounds and cache,
+    /// on every core, counting into `counters`.
+    pub fn read_plan<'a>(
+        &'a self,
+        location: &'a RepoLocation,
+        needs: CommitNeeds,
+        counters: &'a ScanCounters,
+    ) -> ReadPlan<'a> {
+        ReadPlan {
+            location,
+            rev: self.rev.as_deref(),
+            times: self.times,
+            needs,
+            workers: workers_per_scan(),
+            cache_root: self.cache_dir.as_deref(),
+            counters,
+        }
+    }
 }
 
 /// Bounds how many partitions do git work at once (one per core); many repositories must not

@@ -2,12 +2,54 @@
 //! running SQL through the engine.
 #![allow(dead_code)]
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
 use arrow::array::RecordBatch;
 use arrow::util::display::{ArrayFormatter, FormatOptions};
+
+/// One numstat line: (path, old_path, additions, deletions).
+pub type NumstatFile = (String, Option<String>, i64, i64);
+
+/// `git log --numstat -z` for `rev_args`: sha -> files.
+/// Binary files ("-") count 0/0, as in our tables.
+pub fn numstat(repo: &Path, rev_args: &[&str]) -> BTreeMap<String, Vec<NumstatFile>> {
+    let mut args = vec!["log", "--numstat", "-z", "--format=%x01%H"];
+    args.extend_from_slice(rev_args);
+    let out = git_bytes(repo, &args);
+    let text = String::from_utf8_lossy(&out);
+    let mut result = BTreeMap::new();
+    for record in text.split('\x01').filter(|r| !r.is_empty()) {
+        let (sha, rest) = record.split_at(40);
+        let mut files = Vec::new();
+        let mut fields = rest.split('\0').peekable();
+        while let Some(field) = fields.next() {
+            let field = field.trim_start_matches('\n');
+            if field.is_empty() {
+                continue;
+            }
+            let mut parts = field.splitn(3, '\t');
+            let (a, d, path) = (
+                parts.next().unwrap(),
+                parts.next().unwrap(),
+                parts.next().unwrap_or(""),
+            );
+            let num = |s: &str| s.parse::<i64>().unwrap_or(0);
+            if path.is_empty() {
+                // A rename: the old and new paths follow as their own fields.
+                let old = fields.next().unwrap().to_string();
+                let new = fields.next().unwrap().to_string();
+                files.push((new, Some(old), num(a), num(d)));
+            } else {
+                files.push((path.to_string(), None, num(a), num(d)));
+            }
+        }
+        result.insert(sha.trim().to_string(), files);
+    }
+    result
+}
 
 /// Environment that isolates git from the machine's configuration.
 pub fn git_command(dir: &Path) -> Command {
