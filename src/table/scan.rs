@@ -336,11 +336,11 @@ impl ExecutionPlan for GitScanExec {
         let (tx, rx) = mpsc::channel::<DFResult<RecordBatch>>(2);
         let output_rows = MetricBuilder::new(&self.metrics).output_rows(partition);
         let metric = |name: &'static str| MetricBuilder::new(&self.metrics).counter(name, partition);
-        let (commits, diffs, cache_hits) = (
+        let counter_metrics = [
             metric("commits_read"),
             metric("diffs_computed"),
             metric("stats_cache_hits"),
-        );
+        ];
         let spec = self.spec.clone();
         std::thread::Builder::new()
             .name(format!("gitfleet-{}", spec.table.name()))
@@ -351,14 +351,12 @@ impl ExecutionPlan for GitScanExec {
                     remaining: spec.limit,
                     output_rows,
                     counters: Arc::default(),
+                    counter_metrics,
+                    published: [0; 3],
                     _slot: Some(ScanSlot::acquire()),
                 };
                 let result = spec.table.produce(&spec, &target, &mut sink);
-                let load =
-                    |c: &std::sync::atomic::AtomicU64| c.load(std::sync::atomic::Ordering::Relaxed) as usize;
-                commits.add(load(&sink.counters.commits));
-                diffs.add(load(&sink.counters.diffs));
-                cache_hits.add(load(&sink.counters.cache_hits));
+                sink.publish_counters();
                 if let Err(e) = result {
                     let _ = sink.tx.blocking_send(Err(e.into()));
                 }
@@ -377,6 +375,9 @@ pub struct BatchSink {
     output_rows: Count,
     /// What the producer did, reported as plan metrics when it ends.
     pub counters: Arc<ScanCounters>,
+    /// `counters` as plan metrics, and what was already added to them.
+    counter_metrics: [Count; 3],
+    published: [usize; 3],
     _slot: Option<ScanSlot>,
 }
 
@@ -384,6 +385,18 @@ impl BatchSink {
     /// Whether more rows are wanted (limit not reached, consumer still there).
     pub fn wants_more(&self) -> bool {
         self.remaining != Some(0) && !self.tx.is_closed()
+    }
+
+    /// Brings the plan metrics up to date with the counters. Called before every batch leaves,
+    /// so a consumer that stops at a LIMIT still sees what the scan did.
+    fn publish_counters(&mut self) {
+        let c = &self.counters;
+        let now = [&c.commits, &c.diffs, &c.cache_hits]
+            .map(|a| a.load(std::sync::atomic::Ordering::Relaxed) as usize);
+        for ((metric, published), value) in self.counter_metrics.iter().zip(&mut self.published).zip(now) {
+            metric.add(value - *published);
+            *published = value;
+        }
     }
 
     /// How many rows the next batch should hold: a full batch, or what the limit still allows.
@@ -407,6 +420,7 @@ impl BatchSink {
             return Ok(self.wants_more());
         }
         self.output_rows.add(batch.num_rows());
+        self.publish_counters();
         // Waiting for the consumer must not hold a CPU slot: a consumer that drains partitions
         // one after another would otherwise deadlock with producers of later partitions.
         self._slot = None;
