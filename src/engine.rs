@@ -60,7 +60,8 @@ pub fn session(config: &EngineConfig) -> DFResult<SessionContext> {
     let ctx = SessionContext::new_with_config(session_config);
     let settings = Arc::new(SessionSettings {
         repos: default_repos(config),
-        cache_dir: (!config.no_stats_cache).then(|| config.cache_dir()),
+        cache_dir: Some(config.cache_dir()),
+        stats_cache: !config.no_stats_cache,
     });
     for kind in TableKind::ALL {
         let provider = GitTableProvider::new(kind, settings.clone(), RepoSource::Session, None);

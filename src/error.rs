@@ -9,10 +9,7 @@ pub enum Error {
     RepoNotFound(String),
     #[error("not a git repository: {0}")]
     NotARepository(String),
-    #[error(
-        "remote repository '{0}' cannot be scanned yet: clone-on-scan is not implemented, \
-         clone it and pass the local path"
-    )]
+    #[error("remote repository '{0}' needs a cache directory to be cloned into")]
     RemoteNotSupported(String),
     #[error(
         "no repository to scan: run inside a git repository, pass -r PATH, \

@@ -38,8 +38,7 @@ pub fn produce(target: &RepoTarget, sink: &mut BatchSink) -> Result<()> {
     let columns: Vec<ArrayRef> = vec![
         one(Some(target.name())),
         one(path.as_deref()),
-        // Local repositories have no URL; remote ones come with clone-on-scan.
-        one(None),
+        one(target.location.as_ref().and_then(|l| l.url.as_deref())),
         one(state.as_ref().and_then(|s| s.head_ref.as_deref())),
         one(state.as_ref().and_then(|s| s.head_sha.as_deref())),
         Arc::new(BooleanArray::from(vec![state.as_ref().map(|s| s.is_bare)])),

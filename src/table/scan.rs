@@ -44,8 +44,10 @@ pub const BATCH_ROWS: usize = 8192;
 pub struct SessionSettings {
     /// The repositories scanned when a query names none.
     pub repos: Vec<String>,
-    /// Where computed data (the per-commit stats cache) is kept; None disables caching.
+    /// Where clones and computed data live.
     pub cache_dir: Option<PathBuf>,
+    /// Whether per-commit diff stats are cached on disk.
+    pub stats_cache: bool,
 }
 
 /// Where a provider's repositories come from.
@@ -66,8 +68,8 @@ pub struct RepoTarget {
 }
 
 impl RepoTarget {
-    fn resolve(spec: &str) -> Self {
-        match RepoLocation::resolve(spec) {
+    fn resolve(spec: &str, cache_root: Option<&std::path::Path>) -> Self {
+        match RepoLocation::resolve_in(spec, cache_root) {
             Ok(location) => RepoTarget {
                 spec: spec.to_string(),
                 location: Some(location),
@@ -101,7 +103,7 @@ pub struct ScanSpec {
     pub times: TimeBounds,
     /// Stop each partition after this many rows.
     pub limit: Option<usize>,
-    /// Cache directory for computed data.
+    /// Where the per-commit stats cache lives (None: not cached).
     pub cache_dir: Option<PathBuf>,
 }
 
@@ -155,16 +157,17 @@ impl GitTableProvider {
             (RepoSource::Session, Some(names)) => names.clone(),
             (RepoSource::Session, None) => self.settings.repos.clone(),
         };
+        let cache_root = self.settings.cache_dir.as_deref();
         let mut targets: Vec<RepoTarget> = Vec::new();
         for spec in &base {
-            let target = RepoTarget::resolve(spec);
+            let target = RepoTarget::resolve(spec, cache_root);
             if !targets.iter().any(|t| t.name() == target.name()) {
                 targets.push(target);
             }
         }
         if let (RepoSource::Fixed(_), Some(names)) = (&self.repos, &named) {
-            let wanted: Vec<RepoTarget> = names.iter().map(|n| RepoTarget::resolve(n)).collect();
-            targets.retain(|t| wanted.iter().any(|w| w.name() == t.name()));
+            let wanted: Vec<String> = names.iter().map(|n| RepoLocation::normalised_name(n)).collect();
+            targets.retain(|t| wanted.iter().any(|w| w == t.name()));
         }
         if base.is_empty() && named.is_none() {
             return Err(Error::NoRepository);
@@ -180,7 +183,7 @@ impl GitTableProvider {
 }
 
 fn intersect_names(a: &[String], b: &[String]) -> Vec<String> {
-    let norm = |s: &String| RepoTarget::resolve(s).name().to_string();
+    let norm = |s: &String| RepoLocation::normalised_name(s);
     let b_norm: Vec<String> = b.iter().map(norm).collect();
     a.iter().filter(|s| b_norm.contains(&norm(s))).cloned().collect()
 }
@@ -231,7 +234,11 @@ impl TableProvider for GitTableProvider {
             projection: projection.cloned(),
             times,
             limit,
-            cache_dir: self.settings.cache_dir.clone(),
+            cache_dir: self
+                .settings
+                .cache_dir
+                .clone()
+                .filter(|_| self.settings.stats_cache),
         };
         Ok(Arc::new(GitScanExec::new(spec)?))
     }
@@ -496,7 +503,7 @@ mod tests {
     fn scan_spec_round_trips_through_json() {
         let spec = ScanSpec {
             table: TableKind::Commits,
-            repos: vec![RepoTarget::resolve("/no/such/repo")],
+            repos: vec![RepoTarget::resolve("/no/such/repo", None)],
             rev: Some("v1.0..main".into()),
             projection: Some(vec![1, 15]),
             times: TimeBounds {

@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::source::fleet::clone::ensure_clone;
+use crate::source::fleet::remote::{redact, Remote};
 
 /// A repository as the user named it, resolved to a directory on disk.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -16,6 +18,8 @@ pub struct RepoLocation {
     pub path: PathBuf,
     /// Whether the repository has no working tree.
     pub is_bare: bool,
+    /// The remote URL it was cloned from (credential-free); None for a local repository.
+    pub url: Option<String>,
 }
 
 /// True for names that denote a remote repository rather than a local path.
@@ -34,16 +38,30 @@ pub fn is_remote(spec: &str) -> bool {
 }
 
 impl RepoLocation {
-    /// Resolves a user-supplied repository name (a path; remote URLs come with clone-on-scan).
-    ///
-    /// A path inside a working tree resolves to the repository containing it, as git does.
+    /// Resolves a local repository name (a path). Remote URLs need a cache: [`Self::resolve_in`].
     pub fn resolve(spec: &str) -> Result<Self> {
+        Self::resolve_in(spec, None)
+    }
+
+    /// Resolves a repository name: a path (inside a working tree means that repository, as git
+    /// does), or a remote URL, cloned into `cache_root` on first use and read from there after.
+    pub fn resolve_in(spec: &str, cache_root: Option<&Path>) -> Result<Self> {
         let spec = spec.trim();
         if spec.is_empty() {
             return Err(Error::InvalidArgument("empty repository name".into()));
         }
         if is_remote(spec) {
-            return Err(Error::RemoteNotSupported(spec.to_string()));
+            let remote = Remote::parse(spec)?;
+            let Some(cache_root) = cache_root else {
+                return Err(Error::RemoteNotSupported(redact(spec)));
+            };
+            let path = ensure_clone(&remote, cache_root)?;
+            return Ok(RepoLocation {
+                name: remote.url.clone(),
+                path,
+                is_bare: true,
+                url: Some(remote.url),
+            });
         }
         let path = spec.strip_prefix("file://").unwrap_or(spec);
         let path = expand_home(path);
@@ -63,7 +81,16 @@ impl RepoLocation {
             name: dir.display().to_string(),
             path: dir,
             is_bare,
+            url: None,
         })
+    }
+
+    /// The name a repository will have in the `repo` column, without cloning anything.
+    pub fn normalised_name(spec: &str) -> String {
+        if is_remote(spec.trim()) {
+            return Remote::parse(spec).map_or_else(|_| spec.trim().to_string(), |r| r.url);
+        }
+        Self::resolve(spec).map_or_else(|_| spec.trim().to_string(), |l| l.name)
     }
 
     /// Opens the repository with gix. Its default caches are kept: larger delta-base or
