@@ -2,3 +2,15 @@
 
 pub mod fleet;
 pub mod git;
+
+/// A name no other writer uses at the same time: process id, a per-process counter (two threads
+/// may ask within one clock tick) and the time. Temporary files built under it are renamed into
+/// place, so concurrent writers never see each other's partial files.
+pub(crate) fn unique_name() -> String {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    format!("{}-{n}-{nanos}", std::process::id())
+}

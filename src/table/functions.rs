@@ -4,9 +4,8 @@
 use std::sync::Arc;
 
 use datafusion::catalog::{TableFunctionArgs, TableFunctionImpl, TableProvider};
-use datafusion::common::{plan_err, ScalarValue};
+use datafusion::common::plan_err;
 use datafusion::error::Result as DFResult;
-use datafusion::logical_expr::Expr;
 
 use super::scan::{GitTableProvider, RepoSource, SessionSettings};
 use super::TableKind;
@@ -33,21 +32,12 @@ impl GitTableFunction {
     }
 }
 
-fn string_arg(expr: &Expr) -> Option<String> {
-    match expr {
-        Expr::Literal(ScalarValue::Utf8(Some(s)), _)
-        | Expr::Literal(ScalarValue::LargeUtf8(Some(s)), _)
-        | Expr::Literal(ScalarValue::Utf8View(Some(s)), _) => Some(s.clone()),
-        _ => None,
-    }
-}
-
 impl TableFunctionImpl for GitTableFunction {
     fn call_with_args(&self, args: TableFunctionArgs) -> DFResult<Arc<dyn TableProvider>> {
         let name = self.kind.name();
         let mut strings = Vec::new();
         for expr in args.exprs() {
-            match string_arg(expr) {
+            match super::pushdown::utf8_literal(expr) {
                 Some(s) => strings.push(s),
                 None => {
                     return plan_err!(

@@ -30,13 +30,21 @@ pub fn repo_names(expr: &Expr) -> Option<Vec<String>> {
     }
 }
 
-fn string_literal(expr: &Expr) -> Option<String> {
+/// The value of a string literal, of any of Arrow's string types.
+pub fn utf8_literal(expr: &Expr) -> Option<String> {
     match expr {
         Expr::Literal(ScalarValue::Utf8(Some(s)), _)
         | Expr::Literal(ScalarValue::LargeUtf8(Some(s)), _)
         | Expr::Literal(ScalarValue::Utf8View(Some(s)), _) => Some(s.clone()),
-        Expr::Cast(c) => string_literal(&c.expr),
         _ => None,
+    }
+}
+
+/// A string literal, also behind the casts the optimizer adds for comparisons.
+fn string_literal(expr: &Expr) -> Option<String> {
+    match expr {
+        Expr::Cast(c) => string_literal(&c.expr),
+        other => utf8_literal(other),
     }
 }
 

@@ -21,14 +21,7 @@ pub fn ensure_clone(remote: &Remote, cache_root: &Path) -> Result<PathBuf> {
     }
     let parent = dest.parent().expect("cache paths have a parent");
     std::fs::create_dir_all(parent)?;
-    let unique = format!(
-        ".tmp-{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos())
-    );
-    let tmp = parent.join(unique);
+    let tmp = parent.join(format!(".tmp-{}", crate::source::unique_name()));
     let result = clone_into(remote, &tmp).and_then(|()| {
         // Best effort: a commit-graph makes later walks fast; a clone without one still works.
         let _ = git()

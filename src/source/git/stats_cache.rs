@@ -120,13 +120,7 @@ impl StatsCache {
                 bytes.extend_from_slice(&v.to_le_bytes());
             }
         }
-        let unique = format!(
-            "{}-{}",
-            std::process::id(),
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_nanos())
-        );
+        let unique = crate::source::unique_name();
         let tmp = self.dir.join(format!(".tmp-{unique}"));
         let path = self.dir.join(format!("seg-{unique}.bin"));
         let written = std::fs::File::create(&tmp)
