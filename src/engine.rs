@@ -8,10 +8,16 @@ use datafusion::error::Result as DFResult;
 use datafusion::execution::context::SessionContext;
 use datafusion::prelude::SessionConfig;
 
+use crate::source::fleet::auth::GitAuth;
+use crate::source::fleet::clone::TransferOptions;
+use crate::source::fleet::jobs::{CloneManager, CloneSettings, Silent};
 use crate::source::git::RepoLocation;
+use crate::table::clone_status::{CloneStatusTable, RefreshFunction};
 use crate::table::functions::GitTableFunction;
 use crate::table::scan::{GitTableProvider, RepoSource, SessionSettings};
 use crate::table::TableKind;
+
+pub use crate::source::fleet::jobs::{CloneObserver, CloneState, CloneStatus};
 
 pub const CATALOG: &str = "gitfleet";
 pub const SCHEMA: &str = "public";
@@ -26,6 +32,19 @@ pub struct EngineConfig {
     pub cache_dir: Option<PathBuf>,
     /// Skip the on-disk cache of computed per-commit stats (always recompute).
     pub no_stats_cache: bool,
+    /// Clones and fetches at once (default 8).
+    pub clone_jobs: Option<usize>,
+    /// Fetch cached clones of remote repositories the first time the session reads them.
+    pub refresh: bool,
+    /// A remote repository that cannot be cloned fails the query (default: warn and skip it).
+    pub strict: bool,
+    /// GitHub tokens (the first one authenticates HTTPS clones); empty: `GITFLEET_GITHUB_TOKENS`,
+    /// else `GITHUB_TOKEN`.
+    pub github_tokens: Vec<String>,
+    /// Username sent with the token (default `x-access-token`, which GitHub accepts).
+    pub github_username: Option<String>,
+    /// Told about every clone's progress (default: failures are warned about on stderr).
+    pub clone_observer: Option<Arc<dyn CloneObserver>>,
 }
 
 impl EngineConfig {
@@ -58,10 +77,25 @@ pub fn session(config: &EngineConfig) -> DFResult<SessionContext> {
         .with_create_default_catalog_and_schema(true)
         .with_information_schema(true);
     let ctx = SessionContext::new_with_config(session_config);
+    let fleet = Arc::new(CloneManager::new(CloneSettings {
+        jobs: config.clone_jobs.unwrap_or(8).max(1),
+        refresh: config.refresh,
+        transfer: TransferOptions {
+            auth: GitAuth::from_env(&config.github_tokens, config.github_username.clone()),
+            ..TransferOptions::default()
+        },
+    }));
+    match &config.clone_observer {
+        Some(observer) => fleet.set_observer(observer.clone()),
+        None if config.strict => fleet.set_observer(Arc::new(Silent)),
+        None => {}
+    }
     let settings = Arc::new(SessionSettings {
         repos: default_repos(config),
         cache_dir: Some(config.cache_dir()),
         stats_cache: !config.no_stats_cache,
+        fleet: Some(fleet.clone()),
+        strict: config.strict,
     });
     for kind in TableKind::ALL {
         let provider = GitTableProvider::new(kind, settings.clone(), RepoSource::Session, None);
@@ -71,5 +105,7 @@ pub fn session(config: &EngineConfig) -> DFResult<SessionContext> {
             Arc::new(GitTableFunction::new(kind, settings.clone())),
         );
     }
+    ctx.register_table("clone_status", Arc::new(CloneStatusTable::new(fleet)))?;
+    ctx.register_udtf("refresh_repos", Arc::new(RefreshFunction::new(settings)));
     Ok(ctx)
 }

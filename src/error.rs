@@ -22,6 +22,9 @@ pub enum Error {
     Git { repo: String, message: String },
     #[error("{0}")]
     InvalidArgument(String),
+    /// A clone or fetch failed; the message names the URL (never a credential).
+    #[error("{0}")]
+    Clone(String),
     #[error(transparent)]
     Io(#[from] std::io::Error),
     #[error(transparent)]

@@ -163,6 +163,7 @@ fn tables_lists_every_table_and_column() {
         "refs",
         "files",
         "repos",
+        "clone_status",
         "author_email",
         "Timestamp(µs, \"UTC\")",
     ] {

@@ -1,12 +1,16 @@
-//! Clone-on-scan against a real `git daemon` on 127.0.0.1 (no test reaches the internet).
+//! Clone-on-scan against real servers on 127.0.0.1 (no test reaches the internet): `git daemon`
+//! and `git http-backend` behind a small HTTP server with basic auth
+//! (`tests/support/git_http_server.py`).
 
 mod common;
 
+use std::io::{BufRead, BufReader};
 use std::net::{TcpListener, TcpStream};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use common::history::{build, Spec};
 use common::*;
 
 struct Daemon {
@@ -49,6 +53,131 @@ fn start_daemon(base: &Path) -> Daemon {
     Daemon { child, port }
 }
 
+/// `git http-backend` behind HTTP basic auth (password = `token`, if given).
+struct HttpServer {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for HttpServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_http(root: &Path, extra: &[&str]) -> HttpServer {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/git_http_server.py");
+    let mut child = Command::new("python3")
+        .arg(script)
+        .arg("--root")
+        .arg(root)
+        .args(extra)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("python3 runs the test HTTP server");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let port = line.trim().parse().expect("the server prints its port");
+    HttpServer { child, port }
+}
+
+/// Bare repositories `r0.git` .. under `dir`, each with a different number of commits.
+fn served_repos(dir: &Path, count: usize) -> Vec<(String, usize)> {
+    (0..count)
+        .map(|i| {
+            let name = format!("r{i}.git");
+            let commits = 3 + i;
+            build(
+                &dir.join(&name),
+                &Spec {
+                    commits,
+                    initial_files: 3,
+                    seed: i as u64 + 1,
+                },
+            );
+            let n = git(&dir.join(&name), &["rev-list", "--count", "HEAD"])
+                .trim()
+                .parse()
+                .unwrap();
+            (name, n)
+        })
+        .collect()
+}
+
+/// A repository big enough (a few MB of pack) to be caught mid-clone.
+fn big_repo(dir: &Path) -> usize {
+    build(
+        &dir.join("big.git"),
+        &Spec {
+            commits: 1500,
+            initial_files: 300,
+            seed: 99,
+        },
+    );
+    git(&dir.join("big.git"), &["rev-list", "--count", "HEAD"])
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+fn gitfleet_cmd(cache: &Path, envs: &[(&str, &str)], args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_gitfleet"));
+    cmd.env("GITFLEET_CACHE_DIR", cache)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env_remove("GITHUB_TOKEN")
+        .env_remove("GITFLEET_GITHUB_TOKENS")
+        .envs(envs.iter().copied())
+        .args(args)
+        .stdin(Stdio::null());
+    cmd
+}
+
+fn gitfleet(cache: &Path, envs: &[(&str, &str)], args: &[&str]) -> Output {
+    gitfleet_cmd(cache, envs, args).output().expect("gitfleet runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Names in `dir` other than `keep` (half entries, temporaries).
+fn leftovers(dir: &Path, keep: &[&str]) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .filter(|n| !keep.contains(&n.as_str()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Every file under `dir` whose bytes contain `needle`.
+fn files_containing(dir: &Path, needle: &str) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if std::fs::read(&path)
+                .is_ok_and(|b| b.windows(needle.len()).any(|w| w == needle.as_bytes()))
+            {
+                found.push(path);
+            }
+        }
+    }
+    found
+}
+
 #[test]
 fn remote_repositories_are_cloned_once_then_read_from_the_cache() {
     let source = fixture("basic");
@@ -62,7 +191,6 @@ fn remote_repositories_are_cloned_once_then_read_from_the_cache() {
     let missing = format!("git://127.0.0.1:{}/missing.git", daemon.port);
     let cache = scratch_dir("clone-cache");
     let config = gitfleet::EngineConfig {
-        repos: vec![],
         cache_dir: Some(cache.clone()),
         ..Default::default()
     };
@@ -94,30 +222,376 @@ fn remote_repositories_are_cloned_once_then_read_from_the_cache() {
             "ready".into()
         ]]
     );
+    // The clone has a commit-graph with changed-path Bloom filters, generation version 1.
+    let graph = clone_dir.join("objects/info/commit-graph");
+    assert!(graph.exists(), "no commit-graph written");
+    let graph = std::fs::read(graph).unwrap();
+    assert!(graph.windows(4).any(|w| w == b"BIDX"), "no Bloom filters");
+    assert!(
+        !graph.windows(4).any(|w| w == b"GDA2"),
+        "generation v2 (unreadable by libgit2)"
+    );
 
-    // A repository the server does not have: one clear line naming the URL, no half entry left.
-    let err = run(&format!("SELECT * FROM commits('{missing}')")).unwrap_err();
+    // A repository the server does not have: skipped (warned about), no half entry left;
+    // --strict makes it a one-line error naming the URL.
+    assert_eq!(
+        run(&format!("SELECT count(*) FROM commits('{missing}')")).unwrap(),
+        vec![vec!["0".to_string()]]
+    );
+    let strict = gitfleet::EngineConfig {
+        cache_dir: Some(cache.clone()),
+        strict: true,
+        ..Default::default()
+    };
+    let err = try_query_with(&strict, &format!("SELECT * FROM commits('{missing}')")).unwrap_err();
     assert!(err.contains(&format!("cannot clone {missing}")), "{err}");
     assert!(!err.contains('\n'), "{err}");
-    let parent = clone_dir.parent().unwrap();
-    let leftovers: Vec<_> = std::fs::read_dir(parent)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n != "basic.git")
-        .collect();
-    assert!(leftovers.is_empty(), "half entries left: {leftovers:?}");
+    assert_eq!(
+        leftovers(clone_dir.parent().unwrap(), &["basic.git"]),
+        Vec::<String>::new()
+    );
     // In `repos` the failure is a row and does not hide the good repository.
     let both = run(&format!(
-        "SELECT repo, status FROM repos('{url}', '{missing}') ORDER BY repo"
+        "SELECT repo, status, error IS NOT NULL FROM repos('{url}', '{missing}') ORDER BY repo"
     ))
     .unwrap();
-    assert_eq!(both[0], vec![url.clone(), "ready".to_string()]);
-    assert_eq!(both[1], vec![missing.clone(), "failed".to_string()]);
+    assert_eq!(
+        both[0],
+        vec![url.clone(), "ready".to_string(), "false".to_string()]
+    );
+    assert_eq!(
+        both[1],
+        vec![missing.clone(), "failed".to_string(), "true".to_string()]
+    );
 
     // With the server gone, the cached clone still answers; `repo =` filters accept the URL.
     drop(daemon);
     let sql = format!("SELECT count(*) FROM commits WHERE repo = '{url}'");
     assert_eq!(run(&sql).unwrap(), vec![vec![expected]]);
+}
+
+#[test]
+fn a_dozen_repositories_clone_concurrently_and_a_bad_one_hides_nothing() {
+    let served = scratch_dir("served-many");
+    let repos = served_repos(&served, 12);
+    let daemon = start_daemon(&served);
+    let url = |name: &str| format!("git://127.0.0.1:{}/{name}", daemon.port);
+    let missing = url("missing.git");
+    let mut urls: Vec<String> = repos.iter().map(|(name, _)| url(name)).collect();
+    urls.push(missing.clone());
+    let list = urls
+        .iter()
+        .map(|u| format!("'{u}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let config = gitfleet::EngineConfig {
+        cache_dir: Some(scratch_dir("many-cache")),
+        clone_jobs: Some(4),
+        ..Default::default()
+    };
+    let results = queries_with(
+        &config,
+        &[
+            &format!("SELECT repo, count(*) FROM commits WHERE repo IN ({list}) GROUP BY repo ORDER BY repo"),
+            "SELECT url, state, action, error IS NULL FROM clone_status ORDER BY url",
+            "SELECT count(*) FROM clone_status c1 JOIN clone_status c2 \
+             ON c1.url < c2.url AND c1.started_at < c2.finished_at AND c2.started_at < c1.finished_at",
+            &format!("SELECT status FROM repos WHERE repo = '{missing}'"),
+        ],
+    );
+    let mut expected: Vec<Vec<String>> = repos
+        .iter()
+        .map(|(name, n)| vec![url(name), n.to_string()])
+        .collect();
+    expected.sort();
+    assert_eq!(results[0].as_ref().unwrap(), &expected);
+    let status = results[1].as_ref().unwrap();
+    assert_eq!(status.len(), 13, "{status:?}");
+    for row in status {
+        let good = row[0] != missing;
+        let want = if good {
+            ["ready", "clone", "true"]
+        } else {
+            ["failed", "clone", "false"]
+        };
+        assert_eq!(row[1..], want.map(String::from), "{row:?}");
+    }
+    // The clones overlapped in time: they ran at once, not one after another.
+    let overlapping: i64 = results[2].as_ref().unwrap()[0][0].parse().unwrap();
+    assert!(overlapping > 0, "no two clones overlapped");
+    assert_eq!(results[3].as_ref().unwrap(), &vec![vec!["failed".to_string()]]);
+}
+
+#[test]
+fn refresh_fetches_new_upstream_commits() {
+    let served = scratch_dir("served-refresh");
+    let repos = served_repos(&served, 1);
+    let upstream = served.join(&repos[0].0);
+    let before = repos[0].1;
+    let daemon = start_daemon(&served);
+    let url = format!("git://127.0.0.1:{}/{}", daemon.port, repos[0].0);
+    let cache = scratch_dir("refresh-cache");
+    let config = |refresh: bool| gitfleet::EngineConfig {
+        cache_dir: Some(cache.clone()),
+        refresh,
+        ..Default::default()
+    };
+    let count = format!("SELECT count(*) FROM commits('{url}')");
+    let new_commit = || {
+        let tree = git(&upstream, &["rev-parse", "main^{tree}"]);
+        let out = git_command(&upstream)
+            .args(["commit-tree", tree.trim(), "-p", "main", "-m", "upstream change"])
+            .env("GIT_AUTHOR_NAME", "Up Stream")
+            .env("GIT_AUTHOR_EMAIL", "up@example.com")
+            .env("GIT_AUTHOR_DATE", "1700000000 +0000")
+            .env("GIT_COMMITTER_NAME", "Up Stream")
+            .env("GIT_COMMITTER_EMAIL", "up@example.com")
+            .env("GIT_COMMITTER_DATE", "1700000000 +0000")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let sha = text(&out.stdout);
+        git(&upstream, &["update-ref", "refs/heads/main", sha.trim()]);
+        git(&upstream, &["tag", &format!("t{}", sha.trim())]);
+    };
+    assert_eq!(
+        single_i64(&try_query_with(&config(false), &count).unwrap()),
+        before as i64
+    );
+    new_commit();
+    // Without a refresh the cache answers (no network); with one, the new commit is there.
+    assert_eq!(
+        single_i64(&try_query_with(&config(false), &count).unwrap()),
+        before as i64
+    );
+    assert_eq!(
+        single_i64(&try_query_with(&config(true), &count).unwrap()),
+        before as i64 + 1
+    );
+    // SQL: refresh_repos() fetches now, in the middle of a session.
+    new_commit();
+    let results = queries_with(
+        &config(false),
+        &[
+            &count,
+            &format!("SELECT state, action, error FROM refresh_repos('{url}')"),
+            &count,
+            &format!("SELECT count(*) FROM refs('{url}') WHERE kind = 'tag'"),
+        ],
+    );
+    assert_eq!(results[0].as_ref().unwrap()[0][0], (before + 1).to_string());
+    assert_eq!(
+        results[1].as_ref().unwrap(),
+        &vec![vec!["ready".to_string(), "fetch".to_string(), "NULL".to_string()]]
+    );
+    assert_eq!(results[2].as_ref().unwrap()[0][0], (before + 2).to_string());
+    assert_eq!(results[3].as_ref().unwrap()[0][0], "2");
+    // A local path is not something to fetch.
+    let err = try_query_with(&config(false), "SELECT * FROM refresh_repos('/tmp')").unwrap_err();
+    assert!(err.contains("only remote URLs"), "{err}");
+    // With the server gone, a refresh warns and the cached clone still answers.
+    drop(daemon);
+    assert_eq!(
+        single_i64(&try_query_with(&config(true), &count).unwrap()),
+        before as i64 + 2
+    );
+}
+
+#[test]
+fn https_tokens_authenticate_and_never_leak() {
+    let served = scratch_dir("served-http");
+    let repos = served_repos(&served, 1);
+    let token = "tok-5ecret-value-123";
+    let server = start_http(&served, &["--token", token]);
+    let url = format!("http://127.0.0.1:{}/{}", server.port, repos[0].0);
+    let hosts = format!("127.0.0.1:{}", server.port);
+    let sql = format!("SELECT count(*) FROM commits('{url}')");
+
+    // Wrong token: a warning naming the URL and the reason, no rows, no token anywhere.
+    let cache = scratch_dir("http-cache-wrong");
+    let out = gitfleet(
+        &cache,
+        &[
+            ("GITHUB_TOKEN", "wrong-token-value"),
+            ("GITFLEET_TOKEN_HOSTS", &hosts),
+        ],
+        &["sql", "--format", "csv", &sql],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "count(*)\n0\n");
+    let err = text(&out.stderr);
+    assert!(
+        err.starts_with(&format!("warning: cannot clone {url}: ")),
+        "{err}"
+    );
+    assert!(err.contains("check GITHUB_TOKEN"), "{err}");
+    assert!(!err.contains("wrong-token-value"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    // ... and with --strict, an error.
+    let out = gitfleet(
+        &cache,
+        &[
+            ("GITHUB_TOKEN", "wrong-token-value"),
+            ("GITFLEET_TOKEN_HOSTS", &hosts),
+        ],
+        &["sql", "--strict", &sql],
+    );
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(err.starts_with(&format!("error: cannot clone {url}: ")), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(files_containing(&cache, "wrong-token-value").is_empty());
+
+    // A host the token is not meant for never gets it: the clone fails like without a token.
+    let out = gitfleet(&cache, &[("GITHUB_TOKEN", token)], &["sql", "--strict", &sql]);
+    assert!(
+        !out.status.success(),
+        "the token went to a host not configured for it"
+    );
+
+    // The right token clones; it is in no file of the cache, nor in the output.
+    let cache = scratch_dir("http-cache-right");
+    let out = gitfleet(
+        &cache,
+        &[("GITHUB_TOKEN", token), ("GITFLEET_TOKEN_HOSTS", &hosts)],
+        &["sql", "--format", "csv", &format!("SELECT count(*) AS n, min(r.url) AS url FROM commits('{url}') JOIN repos('{url}') r USING (repo)")],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), format!("n,url\n{},{url}\n", repos[0].1));
+    assert!(!text(&out.stderr).contains(token));
+    assert!(
+        files_containing(&cache, token).is_empty(),
+        "token written to disk"
+    );
+    // The same token from the token list works too.
+    let cache = scratch_dir("http-cache-list");
+    let out = gitfleet(
+        &cache,
+        &[
+            ("GITFLEET_GITHUB_TOKENS", &format!(" {token} ,other")),
+            ("GITFLEET_TOKEN_HOSTS", &hosts),
+        ],
+        &["sql", "--strict", "--format", "csv", &sql],
+    );
+    assert_eq!(
+        text(&out.stdout),
+        format!("count(*)\n{}\n", repos[0].1),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn a_server_dying_mid_clone_leaves_no_half_entry() {
+    let served = scratch_dir("served-dying");
+    big_repo(&served);
+    let server = start_http(&served, &["--die-after", "200000"]);
+    let url = format!("http://127.0.0.1:{}/big.git", server.port);
+    let cache = scratch_dir("dying-cache");
+    let out = gitfleet(
+        &cache,
+        &[],
+        &[
+            "sql",
+            "--strict",
+            &format!("SELECT count(*) FROM commits('{url}')"),
+        ],
+    );
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(err.starts_with(&format!("error: cannot clone {url}: ")), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    let parent = cache.join(format!("repos/127.0.0.1_{}", server.port));
+    assert_eq!(leftovers(&parent, &[]), Vec::<String>::new());
+}
+
+#[test]
+fn a_killed_client_leaves_no_half_entry_and_the_next_run_clones() {
+    let served = scratch_dir("served-killed");
+    let commits = big_repo(&served);
+    let slow = served.join("slow");
+    std::fs::write(&slow, "").unwrap();
+    let server = start_http(&served, &["--slow-file", slow.to_str().unwrap()]);
+    let url = format!("http://127.0.0.1:{}/big.git", server.port);
+    let cache = scratch_dir("killed-cache");
+    let parent = cache.join(format!("repos/127.0.0.1_{}", server.port));
+    let sql = format!("SELECT count(*) FROM commits('{url}')");
+    let mut child = gitfleet_cmd(&cache, &[], &["sql", &sql])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while leftovers(&parent, &[]).is_empty() {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "the clone never started"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(!parent.join("big.git").exists(), "a killed clone left an entry");
+
+    std::fs::remove_file(&slow).unwrap();
+    let out = gitfleet(&cache, &[], &["sql", "--strict", "--format", "csv", &sql]);
+    assert_eq!(
+        text(&out.stdout),
+        format!("count(*)\n{commits}\n"),
+        "{}",
+        text(&out.stderr)
+    );
+    // The dead process's temporary directory was cleaned up by the next clone.
+    let start = Instant::now();
+    while leftovers(&parent, &["big.git"]) != Vec::<String>::new() {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "left behind: {:?}",
+            leftovers(&parent, &["big.git"])
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn concurrent_processes_share_one_cache() {
+    let served = scratch_dir("served-concurrent");
+    let repos = served_repos(&served, 3);
+    let server = start_http(&served, &[]);
+    let list = repos
+        .iter()
+        .map(|(name, _)| format!("'http://127.0.0.1:{}/{name}'", server.port))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let cache = scratch_dir("concurrent-cache");
+    let sql = format!("SELECT count(*) FROM commits WHERE repo IN ({list})");
+    let children: Vec<_> = (0..4)
+        .map(|_| {
+            gitfleet_cmd(&cache, &[], &["sql", "--strict", "--format", "csv", &sql])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let total: usize = repos.iter().map(|(_, n)| n).sum();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(
+            text(&out.stdout),
+            format!("count(*)\n{total}\n"),
+            "{}",
+            text(&out.stderr)
+        );
+    }
+    let parent = cache.join(format!("repos/127.0.0.1_{}", server.port));
+    let mut names = leftovers(&parent, &[]);
+    names.sort();
+    assert_eq!(names, vec!["r0.git", "r1.git", "r2.git"]);
+    for name in names {
+        git(&parent.join(name), &["fsck", "--no-progress"]);
+    }
 }
 
 #[test]

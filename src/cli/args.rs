@@ -20,6 +20,18 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub no_stats_cache: bool,
 
+    /// Clone (or fetch) at most N remote repositories at once.
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256), global = true)]
+    pub clone_jobs: u16,
+
+    /// Fetch updates into cached clones of remote repositories before reading them.
+    #[arg(long, global = true)]
+    pub refresh: bool,
+
+    /// Fail the query when a remote repository cannot be cloned (default: warn and skip it).
+    #[arg(long, global = true)]
+    pub strict: bool,
+
     #[command(subcommand)]
     pub command: Command,
 }

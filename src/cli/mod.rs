@@ -3,6 +3,7 @@
 
 mod args;
 mod print;
+mod progress;
 mod repl;
 
 use std::io::{IsTerminal, Read};
@@ -39,6 +40,13 @@ async fn run(cli: Cli) -> Result<(), String> {
         repos: cli.repos.clone(),
         cache_dir: cli.cache_dir.clone(),
         no_stats_cache: cli.no_stats_cache,
+        clone_jobs: Some(usize::from(cli.clone_jobs)),
+        refresh: cli.refresh,
+        strict: cli.strict,
+        clone_observer: std::io::stderr()
+            .is_terminal()
+            .then(|| std::sync::Arc::new(progress::Bars::new(cli.strict)) as _),
+        ..Default::default()
     };
     let ctx = gitfleet::session(&config).map_err(|e| describe(&e))?;
     match cli.command {

@@ -1,5 +1,6 @@
 //! SQL tables over git: one file per table, all served by the generic scan in [`scan`].
 
+pub mod clone_status;
 pub mod commit_files;
 pub mod commits;
 pub mod files;
@@ -62,9 +63,16 @@ impl TableKind {
     }
 
     /// Produces one repository's rows (runs on a blocking thread).
-    fn produce(self, spec: &ScanSpec, target: &RepoTarget, sink: &mut BatchSink) -> Result<()> {
+    /// `clone_error` says why a remote repository could not be cloned or refreshed.
+    fn produce(
+        self,
+        spec: &ScanSpec,
+        target: &RepoTarget,
+        clone_error: Option<&str>,
+        sink: &mut BatchSink,
+    ) -> Result<()> {
         if self == TableKind::Repos {
-            return repos::produce(target, sink);
+            return repos::produce(target, clone_error, sink);
         }
         let location = target
             .location

@@ -23,16 +23,19 @@ pub fn schema() -> SchemaRef {
     ])
 }
 
-pub fn produce(target: &RepoTarget, sink: &mut BatchSink) -> Result<()> {
+/// `clone_error`: why a remote repository could not be cloned (no clone to read), or why its
+/// refresh failed (a stale clone to read).
+pub fn produce(target: &RepoTarget, clone_error: Option<&str>, sink: &mut BatchSink) -> Result<()> {
     let state = target
         .location
         .as_ref()
         .map(|l| status::read(l).map_err(|e| e.to_string()));
     let (state, error) = match (state, &target.error) {
-        (Some(Ok(s)), _) => (Some(s), None),
-        (Some(Err(e)), _) => (None, Some(e)),
+        (Some(Ok(s)), _) => (Some(s), clone_error.map(String::from)),
+        (Some(Err(e)), _) => (None, Some(clone_error.map_or(e, String::from))),
         (None, e) => (None, e.clone()),
     };
+    let failed = state.is_none();
     let one = |v: Option<&str>| -> ArrayRef { Arc::new(StringArray::from(vec![v])) };
     let path = target.location.as_ref().map(|l| l.path.display().to_string());
     let columns: Vec<ArrayRef> = vec![
@@ -42,7 +45,7 @@ pub fn produce(target: &RepoTarget, sink: &mut BatchSink) -> Result<()> {
         one(state.as_ref().and_then(|s| s.head_ref.as_deref())),
         one(state.as_ref().and_then(|s| s.head_sha.as_deref())),
         Arc::new(BooleanArray::from(vec![state.as_ref().map(|s| s.is_bare)])),
-        one(Some(if error.is_some() { "failed" } else { "ready" })),
+        one(Some(if failed { "failed" } else { "ready" })),
         one(error.as_deref()),
     ];
     sink.send(RecordBatch::try_new(schema(), columns)?)?;

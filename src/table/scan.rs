@@ -7,7 +7,7 @@
 
 use std::fmt;
 use std::path::PathBuf;
-use std::sync::{Arc, Condvar, LazyLock, Mutex};
+use std::sync::{Arc, Condvar, LazyLock, Mutex, OnceLock};
 
 use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
@@ -32,6 +32,7 @@ use tokio::sync::mpsc;
 
 use super::{pushdown, TableKind};
 use crate::error::{Error, Result};
+use crate::source::fleet::jobs::{CloneJob, CloneManager};
 use crate::source::git::commits::{CommitNeeds, ScanCounters, TimeBounds};
 use crate::source::git::parallel::ReadPlan;
 use crate::source::git::RepoLocation;
@@ -48,6 +49,10 @@ pub struct SessionSettings {
     pub cache_dir: Option<PathBuf>,
     /// Whether per-commit diff stats are cached on disk.
     pub stats_cache: bool,
+    /// Clones remote repositories (None: remote repositories cannot be read).
+    pub fleet: Option<Arc<CloneManager>>,
+    /// A repository that cannot be cloned fails the query instead of being skipped.
+    pub strict: bool,
 }
 
 /// Where a provider's repositories come from.
@@ -240,7 +245,10 @@ impl TableProvider for GitTableProvider {
                 .clone()
                 .filter(|_| self.settings.stats_cache),
         };
-        Ok(Arc::new(GitScanExec::new(spec)?))
+        let mut exec = GitScanExec::new(spec)?;
+        exec.clones = self.settings.fleet.clone();
+        exec.strict = self.settings.strict;
+        Ok(Arc::new(exec))
     }
 }
 
@@ -251,6 +259,10 @@ pub struct GitScanExec {
     schema: SchemaRef,
     properties: Arc<PlanProperties>,
     metrics: ExecutionPlanMetricsSet,
+    /// Clones the scan's remote repositories; all start when the first partition runs.
+    clones: Option<Arc<CloneManager>>,
+    jobs: OnceLock<Vec<Option<Arc<CloneJob>>>>,
+    strict: bool,
 }
 
 impl GitScanExec {
@@ -267,6 +279,26 @@ impl GitScanExec {
             schema,
             properties,
             metrics: ExecutionPlanMetricsSet::new(),
+            clones: None,
+            jobs: OnceLock::new(),
+            strict: false,
+        })
+    }
+
+    /// The clone job of each partition (None for a local repository). Every remote repository
+    /// of the scan starts cloning at once, so the scan waits for the slowest clone, not the sum.
+    fn clone_jobs(&self) -> &[Option<Arc<CloneJob>>] {
+        self.jobs.get_or_init(|| {
+            self.spec
+                .repos
+                .iter()
+                .map(|target| {
+                    let location = target.location.as_ref()?;
+                    let url = location.url.as_ref()?;
+                    let fleet = self.clones.as_ref()?;
+                    Some(fleet.start(url, &location.path, false))
+                })
+                .collect()
         })
     }
 
@@ -349,9 +381,30 @@ impl ExecutionPlan for GitScanExec {
             metric("stats_cache_hits"),
         ];
         let spec = self.spec.clone();
+        let job = self.clone_jobs().get(partition).cloned().flatten();
+        let strict = self.strict;
         std::thread::Builder::new()
             .name(format!("gitfleet-{}", spec.table.name()))
             .spawn(move || {
+                // Waiting for a clone holds no CPU slot: other repositories go on meanwhile.
+                let (cloned, clone_error) = match &job {
+                    None => (true, None),
+                    Some(job) => match job.wait() {
+                        Ok(_) => (true, job.error()),
+                        Err(e) => (false, Some(e)),
+                    },
+                };
+                if let Some(error) = &clone_error {
+                    if strict && spec.table != TableKind::Repos {
+                        let _ = tx.blocking_send(Err(Error::Clone(error.clone()).into()));
+                        return;
+                    }
+                }
+                if !cloned && spec.table != TableKind::Repos {
+                    // Reported on stderr by the clone observer; the other repositories' rows
+                    // are not hidden by this one.
+                    return;
+                }
                 let mut sink = BatchSink {
                     tx,
                     projection: spec.projection.clone(),
@@ -362,7 +415,9 @@ impl ExecutionPlan for GitScanExec {
                     published: [0; 3],
                     _slot: Some(ScanSlot::acquire()),
                 };
-                let result = spec.table.produce(&spec, &target, &mut sink);
+                let result = spec
+                    .table
+                    .produce(&spec, &target, clone_error.as_deref(), &mut sink);
                 sink.publish_counters();
                 if let Err(e) = result {
                     let _ = sink.tx.blocking_send(Err(e.into()));

@@ -147,6 +147,27 @@ pub fn try_query_with(config: &gitfleet::EngineConfig, sql: &str) -> Result<Vec<
     })
 }
 
+/// Runs several queries, in order, on one session (so they share its clone jobs).
+pub fn queries_with(config: &gitfleet::EngineConfig, sqls: &[&str]) -> Vec<Result<Vec<Vec<String>>, String>> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let ctx = gitfleet::session(config).expect("session");
+        let mut out = Vec::new();
+        for sql in sqls {
+            let result = match ctx.sql(sql).await {
+                Ok(df) => df.collect().await.map(|b| rows(&b)).map_err(|e| e.to_string()),
+                Err(e) => Err(e.to_string()),
+            };
+            out.push(result);
+        }
+        out
+    })
+}
+
 /// Every row as text cells (nulls as "NULL"), in result order.
 pub fn rows(batches: &[RecordBatch]) -> Vec<Vec<String>> {
     let options = FormatOptions::default().with_null("NULL");

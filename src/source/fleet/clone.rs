@@ -1,35 +1,80 @@
-//! Bare clones in the cache, made atomically: a clone is built in a temporary directory beside
-//! its final place and renamed into place only when complete, so a killed process leaves no
-//! half entry and two processes cloning the same URL cannot corrupt it (one rename wins, the
-//! other clone is discarded).
+//! Bare clones in the cache, made atomically, and fetches into them.
+//!
+//! A clone is built in a temporary directory beside its final place and renamed into place only
+//! when complete, so a killed process leaves no half entry and two processes cloning the same URL
+//! cannot corrupt it (one rename wins, the other clone is discarded). Temporary directories of
+//! processes that died are removed by the next clone into the same directory.
 //!
 //! The git CLI does the cloning: its protocol coverage (smart HTTP, ssh, credential helpers,
 //! partial clone) and multi-threaded pack indexing beat libgit2's single-threaded indexer (2.3x
 //! slower than git on git.git's pack, `../shared/reference/git-performance.md`).
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
-use super::remote::{redact, Remote};
+use super::auth::GitAuth;
+use super::remote::redact;
 use crate::error::{Error, Result};
 
-/// The bare clone of `remote` under `cache_root`, cloned now if it is not cached yet.
-pub fn ensure_clone(remote: &Remote, cache_root: &Path) -> Result<PathBuf> {
-    let dest = cache_root.join(&remote.cache_path);
+/// How far a clone or fetch has come, as git reports it on stderr.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Progress {
+    /// git's phase: "counting", "compressing", "receiving", "resolving", "graph".
+    pub phase: &'static str,
+    /// Overall completion, 0-100 (receiving objects is most of the work).
+    pub percent: f32,
+    pub objects: u64,
+    pub total_objects: u64,
+    pub bytes: u64,
+}
+
+/// What a clone or fetch needs besides the URL.
+#[derive(Debug, Clone)]
+pub struct TransferOptions {
+    pub auth: GitAuth,
+    /// Give up when git reports nothing for this long (a server that hangs mid-transfer).
+    pub stall_timeout: Duration,
+}
+
+impl Default for TransferOptions {
+    fn default() -> Self {
+        TransferOptions {
+            auth: GitAuth::default(),
+            stall_timeout: Duration::from_secs(120),
+        }
+    }
+}
+
+/// Clones `url` into `dest` (a bare repository with all branches and tags) unless it is there.
+pub fn ensure_clone(
+    url: &str,
+    dest: &Path,
+    options: &TransferOptions,
+    progress: &mut dyn FnMut(&Progress),
+) -> Result<()> {
     if dest.join("HEAD").exists() {
-        return Ok(dest);
+        return Ok(());
     }
     let parent = dest.parent().expect("cache paths have a parent");
     std::fs::create_dir_all(parent)?;
+    remove_abandoned_temporaries(parent);
     let tmp = parent.join(format!(".tmp-{}", crate::source::unique_name()));
-    let result = clone_into(remote, &tmp).and_then(|()| {
-        // Best effort: a commit-graph makes later walks fast; a clone without one still works.
-        let _ = git()
-            .arg("-C")
-            .arg(&tmp)
-            .args(["commit-graph", "write", "--reachable", "--changed-paths"])
-            .output();
-        match std::fs::rename(&tmp, &dest) {
+    let result = run_git(
+        url,
+        options,
+        progress,
+        |cmd| {
+            cmd.args(["clone", "--bare", "--progress", "--", url]).arg(&tmp);
+        },
+        "clone",
+    )
+    .and_then(|()| {
+        write_commit_graph(&tmp, progress);
+        match std::fs::rename(&tmp, dest) {
             Ok(()) => Ok(()),
             // Another process finished the same clone first: use theirs.
             Err(_) if dest.join("HEAD").exists() => Ok(()),
@@ -39,38 +84,357 @@ pub fn ensure_clone(remote: &Remote, cache_root: &Path) -> Result<PathBuf> {
     if tmp.exists() {
         let _ = std::fs::remove_dir_all(&tmp);
     }
-    result.map(|()| dest)
+    result
 }
 
-fn git() -> Command {
+/// Brings the cached clone at `dest` up to date with `url`: every branch and tag, pruned.
+pub fn fetch(
+    url: &str,
+    dest: &Path,
+    options: &TransferOptions,
+    progress: &mut dyn FnMut(&Progress),
+) -> Result<()> {
+    run_git(
+        url,
+        options,
+        progress,
+        |cmd| {
+            cmd.arg("-C").arg(dest).args([
+                "fetch",
+                "--prune",
+                "--progress",
+                "--no-write-fetch-head",
+                "--",
+                url,
+                "+refs/heads/*:refs/heads/*",
+                "+refs/tags/*:refs/tags/*",
+            ]);
+        },
+        "fetch",
+    )?;
+    write_commit_graph(dest, progress);
+    Ok(())
+}
+
+/// A commit-graph with changed-path Bloom filters makes later walks fast. Version 1 of the
+/// generation data keeps it readable by libgit2 (which rejects version 2). Best effort: a
+/// repository without one still works.
+fn write_commit_graph(repo: &Path, progress: &mut dyn FnMut(&Progress)) {
+    progress(&Progress {
+        phase: "graph",
+        percent: 99.0,
+        ..Default::default()
+    });
+    let _ = git_command()
+        .arg("-C")
+        .arg(repo)
+        .args([
+            "-c",
+            "commitGraph.generationVersion=1",
+            "commit-graph",
+            "write",
+            "--reachable",
+            "--changed-paths",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+}
+
+fn git_command() -> Command {
     let mut cmd = Command::new("git");
     // Never wait for a password on a terminal nobody watches.
-    cmd.env("GIT_TERMINAL_PROMPT", "0").env("GIT_ASKPASS", "");
+    cmd.env("GIT_TERMINAL_PROMPT", "0")
+        .env("GIT_ASKPASS", "")
+        .env("SSH_ASKPASS", "")
+        .env("GIT_SSH_COMMAND", ssh_command())
+        .stdin(Stdio::null());
     cmd
 }
 
-fn clone_into(remote: &Remote, tmp: &Path) -> Result<()> {
-    let output = git()
-        .args(["clone", "--bare", "--quiet", "--", &remote.url])
-        .arg(tmp)
-        .output()
-        .map_err(|e| {
-            Error::InvalidArgument(format!("cannot run git to clone {}: {e}", redact(&remote.url)))
-        })?;
-    if output.status.success() {
+/// ssh must fail rather than prompt (for a password or an unknown host key).
+fn ssh_command() -> String {
+    let base = std::env::var("GIT_SSH_COMMAND").unwrap_or_else(|_| "ssh".into());
+    format!("{base} -o BatchMode=yes")
+}
+
+/// Runs one git transfer, reporting progress, killing it when it stalls, and turning its
+/// failure into one line naming the URL.
+fn run_git(
+    url: &str,
+    options: &TransferOptions,
+    progress: &mut dyn FnMut(&Progress),
+    args: impl FnOnce(&mut Command),
+    verb: &str,
+) -> Result<()> {
+    let mut cmd = git_command();
+    options.auth.apply(&mut cmd, url);
+    args(&mut cmd);
+    cmd.stdout(Stdio::null()).stderr(Stdio::piped());
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| Error::Clone(format!("cannot run git to {verb} {}: {e}", redact(url))))?;
+    let stderr = child.stderr.take().expect("stderr is piped");
+    let child = Arc::new(Mutex::new(child));
+    let watchdog = Watchdog::start(child.clone(), options.stall_timeout);
+    let messages = read_progress(stderr, &watchdog, progress);
+    let stalled = watchdog.stop();
+    let status = child
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .wait()
+        .map_err(Error::Io)?;
+    if status.success() {
         return Ok(());
     }
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    let reason = stderr
-        .lines()
-        .map(str::trim)
-        .find(|l| l.starts_with("fatal:"))
-        .or_else(|| stderr.lines().map(str::trim).find(|l| !l.is_empty()))
-        .unwrap_or("git clone failed")
-        .trim_start_matches("fatal: ");
-    Err(Error::InvalidArgument(format!(
-        "cannot clone {}: {}",
-        redact(&remote.url),
-        redact(reason)
+    let reason = if stalled {
+        format!(
+            "no data from the server for {}s (timed out)",
+            options.stall_timeout.as_secs()
+        )
+    } else {
+        failure_reason(&messages)
+    };
+    Err(Error::Clone(format!(
+        "cannot {verb} {}: {}",
+        redact(url),
+        options.auth.scrub(&redact(&reason))
     )))
+}
+
+/// The line of git's stderr that says why it failed, with a hint for authentication failures.
+fn failure_reason(messages: &[String]) -> String {
+    let lines: Vec<&str> = messages
+        .iter()
+        .map(|l| l.trim())
+        .filter(|l| !l.is_empty())
+        .collect();
+    let at = lines.iter().position(|l| l.starts_with("fatal:")).unwrap_or(0);
+    let Some(first) = lines.get(at) else {
+        return "git failed".into();
+    };
+    let mut line = first.trim_start_matches("fatal: ").to_string();
+    // git continues some messages on the next line ("unable to connect to host:\n<why>").
+    if line.ends_with(':') {
+        if let Some(next) = lines.get(at + 1) {
+            line = format!("{line} {next}");
+        }
+    }
+    if line.contains("Authentication failed") || line.contains("could not read Username") {
+        format!("{line} (check GITHUB_TOKEN or the configured token)")
+    } else {
+        line
+    }
+}
+
+/// Kills the child when it reports nothing for `timeout`.
+struct Watchdog {
+    base: Instant,
+    /// Milliseconds since `base` when git last wrote something.
+    last_activity: Arc<AtomicU64>,
+    done: Arc<AtomicBool>,
+    stalled: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Watchdog {
+    fn start(child: Arc<Mutex<Child>>, timeout: Duration) -> Self {
+        let base = Instant::now();
+        let last_activity = Arc::new(AtomicU64::new(0));
+        let done = Arc::new(AtomicBool::new(false));
+        let stalled = Arc::new(AtomicBool::new(false));
+        let (last, finished, flag) = (last_activity.clone(), done.clone(), stalled.clone());
+        let thread = std::thread::spawn(move || {
+            while !finished.load(Ordering::Relaxed) {
+                std::thread::sleep(Duration::from_millis(100));
+                let idle = (base.elapsed().as_millis() as u64).saturating_sub(last.load(Ordering::Relaxed));
+                if idle > timeout.as_millis() as u64 {
+                    flag.store(true, Ordering::Relaxed);
+                    let _ = child.lock().unwrap_or_else(|e| e.into_inner()).kill();
+                    return;
+                }
+            }
+        });
+        Watchdog {
+            base,
+            last_activity,
+            done,
+            stalled,
+            thread: Some(thread),
+        }
+    }
+
+    fn touch(&self) {
+        self.last_activity
+            .store(self.base.elapsed().as_millis() as u64, Ordering::Relaxed);
+    }
+
+    /// Stops watching; true if the child was killed for stalling.
+    fn stop(mut self) -> bool {
+        self.done.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+        self.stalled.load(Ordering::Relaxed)
+    }
+}
+
+/// Reads git's stderr to the end: progress lines (ended by '\r') are parsed and reported, the
+/// other lines are returned for the error message.
+fn read_progress(
+    mut stderr: impl Read,
+    watchdog: &Watchdog,
+    progress: &mut dyn FnMut(&Progress),
+) -> Vec<String> {
+    let mut messages = Vec::new();
+    let mut line = Vec::new();
+    let mut buf = [0u8; 4096];
+    let mut current = Progress::default();
+    loop {
+        let n = match stderr.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        watchdog.touch();
+        for &b in &buf[..n] {
+            if b != b'\r' && b != b'\n' {
+                line.push(b);
+                continue;
+            }
+            let text = String::from_utf8_lossy(&line).into_owned();
+            line.clear();
+            if parse_progress(&text, &mut current) {
+                progress(&current);
+            } else if !text.trim().is_empty() && messages.len() < 64 {
+                messages.push(text);
+            }
+        }
+    }
+    if !line.is_empty() {
+        messages.push(String::from_utf8_lossy(&line).into_owned());
+    }
+    messages
+}
+
+/// Parses one of git's progress lines ("Receiving objects:  45% (450/1000), 1.20 MiB | ...")
+/// into `p`; false for any other line.
+fn parse_progress(line: &str, p: &mut Progress) -> bool {
+    let line = line.trim_start_matches("remote: ").trim();
+    let Some((label, rest)) = line.split_once(':') else {
+        return false;
+    };
+    let (phase, base, span) = match label {
+        "Enumerating objects" | "Counting objects" => ("counting", 0.0, 2.0),
+        "Compressing objects" => ("compressing", 2.0, 3.0),
+        "Receiving objects" => ("receiving", 5.0, 85.0),
+        "Resolving deltas" => ("resolving", 90.0, 9.0),
+        _ => return false,
+    };
+    let rest = rest.trim();
+    let pct = rest
+        .split_once('%')
+        .and_then(|(n, _)| n.trim().parse::<f32>().ok())
+        .unwrap_or(0.0);
+    p.phase = phase;
+    p.percent = base + span * pct / 100.0;
+    if phase == "receiving" {
+        if let Some((done, total)) = rest
+            .split_once('(')
+            .and_then(|(_, r)| r.split_once(')'))
+            .and_then(|(counts, _)| counts.split_once('/'))
+        {
+            p.objects = done.trim().parse().unwrap_or(p.objects);
+            p.total_objects = total.trim().parse().unwrap_or(p.total_objects);
+        }
+        if let Some(bytes) = rest.split(", ").nth(1).and_then(parse_size) {
+            p.bytes = bytes;
+        }
+    }
+    true
+}
+
+/// "1.20 MiB | 1.00 MiB/s" -> bytes.
+fn parse_size(text: &str) -> Option<u64> {
+    let mut words = text.split_whitespace();
+    let number: f64 = words.next()?.parse().ok()?;
+    let unit = match words.next()? {
+        "bytes" => 1.0,
+        "KiB" => 1024.0,
+        "MiB" => 1024.0 * 1024.0,
+        "GiB" => 1024.0 * 1024.0 * 1024.0,
+        _ => return None,
+    };
+    Some((number * unit) as u64)
+}
+
+/// Removes `.tmp-<pid>-...` directories left by processes that no longer run (a killed clone).
+fn remove_abandoned_temporaries(parent: &Path) {
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix(".tmp-"))
+            .and_then(|n| n.split('-').next())
+            .and_then(|p| p.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if pid != std::process::id() && !process_alive(pid) {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+fn process_alive(pid: u32) -> bool {
+    if cfg!(target_os = "linux") {
+        PathBuf::from(format!("/proc/{pid}")).exists()
+    } else {
+        // Without a cheap liveness check, leave it: a stale temporary wastes space, nothing else.
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn progress_lines_are_parsed() {
+        let mut p = Progress::default();
+        assert!(parse_progress(
+            "Receiving objects:  50% (450/900), 1.50 MiB | 1.00 MiB/s",
+            &mut p
+        ));
+        assert_eq!((p.phase, p.objects, p.total_objects), ("receiving", 450, 900));
+        assert_eq!(p.bytes, 1_572_864);
+        assert!((p.percent - 47.5).abs() < 0.01);
+        assert!(parse_progress(
+            "remote: Counting objects: 100% (3/3), done.",
+            &mut p
+        ));
+        assert_eq!(p.phase, "counting");
+        assert!(!parse_progress("fatal: repository not found", &mut p));
+        assert!(!parse_progress("Cloning into bare repository 'x'...", &mut p));
+    }
+
+    #[test]
+    fn continued_messages_are_joined() {
+        let reason = failure_reason(&[
+            "fatal: unable to connect to 127.0.0.1:".into(),
+            "127.0.0.1[0: 127.0.0.1]: errno=Connection refused".into(),
+        ]);
+        assert_eq!(
+            reason,
+            "unable to connect to 127.0.0.1: 127.0.0.1[0: 127.0.0.1]: errno=Connection refused"
+        );
+    }
+
+    #[test]
+    fn authentication_failures_get_a_hint() {
+        let reason = failure_reason(&["fatal: Authentication failed for 'http://h/x.git/'".into()]);
+        assert!(reason.contains("check GITHUB_TOKEN"), "{reason}");
+    }
 }

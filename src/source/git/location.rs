@@ -5,7 +5,6 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::source::fleet::clone::ensure_clone;
 use crate::source::fleet::remote::{redact, Remote};
 
 /// A repository as the user named it, resolved to a directory on disk.
@@ -44,7 +43,8 @@ impl RepoLocation {
     }
 
     /// Resolves a repository name: a path (inside a working tree means that repository, as git
-    /// does), or a remote URL, cloned into `cache_root` on first use and read from there after.
+    /// does), or a remote URL and the place of its clone under `cache_root` (cloned by the scan
+    /// that reads it, see `fleet::jobs`).
     pub fn resolve_in(spec: &str, cache_root: Option<&Path>) -> Result<Self> {
         let spec = spec.trim();
         if spec.is_empty() {
@@ -55,10 +55,9 @@ impl RepoLocation {
             let Some(cache_root) = cache_root else {
                 return Err(Error::RemoteNotSupported(redact(spec)));
             };
-            let path = ensure_clone(&remote, cache_root)?;
             return Ok(RepoLocation {
                 name: remote.url.clone(),
-                path,
+                path: cache_root.join(&remote.cache_path),
                 is_bare: true,
                 url: Some(remote.url),
             });

@@ -1,0 +1,345 @@
+//! The clone jobs of one session: every remote repository a scan names is cloned (or, when asked,
+//! fetched) at once on its own thread, at most `jobs` transfers at a time; each reader waits for
+//! its own repository only. The states are what the `clone_status` table and the Python API's
+//! `CloneStatus` report.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Condvar, Mutex, RwLock};
+use std::time::{Duration, SystemTime};
+
+use super::clone::{ensure_clone, fetch, Progress, TransferOptions};
+
+/// Where a repository's clone stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CloneState {
+    /// Waiting for a free transfer slot.
+    Queued,
+    /// Being cloned into the cache.
+    Cloning,
+    /// Being fetched into its cached clone (`--refresh`).
+    Fetching,
+    /// In the cache and readable.
+    Ready,
+    /// Could not be cloned (`error` says why).
+    Failed,
+}
+
+impl CloneState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CloneState::Queued => "queued",
+            CloneState::Cloning => "cloning",
+            CloneState::Fetching => "fetching",
+            CloneState::Ready => "ready",
+            CloneState::Failed => "failed",
+        }
+    }
+
+    pub fn is_finished(self) -> bool {
+        matches!(self, CloneState::Ready | CloneState::Failed)
+    }
+}
+
+/// One repository's clone job, as last reported.
+#[derive(Debug, Clone)]
+pub struct CloneStatus {
+    pub url: String,
+    /// The bare clone in the cache.
+    pub path: PathBuf,
+    pub state: CloneState,
+    /// What was done: "clone", "fetch" or "cached" (already there, nothing transferred).
+    pub action: &'static str,
+    pub progress: Progress,
+    /// Why it failed (or, for a failed refresh of a cached clone, why it is stale).
+    pub error: Option<String>,
+    pub queued_at: SystemTime,
+    pub started_at: Option<SystemTime>,
+    pub finished_at: Option<SystemTime>,
+}
+
+/// Told about every change of every job (the CLI draws progress bars from it).
+pub trait CloneObserver: Send + Sync + std::fmt::Debug {
+    fn changed(&self, status: &CloneStatus);
+}
+
+/// The default observer: failures as one warning line on stderr, nothing else.
+#[derive(Debug, Default)]
+pub struct WarnOnStderr;
+
+impl CloneObserver for WarnOnStderr {
+    fn changed(&self, status: &CloneStatus) {
+        if status.state.is_finished() {
+            if let Some(error) = &status.error {
+                eprintln!("warning: {error}");
+            }
+        }
+    }
+}
+
+/// An observer that says nothing (`--strict`: a failure is the query's error instead).
+#[derive(Debug, Default)]
+pub struct Silent;
+
+impl CloneObserver for Silent {
+    fn changed(&self, _status: &CloneStatus) {}
+}
+
+/// How a session clones.
+#[derive(Debug, Clone)]
+pub struct CloneSettings {
+    /// Transfers at once.
+    pub jobs: usize,
+    /// Fetch cached clones the first time a session uses them.
+    pub refresh: bool,
+    pub transfer: TransferOptions,
+}
+
+impl Default for CloneSettings {
+    fn default() -> Self {
+        CloneSettings {
+            jobs: 8,
+            refresh: false,
+            transfer: TransferOptions::default(),
+        }
+    }
+}
+
+/// One repository's job: its status, and a condition variable its readers wait on.
+#[derive(Debug)]
+pub struct CloneJob {
+    status: Mutex<CloneStatus>,
+    finished: Condvar,
+}
+
+impl CloneJob {
+    pub fn status(&self) -> CloneStatus {
+        self.status.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Blocks until the job ends: the clone's path, or why it could not be cloned. A failed
+    /// refresh of a cached clone still gives the (stale) clone.
+    pub fn wait(&self) -> Result<PathBuf, String> {
+        let mut status = self.status.lock().unwrap_or_else(|e| e.into_inner());
+        while !status.state.is_finished() {
+            status = self.finished.wait(status).unwrap_or_else(|e| e.into_inner());
+        }
+        match status.state {
+            CloneState::Ready => Ok(status.path.clone()),
+            _ => Err(status.error.clone().unwrap_or_else(|| "clone failed".into())),
+        }
+    }
+
+    /// The error of a finished job, including a failed refresh that left a stale clone.
+    pub fn error(&self) -> Option<String> {
+        self.status().error
+    }
+}
+
+/// Every clone job of a session.
+pub struct CloneManager {
+    settings: CloneSettings,
+    jobs: Mutex<HashMap<String, Arc<CloneJob>>>,
+    slots: Arc<Slots>,
+    observer: RwLock<Arc<dyn CloneObserver>>,
+}
+
+impl std::fmt::Debug for CloneManager {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CloneManager")
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+impl CloneManager {
+    pub fn new(settings: CloneSettings) -> Self {
+        let slots = Arc::new(Slots {
+            free: Mutex::new(settings.jobs.max(1)),
+            cv: Condvar::new(),
+        });
+        CloneManager {
+            settings,
+            jobs: Mutex::default(),
+            slots,
+            observer: RwLock::new(Arc::new(WarnOnStderr)),
+        }
+    }
+
+    /// Replaces the observer (the default warns about failures on stderr).
+    pub fn set_observer(&self, observer: Arc<dyn CloneObserver>) {
+        *self.observer.write().unwrap_or_else(|e| e.into_inner()) = observer;
+    }
+
+    /// Starts the job that makes `url` readable at `dest`, or joins the one already under way.
+    /// A cached clone is ready at once, unless the session refreshes (first use only) or
+    /// `force_refresh` asks for a fetch now. A failed job is retried by the next call.
+    pub fn start(&self, url: &str, dest: &Path, force_refresh: bool) -> Arc<CloneJob> {
+        let mut jobs = self.jobs.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(job) = jobs.get(url) {
+            let state = job.status().state;
+            let reuse = match state {
+                CloneState::Failed => false,
+                CloneState::Ready => !force_refresh,
+                _ => true,
+            };
+            if reuse {
+                return job.clone();
+            }
+        }
+        let cached = dest.join("HEAD").exists();
+        let action = match (
+            cached,
+            force_refresh || (self.settings.refresh && !jobs.contains_key(url)),
+        ) {
+            (false, _) => "clone",
+            (true, true) => "fetch",
+            (true, false) => "cached",
+        };
+        let now = SystemTime::now();
+        let job = Arc::new(CloneJob {
+            status: Mutex::new(CloneStatus {
+                url: url.to_string(),
+                path: dest.to_path_buf(),
+                state: if action == "cached" {
+                    CloneState::Ready
+                } else {
+                    CloneState::Queued
+                },
+                action,
+                progress: Progress::default(),
+                error: None,
+                queued_at: now,
+                started_at: None,
+                finished_at: (action == "cached").then_some(now),
+            }),
+            finished: Condvar::new(),
+        });
+        jobs.insert(url.to_string(), job.clone());
+        drop(jobs);
+        if action != "cached" {
+            self.notify(&job.status());
+            let runner = JobRunner {
+                job: job.clone(),
+                slots: self.slots.clone(),
+                observer: self.observer.read().unwrap_or_else(|e| e.into_inner()).clone(),
+                transfer: self.settings.transfer.clone(),
+            };
+            std::thread::Builder::new()
+                .name("gitfleet-clone".into())
+                .spawn(move || runner.run())
+                .expect("spawning a clone thread");
+        }
+        job
+    }
+
+    /// Every job of the session, in the order they were first queued.
+    pub fn statuses(&self) -> Vec<CloneStatus> {
+        let jobs = self.jobs.lock().unwrap_or_else(|e| e.into_inner());
+        let mut all: Vec<CloneStatus> = jobs.values().map(|j| j.status()).collect();
+        all.sort_by(|a, b| a.queued_at.cmp(&b.queued_at).then_with(|| a.url.cmp(&b.url)));
+        all
+    }
+
+    fn notify(&self, status: &CloneStatus) {
+        self.observer
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .changed(status);
+    }
+}
+
+struct JobRunner {
+    job: Arc<CloneJob>,
+    slots: Arc<Slots>,
+    observer: Arc<dyn CloneObserver>,
+    transfer: TransferOptions,
+}
+
+impl JobRunner {
+    fn update(&self, f: impl FnOnce(&mut CloneStatus)) {
+        let snapshot = {
+            let mut status = self.job.status.lock().unwrap_or_else(|e| e.into_inner());
+            f(&mut status);
+            status.clone()
+        };
+        if snapshot.state.is_finished() {
+            self.job.finished.notify_all();
+        }
+        self.observer.changed(&snapshot);
+    }
+
+    fn run(self) {
+        let _slot = self.slots.acquire();
+        let (url, dest, action) = {
+            let s = self.job.status();
+            (s.url, s.path, s.action)
+        };
+        self.update(|s| {
+            s.state = if action == "fetch" {
+                CloneState::Fetching
+            } else {
+                CloneState::Cloning
+            };
+            s.started_at = Some(SystemTime::now());
+        });
+        // Progress comes many times a second; observers need a few updates a second at most.
+        let mut last = std::time::Instant::now() - Duration::from_secs(1);
+        let mut on_progress = |p: &Progress| {
+            if last.elapsed() >= Duration::from_millis(100) || p.phase != "receiving" {
+                last = std::time::Instant::now();
+                self.update(|s| s.progress = p.clone());
+            }
+        };
+        let result = if action == "fetch" {
+            fetch(&url, &dest, &self.transfer, &mut on_progress)
+        } else {
+            ensure_clone(&url, &dest, &self.transfer, &mut on_progress)
+        };
+        self.update(|s| {
+            s.finished_at = Some(SystemTime::now());
+            match result {
+                Ok(()) => {
+                    s.state = CloneState::Ready;
+                    s.progress.percent = 100.0;
+                    s.progress.phase = "done";
+                }
+                // The cached clone is still there and readable, only not up to date.
+                Err(e) if action == "fetch" => {
+                    s.state = CloneState::Ready;
+                    s.error = Some(format!("{e} (using the cached clone)"));
+                }
+                Err(e) => {
+                    s.state = CloneState::Failed;
+                    s.error = Some(e.to_string());
+                }
+            }
+        });
+    }
+}
+
+/// A counting semaphore for blocking threads.
+struct Slots {
+    free: Mutex<usize>,
+    cv: Condvar,
+}
+
+struct Slot<'a>(&'a Slots);
+
+impl Slots {
+    fn acquire(&self) -> Slot<'_> {
+        let mut free = self.free.lock().unwrap_or_else(|e| e.into_inner());
+        while *free == 0 {
+            free = self.cv.wait(free).unwrap_or_else(|e| e.into_inner());
+        }
+        *free -= 1;
+        Slot(self)
+    }
+}
+
+impl Drop for Slot<'_> {
+    fn drop(&mut self) {
+        *self.0.free.lock().unwrap_or_else(|e| e.into_inner()) += 1;
+        self.0.cv.notify_one();
+    }
+}

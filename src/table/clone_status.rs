@@ -1,0 +1,208 @@
+//! `clone_status`: the session's clone jobs as they stand (queued, cloning with percent,
+//! fetching, ready, failed with the reason), and `refresh_repos('url', ...)`, which fetches (or
+//! clones) the named repositories now and reports the same rows for them.
+
+use std::sync::Arc;
+
+use arrow::array::{ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray, TimestampMicrosecondArray};
+use arrow::datatypes::{DataType, Field, SchemaRef};
+use async_trait::async_trait;
+use datafusion::catalog::{Session, TableFunctionArgs, TableFunctionImpl, TableProvider};
+use datafusion::common::plan_err;
+use datafusion::datasource::{MemTable, TableType};
+use datafusion::error::{DataFusionError, Result as DFResult};
+use datafusion::logical_expr::Expr;
+use datafusion::physical_plan::ExecutionPlan;
+
+use super::scan::SessionSettings;
+use super::{int64, schema_of, timestamp, utf8};
+use crate::source::fleet::jobs::{CloneManager, CloneStatus};
+use crate::source::git::location::is_remote;
+use crate::source::git::RepoLocation;
+
+pub fn schema() -> SchemaRef {
+    schema_of(vec![
+        utf8("url"),
+        utf8("path"),
+        utf8("state"),
+        utf8("action"),
+        utf8("phase"),
+        Field::new("percent", DataType::Float64, true),
+        int64("objects_received"),
+        int64("objects_total"),
+        int64("bytes_received"),
+        utf8("error"),
+        timestamp("queued_at"),
+        timestamp("started_at"),
+        timestamp("finished_at"),
+    ])
+}
+
+fn batch(statuses: &[CloneStatus]) -> DFResult<RecordBatch> {
+    let text = |f: &dyn Fn(&CloneStatus) -> Option<String>| -> ArrayRef {
+        Arc::new(statuses.iter().map(f).collect::<StringArray>())
+    };
+    let int = |f: &dyn Fn(&CloneStatus) -> u64| -> ArrayRef {
+        Arc::new(statuses.iter().map(|s| Some(f(s) as i64)).collect::<Int64Array>())
+    };
+    let micros = |t: Option<std::time::SystemTime>| {
+        t.and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map(|d| d.as_micros() as i64)
+    };
+    let time = |f: &dyn Fn(&CloneStatus) -> Option<std::time::SystemTime>| -> ArrayRef {
+        Arc::new(
+            statuses
+                .iter()
+                .map(|s| micros(f(s)))
+                .collect::<TimestampMicrosecondArray>()
+                .with_timezone("UTC"),
+        )
+    };
+    let columns = vec![
+        text(&|s| Some(s.url.clone())),
+        text(&|s| Some(s.path.display().to_string())),
+        text(&|s| Some(s.state.as_str().to_string())),
+        text(&|s| Some(s.action.to_string())),
+        text(&|s| Some(s.progress.phase).filter(|p| !p.is_empty()).map(String::from)),
+        Arc::new(
+            statuses
+                .iter()
+                .map(|s| Some(f64::from(s.progress.percent)))
+                .collect::<Float64Array>(),
+        ) as ArrayRef,
+        int(&|s| s.progress.objects),
+        int(&|s| s.progress.total_objects),
+        int(&|s| s.progress.bytes),
+        text(&|s| s.error.clone()),
+        time(&|s| Some(s.queued_at)),
+        time(&|s| s.started_at),
+        time(&|s| s.finished_at),
+    ];
+    Ok(RecordBatch::try_new(schema(), columns)?)
+}
+
+async fn scan_statuses(
+    statuses: &[CloneStatus],
+    state: &dyn Session,
+    projection: Option<&Vec<usize>>,
+    filters: &[Expr],
+    limit: Option<usize>,
+) -> DFResult<Arc<dyn ExecutionPlan>> {
+    MemTable::try_new(schema(), vec![vec![batch(statuses)?]])?
+        .scan(state, projection, filters, limit)
+        .await
+}
+
+/// `clone_status`: every clone job of the session, as it stands when the query runs.
+#[derive(Debug)]
+pub struct CloneStatusTable {
+    fleet: Arc<CloneManager>,
+}
+
+impl CloneStatusTable {
+    pub fn new(fleet: Arc<CloneManager>) -> Self {
+        CloneStatusTable { fleet }
+    }
+}
+
+#[async_trait]
+impl TableProvider for CloneStatusTable {
+    fn schema(&self) -> SchemaRef {
+        schema()
+    }
+
+    fn table_type(&self) -> TableType {
+        TableType::View
+    }
+
+    async fn scan(
+        &self,
+        state: &dyn Session,
+        projection: Option<&Vec<usize>>,
+        filters: &[Expr],
+        limit: Option<usize>,
+    ) -> DFResult<Arc<dyn ExecutionPlan>> {
+        scan_statuses(&self.fleet.statuses(), state, projection, filters, limit).await
+    }
+}
+
+/// `refresh_repos('url', ...)`: fetch (or clone) now; one `clone_status` row per repository.
+#[derive(Debug)]
+pub struct RefreshFunction {
+    settings: Arc<SessionSettings>,
+}
+
+impl RefreshFunction {
+    pub fn new(settings: Arc<SessionSettings>) -> Self {
+        RefreshFunction { settings }
+    }
+}
+
+impl TableFunctionImpl for RefreshFunction {
+    fn call_with_args(&self, args: TableFunctionArgs) -> DFResult<Arc<dyn TableProvider>> {
+        let (Some(fleet), Some(cache_root)) = (&self.settings.fleet, &self.settings.cache_dir) else {
+            return plan_err!("refresh_repos(): this session has no clone cache");
+        };
+        let mut targets = Vec::new();
+        for expr in args.exprs() {
+            let Some(spec) = super::pushdown::utf8_literal(expr) else {
+                return plan_err!("refresh_repos(): arguments must be string literals (remote URLs)");
+            };
+            if !is_remote(spec.trim()) {
+                return plan_err!("refresh_repos(): '{spec}' is a local path; only remote URLs are fetched");
+            }
+            let location = RepoLocation::resolve_in(&spec, Some(cache_root))?;
+            let url = location.url.expect("remote locations have a URL");
+            targets.push((url, location.path));
+        }
+        if targets.is_empty() {
+            return plan_err!("refresh_repos() needs at least one remote URL");
+        }
+        Ok(Arc::new(RefreshTable {
+            fleet: fleet.clone(),
+            targets,
+        }))
+    }
+}
+
+#[derive(Debug)]
+struct RefreshTable {
+    fleet: Arc<CloneManager>,
+    targets: Vec<(String, std::path::PathBuf)>,
+}
+
+#[async_trait]
+impl TableProvider for RefreshTable {
+    fn schema(&self) -> SchemaRef {
+        schema()
+    }
+
+    fn table_type(&self) -> TableType {
+        TableType::Temporary
+    }
+
+    async fn scan(
+        &self,
+        state: &dyn Session,
+        projection: Option<&Vec<usize>>,
+        filters: &[Expr],
+        limit: Option<usize>,
+    ) -> DFResult<Arc<dyn ExecutionPlan>> {
+        let jobs: Vec<_> = self
+            .targets
+            .iter()
+            .map(|(url, path)| self.fleet.start(url, path, true))
+            .collect();
+        let statuses = tokio::task::spawn_blocking(move || {
+            jobs.iter()
+                .map(|job| {
+                    let _ = job.wait();
+                    job.status()
+                })
+                .collect::<Vec<_>>()
+        })
+        .await
+        .map_err(|e| DataFusionError::External(Box::new(e)))?;
+        scan_statuses(&statuses, state, projection, filters, limit).await
+    }
+}
