@@ -297,6 +297,9 @@ fn a_dozen_repositories_clone_concurrently_and_a_bad_one_hides_nothing() {
             "SELECT count(*) FROM clone_status c1 JOIN clone_status c2 \
              ON c1.url < c2.url AND c1.started_at < c2.finished_at AND c2.started_at < c1.finished_at",
             &format!("SELECT status FROM repos WHERE repo = '{missing}'"),
+            // Transfers running when each one started: never more than --clone-jobs.
+            "SELECT max(n) FROM (SELECT c1.url, count(*) AS n FROM clone_status c1 JOIN clone_status c2 \
+             ON c2.started_at <= c1.started_at AND c1.started_at < c2.finished_at GROUP BY c1.url)",
         ],
     );
     let mut expected: Vec<Vec<String>> = repos
@@ -320,6 +323,11 @@ fn a_dozen_repositories_clone_concurrently_and_a_bad_one_hides_nothing() {
     let overlapping: i64 = results[2].as_ref().unwrap()[0][0].parse().unwrap();
     assert!(overlapping > 0, "no two clones overlapped");
     assert_eq!(results[3].as_ref().unwrap(), &vec![vec!["failed".to_string()]]);
+    let most: i64 = results[4].as_ref().unwrap()[0][0].parse().unwrap();
+    assert!(
+        (2..=4).contains(&most),
+        "{most} transfers at once with clone_jobs = 4"
+    );
 }
 
 #[test]
