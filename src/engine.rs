@@ -43,6 +43,8 @@ pub struct EngineConfig {
     pub github_tokens: Vec<String>,
     /// Username sent with the token (default `x-access-token`, which GitHub accepts).
     pub github_username: Option<String>,
+    /// Give up a clone or fetch when the server sends nothing for this long (default 120 s).
+    pub clone_stall_timeout: Option<std::time::Duration>,
     /// Told about every clone's progress (default: failures are warned about on stderr).
     pub clone_observer: Option<Arc<dyn CloneObserver>>,
 }
@@ -82,7 +84,9 @@ pub fn session(config: &EngineConfig) -> DFResult<SessionContext> {
         refresh: config.refresh,
         transfer: TransferOptions {
             auth: GitAuth::from_env(&config.github_tokens, config.github_username.clone()),
-            ..TransferOptions::default()
+            stall_timeout: config
+                .clone_stall_timeout
+                .unwrap_or(TransferOptions::default().stall_timeout),
         },
     }));
     match &config.clone_observer {

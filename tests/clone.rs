@@ -514,6 +514,33 @@ fn a_server_dying_mid_clone_leaves_no_half_entry() {
 }
 
 #[test]
+fn a_server_that_hangs_times_out() {
+    let served = scratch_dir("served-hanging");
+    big_repo(&served);
+    let server = start_http(&served, &["--hang-after", "100000"]);
+    let url = format!("http://127.0.0.1:{}/big.git", server.port);
+    let cache = scratch_dir("hanging-cache");
+    let config = gitfleet::EngineConfig {
+        cache_dir: Some(cache.clone()),
+        strict: true,
+        clone_stall_timeout: Some(Duration::from_secs(1)),
+        ..Default::default()
+    };
+    let start = Instant::now();
+    let err = try_query_with(&config, &format!("SELECT count(*) FROM commits('{url}')")).unwrap_err();
+    assert!(
+        start.elapsed() < Duration::from_secs(30),
+        "the stall was not noticed"
+    );
+    assert!(
+        err.contains(&format!("cannot clone {url}: no data from the server for 1s")),
+        "{err}"
+    );
+    let parent = cache.join(format!("repos/127.0.0.1_{}", server.port));
+    assert_eq!(leftovers(&parent, &[]), Vec::<String>::new());
+}
+
+#[test]
 fn a_killed_client_leaves_no_half_entry_and_the_next_run_clones() {
     let served = scratch_dir("served-killed");
     let commits = big_repo(&served);

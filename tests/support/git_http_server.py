@@ -6,6 +6,8 @@ Serves the bare repositories under --root on 127.0.0.1 and prints the port it li
 --die-after N   exit the whole server after sending N bytes of one response body (a server that
                 dies mid-clone)
 --slow-file F   while file F exists, send response bodies slowly (a clone that can be killed)
+--hang-after N  after N bytes of a response body, send nothing more for a minute (a server that
+                hangs mid-clone)
 """
 
 import argparse
@@ -99,6 +101,11 @@ class Handler(BaseHTTPRequestHandler):
                 self.wfile.write(piece[: ARGS.die_after - sent])
                 self.wfile.flush()
                 os._exit(3)
+            if ARGS.hang_after and sent + len(piece) > ARGS.hang_after:
+                self.wfile.write(piece[: ARGS.hang_after - sent])
+                self.wfile.flush()
+                time.sleep(60)
+                return
             if ARGS.slow_file and os.path.exists(ARGS.slow_file):
                 time.sleep(0.2)
             self.wfile.write(piece)
@@ -115,6 +122,7 @@ def main():
     parser.add_argument("--token")
     parser.add_argument("--die-after", type=int, default=0)
     parser.add_argument("--slow-file")
+    parser.add_argument("--hang-after", type=int, default=0)
     ARGS = parser.parse_args()
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     print(server.server_address[1], flush=True)

@@ -171,6 +171,12 @@ fn run_git(
     options.auth.apply(&mut cmd, url);
     args(&mut cmd);
     cmd.stdout(Stdio::null()).stderr(Stdio::piped());
+    #[cfg(unix)]
+    {
+        // Its own process group, so a stall kills git's helpers (remote-http, index-pack) too.
+        use std::os::unix::process::CommandExt;
+        cmd.process_group(0);
+    }
     let mut child = cmd
         .spawn()
         .map_err(|e| Error::Clone(format!("cannot run git to {verb} {}: {e}", redact(url))))?;
@@ -250,7 +256,7 @@ impl Watchdog {
                 let idle = (base.elapsed().as_millis() as u64).saturating_sub(last.load(Ordering::Relaxed));
                 if idle > timeout.as_millis() as u64 {
                     flag.store(true, Ordering::Relaxed);
-                    let _ = child.lock().unwrap_or_else(|e| e.into_inner()).kill();
+                    kill_group(&mut child.lock().unwrap_or_else(|e| e.into_inner()));
                     return;
                 }
             }
@@ -277,6 +283,18 @@ impl Watchdog {
         }
         self.stalled.load(Ordering::Relaxed)
     }
+}
+
+/// Kills `child` and every process of its group (it was started as a group leader).
+fn kill_group(child: &mut Child) {
+    #[cfg(unix)]
+    if let Ok(pid) = i32::try_from(child.id()) {
+        // SAFETY: kill(2) with a negative pid signals that process group; no memory is shared.
+        unsafe {
+            libc::kill(-pid, libc::SIGKILL);
+        }
+    }
+    let _ = child.kill();
 }
 
 /// Reads git's stderr to the end: progress lines (ended by '\r') are parsed and reported, the
