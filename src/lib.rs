@@ -3,8 +3,8 @@
 //! Data flows one way:
 //!
 //! ```text
-//! source (git via gix/git2)  ->  table (DataFusion providers)  ->  engine (SessionContext)  ->  front ends (CLI)
-//! src/source/                    src/table/                        src/engine.rs                 src/cli/
+//! source (git via gix/git2)  ->  table (DataFusion providers)  ->  engine (SessionContext)  ->  front ends
+//! src/source/                    src/table/                        src/engine.rs                 src/cli/, src/server/
 //! ```
 //!
 //! - [`source`] returns plain Rust records and knows nothing of Arrow.
@@ -14,6 +14,7 @@
 pub mod analyses;
 pub mod engine;
 pub mod error;
+pub mod server;
 pub mod source;
 pub mod table;
 

@@ -19,11 +19,19 @@ fn front_ends_do_not_reach_below_the_engine() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut files = Vec::new();
     rust_files(&root.join("src/cli"), &mut files);
+    rust_files(&root.join("src/server"), &mut files);
     files.push(root.join("src/main.rs"));
     assert!(files.len() > 2);
     for file in files {
         let text = std::fs::read_to_string(&file).unwrap();
-        for forbidden in ["gitfleet::source", "gitfleet::table", "git2::", "gix::"] {
+        for forbidden in [
+            "gitfleet::source",
+            "gitfleet::table",
+            "crate::source",
+            "crate::table",
+            "git2::",
+            "gix::",
+        ] {
             assert!(!text.contains(forbidden), "{} uses {forbidden}", file.display());
         }
     }

@@ -50,6 +50,21 @@ pub enum Command {
     },
     /// List the tables and their columns.
     Tables,
+    /// Serve every table and analysis over the Postgres wire protocol (psql, BI tools).
+    Serve {
+        /// Address to listen on. Addresses other than loopback need a password.
+        #[arg(long, default_value = "127.0.0.1:5433", value_name = "HOST:PORT")]
+        listen: std::net::SocketAddr,
+        /// File holding the password clients must send (else GITFLEET_PASSWORD; none on loopback).
+        #[arg(long, value_name = "FILE")]
+        password_file: Option<PathBuf>,
+        /// PEM certificate chain for TLS (with --tls-key).
+        #[arg(long, value_name = "FILE", requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// PEM private key for TLS (with --tls-cert).
+        #[arg(long, value_name = "FILE", requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
+    },
     /// Run a ready-made analysis from sql/ by name (without NAME: list them).
     Run {
         name: Option<String>,

@@ -83,6 +83,29 @@ async fn run(cli: Cli) -> Result<(), String> {
             execute_all(&ctx, analysis.sql, &output).await
         }
         Command::Tables => print::tables(&ctx).await,
+        Command::Serve {
+            listen,
+            password_file,
+            tls_cert,
+            tls_key,
+        } => {
+            let password = match password_file {
+                Some(path) => Some(
+                    std::fs::read_to_string(&path)
+                        .map_err(|e| format!("cannot read password file {}: {e}", path.display()))?
+                        .trim_end_matches(['\r', '\n'])
+                        .to_string(),
+                ),
+                None => std::env::var("GITFLEET_PASSWORD").ok(),
+            }
+            .filter(|p| !p.is_empty());
+            let options = gitfleet::server::ServeOptions {
+                listen,
+                password,
+                tls: tls_cert.zip(tls_key),
+            };
+            gitfleet::server::serve(ctx, options).await
+        }
     }
 }
 

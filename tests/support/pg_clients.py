@@ -1,0 +1,105 @@
+#!/usr/bin/env python3
+"""Drives `gitfleet serve` with real Postgres clients (psycopg 3, SQLAlchemy). Run by tests/server.rs.
+
+argv: PORT EXPECTED_COMMITS AUTHOR_EMAIL EXPECTED_FOR_THAT_AUTHOR
+Each check raises (non-zero exit) on a wrong answer; prints one line per check passed.
+"""
+
+import sys
+import threading
+
+import psycopg
+import sqlalchemy
+
+PORT, COMMITS, EMAIL, BY_EMAIL = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+DSN = f"host=127.0.0.1 port={PORT} dbname=gitfleet user=tester"
+
+
+def check(name, ok, detail=""):
+    if not ok:
+        raise SystemExit(f"FAILED {name}: {detail}")
+    print(f"ok {name}")
+
+
+# psycopg 3: server-side bound parameters (extended protocol).
+with psycopg.connect(DSN, autocommit=True) as conn:
+    n = conn.execute("SELECT count(*) FROM commits").fetchone()[0]
+    check("count", n == COMMITS, n)
+    n = conn.execute("SELECT count(*) FROM commits WHERE author_email = %s", (EMAIL,)).fetchone()[0]
+    check("bound text parameter", n == BY_EMAIL, n)
+    rows = conn.execute(
+        "SELECT sha, additions FROM commits WHERE additions >= %s ORDER BY sha LIMIT %s", (0, 3)
+    ).fetchall()
+    check("bound integer parameters", len(rows) == 3 and all(isinstance(r[1], int) for r in rows), rows)
+    t = conn.execute("SELECT author_time FROM commits LIMIT 1").fetchone()[0]
+    check("timestamptz arrives as an aware datetime", t.tzinfo is not None, t)
+    parents = conn.execute("SELECT parents FROM commits WHERE is_merge LIMIT 1").fetchone()
+    check("arrays arrive as lists", parents is None or isinstance(parents[0], list), parents)
+    # A bad query, then a good one, on the same connection.
+    try:
+        conn.execute("SELEC 1")
+        check("bad query fails", False)
+    except psycopg.Error as e:
+        check("bad query fails", "SELEC" in str(e) or "syntax" in str(e).lower(), e)
+    check("good query after a bad one", conn.execute("SELECT 42").fetchone()[0] == 42)
+    # Writes are refused, with a clear message.
+    for sql in ["CREATE TABLE t (a int)", "INSERT INTO commits (sha) VALUES ('x')",
+                "COPY (SELECT 1) TO '/tmp/gitfleet-should-not-exist.csv'"]:
+        try:
+            conn.execute(sql)
+            check(f"refused: {sql}", False)
+        except psycopg.Error as e:
+            check(f"refused: {sql}", "read-only" in str(e), e)
+    # Analyses are views.
+    n = conn.execute("SELECT count(*) FROM top_contributors").fetchone()[0]
+    check("analysis view", n > 0, n)
+
+# Cancel: a long query stopped by the client's cancel request.
+with psycopg.connect(DSN, autocommit=True) as conn:
+    timer = threading.Timer(0.5, conn.cancel)
+    timer.start()
+    try:
+        conn.execute("SELECT sum(value) FROM generate_series(1, 200000000000)").fetchone()
+        check("cancel", False, "the query finished")
+    except psycopg.errors.QueryCanceled:
+        check("cancel", True)
+    finally:
+        timer.cancel()
+    check("connection usable after cancel", conn.execute("SELECT 1").fetchone()[0] == 1)
+
+# 16 clients at once, each with its own connection and queries.
+errors = []
+
+
+def client(i):
+    try:
+        with psycopg.connect(DSN, autocommit=True) as c:
+            for _ in range(3):
+                n = c.execute("SELECT count(*) FROM commits WHERE %s >= 0", (i,)).fetchone()[0]
+                if n != COMMITS:
+                    errors.append(f"client {i}: {n}")
+    except Exception as e:  # noqa: BLE001
+        errors.append(f"client {i}: {e}")
+
+
+threads = [threading.Thread(target=client, args=(i,)) for i in range(16)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+check("16 concurrent clients", not errors, errors)
+
+# SQLAlchemy's inspector: the path Superset and most Python BI tools take.
+engine = sqlalchemy.create_engine(f"postgresql+psycopg://tester@127.0.0.1:{PORT}/gitfleet")
+inspector = sqlalchemy.inspect(engine)
+tables = inspector.get_table_names()
+check("inspector tables", {"commits", "commit_files", "refs", "files", "repos"} <= set(tables), tables)
+# inspector.get_columns() is not there yet: its pg_catalog query has correlated scalar
+# subqueries DataFusion 55 cannot plan. information_schema gives the same answer meanwhile.
+with engine.connect() as c:
+    columns = dict(c.execute(sqlalchemy.text(
+        "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'commits'"
+    )).all())
+    check("information_schema columns", columns.get("author_email") == "Utf8" and columns.get("additions") == "Int64", columns)
+    n = c.execute(sqlalchemy.text("SELECT count(*) FROM commits WHERE author_email = :e"), {"e": EMAIL}).scalar()
+    check("sqlalchemy bound query", n == BY_EMAIL, n)
