@@ -7,7 +7,7 @@
 
 use std::fmt;
 use std::path::PathBuf;
-use std::sync::{Arc, Condvar, LazyLock, Mutex, OnceLock};
+use std::sync::{Arc, LazyLock, OnceLock};
 
 use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
@@ -36,6 +36,7 @@ use crate::source::fleet::jobs::{CloneJob, CloneManager};
 use crate::source::git::commits::{CommitNeeds, ScanCounters, TimeBounds};
 use crate::source::git::parallel::ReadPlan;
 use crate::source::git::RepoLocation;
+use crate::source::{Slot, Slots};
 
 /// Rows per record batch.
 pub const BATCH_ROWS: usize = 8192;
@@ -413,7 +414,7 @@ impl ExecutionPlan for GitScanExec {
                     counters: Arc::default(),
                     counter_metrics,
                     published: [0; 3],
-                    _slot: Some(ScanSlot::acquire()),
+                    _slot: Some(SCAN_SLOTS.acquire()),
                 };
                 let result = spec
                     .table
@@ -440,7 +441,7 @@ pub struct BatchSink {
     /// `counters` as plan metrics, and what was already added to them.
     counter_metrics: [Count; 3],
     published: [usize; 3],
-    _slot: Option<ScanSlot>,
+    _slot: Option<Slot<'static>>,
 }
 
 impl BatchSink {
@@ -487,7 +488,7 @@ impl BatchSink {
         // one after another would otherwise deadlock with producers of later partitions.
         self._slot = None;
         let sent = self.tx.blocking_send(Ok(batch)).is_ok();
-        self._slot = Some(ScanSlot::acquire());
+        self._slot = Some(SCAN_SLOTS.acquire());
         Ok(sent && self.wants_more())
     }
 }
@@ -520,35 +521,8 @@ impl ScanSpec {
 
 /// Bounds how many partitions do git work at once (one per core); many repositories must not
 /// mean many threads fighting over two cores and their caches.
-struct ScanSlot;
-
-struct Slots {
-    free: Mutex<usize>,
-    cv: Condvar,
-}
-
-static SLOTS: LazyLock<Slots> = LazyLock::new(|| Slots {
-    free: Mutex::new(std::thread::available_parallelism().map_or(2, |n| n.get())),
-    cv: Condvar::new(),
-});
-
-impl ScanSlot {
-    fn acquire() -> Self {
-        let mut free = SLOTS.free.lock().unwrap_or_else(|e| e.into_inner());
-        while *free == 0 {
-            free = SLOTS.cv.wait(free).unwrap_or_else(|e| e.into_inner());
-        }
-        *free -= 1;
-        ScanSlot
-    }
-}
-
-impl Drop for ScanSlot {
-    fn drop(&mut self) {
-        *SLOTS.free.lock().unwrap_or_else(|e| e.into_inner()) += 1;
-        SLOTS.cv.notify_one();
-    }
-}
+static SCAN_SLOTS: LazyLock<Slots> =
+    LazyLock::new(|| Slots::new(std::thread::available_parallelism().map_or(2, |n| n.get())));
 
 #[cfg(test)]
 mod tests {

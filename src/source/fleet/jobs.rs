@@ -9,6 +9,7 @@ use std::sync::{Arc, Condvar, Mutex, RwLock};
 use std::time::{Duration, SystemTime};
 
 use super::clone::{ensure_clone, fetch, Progress, TransferOptions};
+use crate::source::Slots;
 
 /// Where a repository's clone stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -154,10 +155,7 @@ impl std::fmt::Debug for CloneManager {
 
 impl CloneManager {
     pub fn new(settings: CloneSettings) -> Self {
-        let slots = Arc::new(Slots {
-            free: Mutex::new(settings.jobs.max(1)),
-            cv: Condvar::new(),
-        });
+        let slots = Arc::new(Slots::new(settings.jobs));
         CloneManager {
             settings,
             jobs: Mutex::default(),
@@ -315,31 +313,5 @@ impl JobRunner {
                 }
             }
         });
-    }
-}
-
-/// A counting semaphore for blocking threads.
-struct Slots {
-    free: Mutex<usize>,
-    cv: Condvar,
-}
-
-struct Slot<'a>(&'a Slots);
-
-impl Slots {
-    fn acquire(&self) -> Slot<'_> {
-        let mut free = self.free.lock().unwrap_or_else(|e| e.into_inner());
-        while *free == 0 {
-            free = self.cv.wait(free).unwrap_or_else(|e| e.into_inner());
-        }
-        *free -= 1;
-        Slot(self)
-    }
-}
-
-impl Drop for Slot<'_> {
-    fn drop(&mut self) {
-        *self.0.free.lock().unwrap_or_else(|e| e.into_inner()) += 1;
-        self.0.cv.notify_one();
     }
 }
