@@ -8,28 +8,18 @@
 //!   cargo bench --bench clone
 //!   GITFLEET_BENCH_REPOS=24 GITFLEET_BENCH_REPO_COMMITS=500 cargo bench --bench clone
 
+#[path = "../tests/common/daemon.rs"]
+mod daemon;
 #[path = "../tests/common/history.rs"]
 mod history;
+mod support;
 
-use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Child;
+use std::time::Instant;
 
-fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-fn git(dir: &Path) -> Command {
-    let mut cmd = Command::new("git");
-    cmd.current_dir(dir)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1");
-    cmd
-}
+use daemon::start_daemon;
+use support::{bench_repos, env_usize, git};
 
 fn run_git(dir: &Path, args: &[&str]) -> String {
     let out = git(dir).args(args).output().expect("git");
@@ -43,12 +33,7 @@ fn run_git(dir: &Path, args: &[&str]) -> String {
 
 /// The served fleet, generated once and kept in the target directory.
 fn fleet(repos: usize, commits: usize) -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"));
-    let dir = target
-        .join("bench-repos")
-        .join(format!("fleet-{repos}x{commits}"));
+    let dir = bench_repos().join(format!("fleet-{repos}x{commits}"));
     for i in 0..repos {
         let repo = dir.join(format!("r{i:02}.git"));
         if repo.join("packed-refs").exists()
@@ -73,37 +58,6 @@ fn fleet(repos: usize, commits: usize) -> PathBuf {
         run_git(&repo, &["repack", "-adq"]);
     }
     dir
-}
-
-struct Daemon(Child);
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn start_daemon(base: &Path) -> (Daemon, u16) {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let exec_path = run_git(base, &["--exec-path"]).trim().to_string();
-    let child = Command::new(Path::new(&exec_path).join("git-daemon"))
-        .args(["--reuseaddr", "--export-all", "--listen=127.0.0.1"])
-        .arg(format!("--port={port}"))
-        .arg(format!("--base-path={}", base.display()))
-        .arg(base)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("git daemon");
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    (Daemon(child), port)
 }
 
 fn gitfleet_counts(cache: &Path, urls: &[String]) -> Vec<(String, i64)> {
@@ -190,7 +144,8 @@ fn main() {
         })
         .sum();
     let scratch = tempfile::tempdir().unwrap();
-    let (daemon, port) = start_daemon(&base);
+    let daemon = start_daemon(&base);
+    let port = daemon.port;
     let urls: Vec<String> = (0..repos)
         .map(|i| format!("git://127.0.0.1:{port}/r{i:02}.git"))
         .collect();

@@ -20,31 +20,16 @@
 
 #[path = "../tests/common/history.rs"]
 mod history;
+mod support;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::Instant;
 
-fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
+use support::{bench_repos, env_usize, git};
 
 fn repo_dir(commits: usize) -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"));
-    target.join("bench-repos").join(format!("history-{commits}.git"))
-}
-
-fn git(dir: &Path) -> Command {
-    let mut cmd = Command::new("git");
-    cmd.current_dir(dir)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1");
-    cmd
+    bench_repos().join(format!("history-{commits}.git"))
 }
 
 fn best_of(runs: usize, mut f: impl FnMut() -> String) -> (f64, String) {

@@ -5,53 +5,13 @@
 mod common;
 
 use std::io::{BufRead, BufReader};
-use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use common::daemon::start_daemon;
 use common::history::{build, Spec};
 use common::*;
-
-struct Daemon {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_daemon(base: &Path) -> Daemon {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    // The daemon binary itself: `git daemon` would run it as a child that outlives a kill.
-    let exec_path = git(base, &["--exec-path"]).trim().to_string();
-    let child = Command::new(Path::new(&exec_path).join("git-daemon"))
-        .args(["--reuseaddr", "--export-all", "--listen=127.0.0.1"])
-        .arg(format!("--port={port}"))
-        .arg(format!("--base-path={}", base.display()))
-        .arg(base)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("git daemon");
-    let start = Instant::now();
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "git daemon did not start"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    Daemon { child, port }
-}
 
 /// `git http-backend` behind HTTP basic auth (password = `token`, if given).
 struct HttpServer {

@@ -134,12 +134,17 @@ pub fn try_query(repo: &Path, sql: &str) -> Result<Vec<RecordBatch>, String> {
     try_query_with(&config, sql)
 }
 
-pub fn try_query_with(config: &gitfleet::EngineConfig, sql: &str) -> Result<Vec<RecordBatch>, String> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+/// The runtime a test's queries run on (two workers, like the machine's cores).
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
-        .unwrap();
+        .unwrap()
+}
+
+pub fn try_query_with(config: &gitfleet::EngineConfig, sql: &str) -> Result<Vec<RecordBatch>, String> {
+    let runtime = runtime();
     runtime.block_on(async {
         let ctx = gitfleet::session(config).map_err(|e| e.to_string())?;
         let df = ctx.sql(sql).await.map_err(|e| e.to_string())?;
@@ -149,11 +154,7 @@ pub fn try_query_with(config: &gitfleet::EngineConfig, sql: &str) -> Result<Vec<
 
 /// Runs several queries, in order, on one session (so they share its clone jobs).
 pub fn queries_with(config: &gitfleet::EngineConfig, sqls: &[&str]) -> Vec<Result<Vec<Vec<String>>, String>> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = runtime();
     runtime.block_on(async {
         let ctx = gitfleet::session(config).expect("session");
         let mut out = Vec::new();
@@ -206,4 +207,5 @@ pub fn column_len(batches: &[RecordBatch]) -> usize {
     batches.iter().map(|b| b.num_rows()).sum()
 }
 
+pub mod daemon;
 pub mod history;
