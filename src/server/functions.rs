@@ -72,3 +72,70 @@ impl ScalarUDFImpl for JsonBuildObject {
         Ok(ColumnarValue::Array(Arc::new(out.finish())))
     }
 }
+
+/// A LIKE pattern written with escape character `escape`, rewritten for backslash escaping
+/// (`rewrite.rs` turns `LIKE p ESCAPE '/'` into `LIKE gitfleet_like_escape(p, '/')`).
+pub fn like_with_backslash_escape(pattern: &str, escape: char) -> String {
+    let mut out = String::with_capacity(pattern.len() + 4);
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        if c == escape {
+            if let Some(next) = chars.next() {
+                out.push('\\');
+                out.push(next);
+            }
+        } else if c == '\\' {
+            out.push_str("\\\\");
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The `gitfleet_like_escape(pattern, escape)` UDF over [`like_with_backslash_escape`].
+pub fn like_escape_udf() -> datafusion::logical_expr::ScalarUDF {
+    use datafusion::arrow::array::{AsArray, StringArray};
+    use datafusion::arrow::compute::cast;
+    use datafusion::common::exec_err;
+    datafusion::logical_expr::create_udf(
+        super::rewrite::LIKE_ESCAPE_UDF,
+        vec![DataType::Utf8, DataType::Utf8],
+        DataType::Utf8,
+        Volatility::Immutable,
+        Arc::new(|args| {
+            let arrays = ColumnarValue::values_to_arrays(args)?;
+            let patterns = cast(&arrays[0], &DataType::Utf8)?;
+            let escapes = cast(&arrays[1], &DataType::Utf8)?;
+            let (patterns, escapes) = (patterns.as_string::<i32>(), escapes.as_string::<i32>());
+            let mut out = Vec::with_capacity(patterns.len());
+            for (pattern, escape) in patterns.iter().zip(escapes.iter()) {
+                out.push(match (pattern, escape) {
+                    (Some(p), Some(e)) => {
+                        let mut chars = e.chars();
+                        match (chars.next(), chars.next()) {
+                            (None, _) => Some(p.to_string()),
+                            (Some(c), None) => Some(like_with_backslash_escape(p, c)),
+                            _ => return exec_err!("invalid escape string {e:?}: it must be one character"),
+                        }
+                    }
+                    _ => None,
+                });
+            }
+            Ok(ColumnarValue::Array(Arc::new(StringArray::from(out))))
+        }),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::like_with_backslash_escape as convert;
+
+    #[test]
+    fn custom_escapes_become_backslashes() {
+        assert_eq!(convert("pg/_%", '/'), "pg\\_%");
+        assert_eq!(convert("a//b", '/'), "a\\/b");
+        assert_eq!(convert("c:\\x_", '!'), "c:\\\\x_");
+        assert_eq!(convert("100!%", '!'), "100\\%");
+    }
+}

@@ -5,7 +5,9 @@
 //! Safe by default: loopback only unless a password is set, read-only, TLS when given a
 //! certificate and key, one log line per query on stderr.
 
+mod catalog;
 mod functions;
+mod rewrite;
 mod service;
 
 use std::fmt::Debug;
@@ -135,6 +137,7 @@ fn split_watcher(
 async fn prepare(ctx: &SessionContext) -> Result<(), String> {
     setup_pg_catalog(ctx, CATALOG, EmptyContextProvider)
         .map_err(|e| format!("cannot set up pg_catalog: {e}"))?;
+    catalog::correct(ctx, CATALOG).await?;
     // Clients parse version() (SQLAlchemy: "PostgreSQL X.Y"); DataFusion's says "Apache DataFusion".
     let version = format!(
         "PostgreSQL 16.6 (GitFleet {} on Apache DataFusion, read-only)",
@@ -147,7 +150,6 @@ async fn prepare(ctx: &SessionContext) -> Result<(), String> {
         Volatility::Stable,
         Arc::new(move |_| Ok(ColumnarValue::Scalar(ScalarValue::Utf8(Some(version.clone()))))),
     ));
-    register_to_regtype(ctx).await?;
     // Every collation is in the search path (there is only the default one).
     ctx.register_udf(create_udf(
         "pg_collation_is_visible",
@@ -159,6 +161,7 @@ async fn prepare(ctx: &SessionContext) -> Result<(), String> {
     ctx.register_udf(datafusion::logical_expr::ScalarUDF::new_from_impl(
         functions::JsonBuildObject::new(),
     ));
+    ctx.register_udf(functions::like_escape_udf());
     // No table has a serial column, so no column has a sequence (SQLAlchemy's get_columns asks).
     ctx.register_udf(create_udf(
         "pg_get_serial_sequence",
@@ -173,68 +176,8 @@ async fn prepare(ctx: &SessionContext) -> Result<(), String> {
             .await
             .map_err(|e| format!("cannot create view {}: {e}", analysis.name))?;
     }
-    Ok(())
-}
-
-/// `to_regtype('name')`: the type's oid from the emulated `pg_type`, NULL for a type that does
-/// not exist (psycopg asks for `hstore` this way when SQLAlchemy connects).
-async fn register_to_regtype(ctx: &SessionContext) -> Result<(), String> {
-    use datafusion::arrow::array::{Array, AsArray, Int32Array, StringArray};
-    use datafusion::arrow::compute::cast;
-    let batches = ctx
-        .sql("SELECT typname, oid FROM pg_catalog.pg_type")
-        .await
-        .map_err(|e| format!("cannot read pg_type: {e}"))?
-        .collect()
-        .await
-        .map_err(|e| format!("cannot read pg_type: {e}"))?;
-    let mut oids = std::collections::HashMap::new();
-    for batch in &batches {
-        let names = cast(batch.column(0), &DataType::Utf8).map_err(|e| e.to_string())?;
-        let ids = cast(batch.column(1), &DataType::Int32).map_err(|e| e.to_string())?;
-        let (names, ids) = (
-            names.as_string::<i32>(),
-            ids.as_primitive::<datafusion::arrow::datatypes::Int32Type>(),
-        );
-        for i in 0..batch.num_rows() {
-            if !names.is_null(i) && !ids.is_null(i) {
-                oids.insert(names.value(i).to_string(), ids.value(i));
-            }
-        }
-    }
-    let lookup = move |name: &str| -> Option<i32> {
-        let name = name
-            .trim()
-            .trim_start_matches("pg_catalog.")
-            .trim_matches('"')
-            .to_ascii_lowercase();
-        let name = match name.as_str() {
-            "integer" | "int" => "int4",
-            "bigint" => "int8",
-            "smallint" => "int2",
-            "boolean" => "bool",
-            "real" => "float4",
-            "double precision" => "float8",
-            "character varying" => "varchar",
-            "timestamp with time zone" => "timestamptz",
-            "timestamp without time zone" => "timestamp",
-            other => other,
-        };
-        oids.get(name).copied()
-    };
-    ctx.register_udf(create_udf(
-        "to_regtype",
-        vec![DataType::Utf8],
-        DataType::Int32,
-        Volatility::Stable,
-        Arc::new(move |args| {
-            let arrays = ColumnarValue::values_to_arrays(args)?;
-            let names = cast(&arrays[0], &DataType::Utf8)?;
-            let names: &StringArray = names.as_string::<i32>();
-            let out: Int32Array = names.iter().map(|n| n.and_then(&lookup)).collect();
-            Ok(ColumnarValue::Array(Arc::new(out)))
-        }),
-    ));
+    // After the views: to_regclass() knows them too.
+    catalog::register_lookups(ctx).await?;
     Ok(())
 }
 

@@ -378,9 +378,10 @@ impl SimpleQueryHandler for Service {
             log.finish(&format!("error=\"{}\"", error_text(&e)));
             return Err(e);
         }
+        let query = super::rewrite::prepare(query);
         let cancel = cancel_signal(client, &self.disconnects).await;
         let result = cancellable(
-            SimpleQueryHandler::do_query(self.inner.as_ref(), client, query),
+            SimpleQueryHandler::do_query(self.inner.as_ref(), client, &query),
             &cancel,
         )
         .await;
@@ -469,7 +470,8 @@ impl QueryParser for ReadOnlyParser {
             QueryLog::new(client, sql).finish(&format!("error=\"{}\"", error_text(&e)));
             return Err(e);
         }
-        self.inner.parse_sql(client, sql, types).await
+        let sql = super::rewrite::prepare(sql);
+        self.inner.parse_sql(client, &sql, types).await
     }
 
     fn get_parameter_types(&self, stmt: &Self::Statement) -> PgWireResult<Vec<Type>> {
