@@ -12,6 +12,7 @@ use crate::source::fleet::auth::GitAuth;
 use crate::source::fleet::clone::TransferOptions;
 use crate::source::fleet::jobs::{CloneManager, CloneSettings, Silent};
 use crate::source::git::RepoLocation;
+use crate::source::github::{GitHub, GitHubConfig, TokenPool};
 use crate::table::clone_status::{CloneStatusTable, RefreshFunction};
 use crate::table::functions::GitTableFunction;
 use crate::table::scan::{GitTableProvider, RepoSource, SessionSettings};
@@ -41,6 +42,10 @@ pub struct EngineConfig {
     /// GitHub tokens (the first one authenticates HTTPS clones); empty: `GITFLEET_GITHUB_TOKENS`,
     /// else `GITHUB_TOKEN`.
     pub github_tokens: Vec<String>,
+    /// GitHub REST API base (default `GITHUB_API_URL`, else `https://api.github.com`).
+    pub github_api_url: Option<String>,
+    /// When every GitHub token is out of quota, fail at once instead of waiting for the reset.
+    pub github_no_wait: bool,
     /// Username sent with the token (default `x-access-token`, which GitHub accepts).
     pub github_username: Option<String>,
     /// Give up a clone or fetch when the server sends nothing for this long (default 120 s).
@@ -70,6 +75,18 @@ fn default_repos(config: &EngineConfig) -> Vec<String> {
         Ok(location) => vec![location.name],
         Err(_) => Vec::new(),
     }
+}
+
+/// The session's GitHub client; an error (bad `GITHUB_API_URL`) is reported when a `gh_*`
+/// table is used, not when the session starts.
+fn github_client(config: &EngineConfig) -> Result<Arc<GitHub>, String> {
+    let mut github = GitHubConfig::new(TokenPool::from_env(&config.github_tokens));
+    if let Some(url) = &config.github_api_url {
+        github.api_url = url.clone();
+    }
+    github.no_wait = config.github_no_wait;
+    github.cache_dir = Some(config.cache_dir());
+    GitHub::new(github).map(Arc::new).map_err(|e| e.to_string())
 }
 
 /// Builds a session with every git table under `gitfleet.public`.
@@ -110,6 +127,9 @@ pub fn session(config: &EngineConfig) -> DFResult<SessionContext> {
         );
     }
     ctx.register_table("clone_status", Arc::new(CloneStatusTable::new(fleet)))?;
+    for (name, table) in crate::table::github::tables(github_client(config)) {
+        ctx.register_table(name, table)?;
+    }
     ctx.register_udtf("refresh_repos", Arc::new(RefreshFunction::new(settings)));
     Ok(ctx)
 }

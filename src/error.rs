@@ -25,6 +25,9 @@ pub enum Error {
     /// A clone or fetch failed; the message names the URL (never a credential).
     #[error("{0}")]
     Clone(String),
+    /// A GitHub API failure; the message names the request (never a token).
+    #[error("{0}")]
+    GitHub(String),
     #[error(transparent)]
     Io(#[from] std::io::Error),
     #[error(transparent)]

@@ -2,6 +2,7 @@
 
 pub mod fleet;
 pub mod git;
+pub mod github;
 
 /// A name no other writer uses at the same time: process id, a per-process counter (two threads
 /// may ask within one clock tick) and the time. Temporary files built under it are renamed into

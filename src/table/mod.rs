@@ -5,6 +5,7 @@ pub mod commit_files;
 pub mod commits;
 pub mod files;
 pub mod functions;
+pub mod github;
 pub mod pushdown;
 pub mod refs;
 pub mod repos;

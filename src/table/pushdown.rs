@@ -7,27 +7,48 @@ use crate::source::git::commits::TimeBounds;
 
 /// The repositories named by `repo = '...'`, `'...' = repo` or `repo IN (...)`.
 pub fn repo_names(expr: &Expr) -> Option<Vec<String>> {
+    column_strings(expr, "repo")
+}
+
+/// The values `column` is limited to by `column = '...'`, `'...' = column` or
+/// `column IN (...)` (or ORed equalities on it).
+pub fn column_strings(expr: &Expr, column: &str) -> Option<Vec<String>> {
     match expr {
         // The optimizer turns short IN lists into ORed equalities.
         Expr::BinaryExpr(b) if b.op == Operator::Or => {
-            let mut names = repo_names(&b.left)?;
-            names.extend(repo_names(&b.right)?);
+            let mut names = column_strings(&b.left, column)?;
+            names.extend(column_strings(&b.right, column)?);
             Some(names)
         }
         Expr::BinaryExpr(b) if b.op == Operator::Eq => match (&*b.left, &*b.right) {
-            (Expr::Column(c), other) | (other, Expr::Column(c)) if c.name == "repo" => {
+            (Expr::Column(c), other) | (other, Expr::Column(c)) if c.name == column => {
                 string_literal(other).map(|s| vec![s])
             }
             _ => None,
         },
         Expr::InList(list) if !list.negated => match &*list.expr {
-            Expr::Column(c) if c.name == "repo" => {
+            Expr::Column(c) if c.name == column => {
                 list.list.iter().map(string_literal).collect::<Option<Vec<_>>>()
             }
             _ => None,
         },
         _ => None,
     }
+}
+
+/// `column >= t` or `column > t` (either side) with a timestamp literal: t in whole seconds.
+pub fn lower_time_bound(expr: &Expr, column: &str) -> Option<i64> {
+    let Expr::BinaryExpr(b) = expr else {
+        return None;
+    };
+    let (name, op, value) = match (&*b.left, &*b.right) {
+        (Expr::Column(c), v) => (c.name.as_str(), b.op, v),
+        (v, Expr::Column(c)) => (c.name.as_str(), b.op.swap()?, v),
+        _ => return None,
+    };
+    (name == column && matches!(op, Operator::Gt | Operator::GtEq))
+        .then(|| timestamp_seconds(value))
+        .flatten()
 }
 
 /// The value of a string literal, of any of Arrow's string types.

@@ -1,0 +1,402 @@
+//! GitHub's REST API as the tables need it: one GET with everything a good API citizen does —
+//! the token with the most quota, rate-limit headers learned from every response, token
+//! rotation on a primary limit, waiting as told on a secondary limit, ETag revalidation from
+//! the on-disk cache, bounded retries with backoff on 5xx and timeouts — and `Link` pagination.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Once};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use reqwest::header::{HeaderMap, ACCEPT, ETAG, IF_NONE_MATCH, LINK, RETRY_AFTER, USER_AGENT};
+use reqwest::StatusCode;
+use tokio::sync::Semaphore;
+
+use super::cache::{Cached, EtagCache};
+use super::tokens::{Pick, Token, TokenPool};
+use crate::error::{Error, Result};
+
+/// How the session talks to GitHub.
+#[derive(Debug)]
+pub struct GitHubConfig {
+    /// `GITHUB_API_URL` (GitHub Enterprise: `https://host/api/v3`), default `https://api.github.com`.
+    pub api_url: String,
+    pub tokens: TokenPool,
+    /// Fail at once when every token is out of quota, instead of waiting for the reset.
+    pub no_wait: bool,
+    pub cache_dir: Option<std::path::PathBuf>,
+    /// Requests in flight at once (several repositories in one query).
+    pub concurrency: usize,
+    /// Attempts after the first for 5xx answers and timeouts.
+    pub retries: u32,
+    /// Backoff before the first retry; doubles each time.
+    pub backoff: Duration,
+    pub timeout: Duration,
+}
+
+impl GitHubConfig {
+    pub fn new(tokens: TokenPool) -> Self {
+        let api_url = std::env::var("GITHUB_API_URL")
+            .ok()
+            .filter(|v| !v.trim().is_empty())
+            .unwrap_or_else(|| "https://api.github.com".into());
+        GitHubConfig {
+            api_url,
+            tokens,
+            no_wait: false,
+            cache_dir: None,
+            concurrency: 4,
+            retries: 3,
+            backoff: Duration::from_millis(500),
+            timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// One page of a listing, or a single object.
+#[derive(Debug)]
+pub struct Page {
+    pub body: serde_json::Value,
+    /// The `rel="next"` URL exactly as GitHub gave it.
+    pub next: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct GitHub {
+    http: reqwest::Client,
+    api: String,
+    tokens: TokenPool,
+    cache: EtagCache,
+    no_wait: bool,
+    retries: u32,
+    backoff: Duration,
+    slots: Semaphore,
+    warned_anonymous: AtomicBool,
+}
+
+/// The media type a request asks for.
+#[derive(Debug, Clone, Copy)]
+pub enum Media {
+    Json,
+    /// Stargazers with `starred_at`.
+    Star,
+}
+
+impl GitHub {
+    pub fn new(config: GitHubConfig) -> Result<Self> {
+        install_crypto_provider();
+        let http = reqwest::Client::builder()
+            .timeout(config.timeout)
+            .connect_timeout(Duration::from_secs(10))
+            .build()
+            .map_err(|e| Error::GitHub(format!("cannot start the GitHub client: {e}")))?;
+        let api = config.api_url.trim_end_matches('/').to_string();
+        if !(api.starts_with("https://") || api.starts_with("http://")) {
+            return Err(Error::GitHub(format!(
+                "GITHUB_API_URL must be an http(s) URL, got '{api}'"
+            )));
+        }
+        Ok(GitHub {
+            http,
+            api,
+            tokens: config.tokens,
+            cache: EtagCache::new(config.cache_dir),
+            no_wait: config.no_wait,
+            retries: config.retries,
+            backoff: config.backoff,
+            slots: Semaphore::new(config.concurrency.max(1)),
+            warned_anonymous: AtomicBool::new(false),
+        })
+    }
+
+    pub fn tokens(&self) -> &TokenPool {
+        &self.tokens
+    }
+
+    /// The API URL for `path` (which starts with `/`).
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.api)
+    }
+
+    /// The web address of a repository, as git tables name it: `https://github.com/o/r` for
+    /// github.com (and servers standing in for it), `https://host/o/r` for Enterprise.
+    pub fn repo_url(&self, owner: &str, repo: &str) -> String {
+        let web = match self.api.strip_suffix("/api/v3") {
+            Some(host) => host.to_string(),
+            None => "https://github.com".to_string(),
+        };
+        format!("{web}/{owner}/{repo}")
+    }
+
+    /// GET `url` with the session's best token.
+    pub async fn get(&self, url: &str, media: Media) -> Result<Page> {
+        self.request(url, media, None).await
+    }
+
+    /// GET `url` with one given token (the rate-limit table asks about each).
+    pub async fn get_with(&self, url: &str, token: &Arc<Token>) -> Result<Page> {
+        self.request(url, Media::Json, Some(token.clone())).await
+    }
+
+    async fn request(&self, url: &str, media: Media, fixed: Option<Arc<Token>>) -> Result<Page> {
+        let _slot = self.slots.acquire().await.expect("never closed");
+        let what = self.describe(url);
+        let mut failures = 0u32;
+        loop {
+            let token = match &fixed {
+                Some(t) => Some(t.clone()),
+                None => match self.tokens.pick(now()) {
+                    Pick::Token(t) => Some(t),
+                    Pick::Anonymous => {
+                        if !self.warned_anonymous.swap(true, Ordering::Relaxed) {
+                            eprintln!(
+                                "warning: no GitHub token (GITHUB_TOKEN or GITFLEET_GITHUB_TOKENS): \
+                                 unauthenticated requests are limited to 60 an hour"
+                            );
+                        }
+                        None
+                    }
+                    Pick::AllInvalid => {
+                        return Err(Error::GitHub(
+                            "GitHub rejected every configured token (401 Bad credentials): check \
+                             GITHUB_TOKEN / GITFLEET_GITHUB_TOKENS"
+                                .into(),
+                        ))
+                    }
+                    Pick::WaitUntil(reset) => {
+                        self.wait_for_reset(reset, "every GitHub token is out of quota")
+                            .await?;
+                        continue;
+                    }
+                },
+            };
+            let cached = self.cache.get(url);
+            let mut request = self
+                .http
+                .get(url)
+                .header(USER_AGENT, concat!("gitfleet/", env!("CARGO_PKG_VERSION")))
+                .header("X-GitHub-Api-Version", "2022-11-28")
+                .header(
+                    ACCEPT,
+                    match media {
+                        Media::Json => "application/vnd.github+json",
+                        Media::Star => "application/vnd.github.star+json",
+                    },
+                );
+            if let Some(t) = &token {
+                request = request.bearer_auth(t.secret());
+            }
+            if let Some(c) = &cached {
+                request = request.header(IF_NONE_MATCH, &c.etag);
+            }
+            let response = match request.send().await {
+                Ok(r) => r,
+                Err(e) => {
+                    let reason = if e.is_timeout() {
+                        "timed out".to_string()
+                    } else if e.is_connect() {
+                        "cannot connect".to_string()
+                    } else {
+                        strip_url(e)
+                    };
+                    if failures < self.retries {
+                        failures += 1;
+                        self.back_off(failures).await;
+                        continue;
+                    }
+                    return Err(Error::GitHub(format!("{what}: {reason}")));
+                }
+            };
+            let status = response.status();
+            let headers = response.headers().clone();
+            if let Some(t) = &token {
+                TokenPool::observe(t, |name| header(&headers, name));
+            }
+            if status == StatusCode::NOT_MODIFIED {
+                if let Some(c) = cached {
+                    return page(&what, &c.body, c.link.as_deref());
+                }
+            }
+            let body = response
+                .text()
+                .await
+                .map_err(|e| Error::GitHub(format!("{what}: reading the answer: {}", strip_url(e))))?;
+            if status.is_success() {
+                let link = header(&headers, LINK.as_str());
+                if let Some(etag) = header(&headers, ETAG.as_str()) {
+                    self.cache.put(&Cached {
+                        url: url.to_string(),
+                        etag,
+                        link: link.clone(),
+                        body: body.clone(),
+                    });
+                }
+                return page(&what, &body, link.as_deref());
+            }
+            let message = api_message(&body);
+            match status.as_u16() {
+                401 => match &token {
+                    Some(t) if fixed.is_none() => {
+                        TokenPool::invalidate(t);
+                        eprintln!(
+                            "warning: GitHub rejected token {} (401 Bad credentials); not using it again",
+                            t.id
+                        );
+                        continue;
+                    }
+                    Some(t) => {
+                        return Err(Error::GitHub(format!(
+                            "{what}: token {} is not valid (401)",
+                            t.id
+                        )))
+                    }
+                    None => {
+                        return Err(Error::GitHub(format!(
+                            "{what}: GitHub requires authentication (401): set GITHUB_TOKEN"
+                        )))
+                    }
+                },
+                403 | 429 => {
+                    let retry_after =
+                        header(&headers, RETRY_AFTER.as_str()).and_then(|v| v.trim().parse::<u64>().ok());
+                    let remaining =
+                        header(&headers, "x-ratelimit-remaining").and_then(|v| v.trim().parse::<i64>().ok());
+                    if retry_after.is_some() || message.to_lowercase().contains("secondary rate limit") {
+                        // Secondary limit: wait as told (a minute when not told), then retry.
+                        let wait = retry_after.unwrap_or(60);
+                        if self.no_wait {
+                            return Err(Error::GitHub(format!(
+                                "{what}: GitHub secondary rate limit; it asks to wait {wait} s (--no-wait set)"
+                            )));
+                        }
+                        eprintln!("GitHub secondary rate limit: waiting {wait} s as asked");
+                        tokio::time::sleep(Duration::from_secs(wait)).await;
+                        continue;
+                    }
+                    if remaining == Some(0) || message.to_lowercase().contains("rate limit exceeded") {
+                        let reset =
+                            header(&headers, "x-ratelimit-reset").and_then(|v| v.trim().parse::<i64>().ok());
+                        match &token {
+                            Some(t) if fixed.is_none() => {
+                                TokenPool::exhaust(t, reset);
+                                continue;
+                            }
+                            _ => {
+                                self.wait_for_reset(reset.unwrap_or(now() + 60), "GitHub rate limit reached")
+                                    .await?;
+                                continue;
+                            }
+                        }
+                    }
+                    return Err(Error::GitHub(format!("{what}: forbidden (403): {message}")));
+                }
+                404 => {
+                    return Err(Error::GitHub(format!(
+                        "{what}: not found (404): no such owner or repository, or the token cannot see it"
+                    )))
+                }
+                500..=599 if failures < self.retries => {
+                    failures += 1;
+                    self.back_off(failures).await;
+                    continue;
+                }
+                code => {
+                    return Err(Error::GitHub(format!(
+                        "{what}: GitHub answered {code}: {message}"
+                    )))
+                }
+            }
+        }
+    }
+
+    async fn back_off(&self, failures: u32) {
+        tokio::time::sleep(self.backoff * 2u32.saturating_pow(failures - 1)).await;
+    }
+
+    async fn wait_for_reset(&self, reset: i64, why: &str) -> Result<()> {
+        let wait = (reset - now()).max(0) as u64 + 1;
+        if self.no_wait {
+            return Err(Error::GitHub(format!(
+                "{why} until the reset in {wait} s (--no-wait set)"
+            )));
+        }
+        eprintln!("{why}: waiting {wait} s for the reset");
+        tokio::time::sleep(Duration::from_secs(wait)).await;
+        Ok(())
+    }
+
+    /// `GET /repos/o/r/issues` for messages: the path without the API base.
+    fn describe(&self, url: &str) -> String {
+        let path = url.strip_prefix(&self.api).unwrap_or(url);
+        format!("GitHub GET {}", path.split('?').next().unwrap_or(path))
+    }
+}
+
+fn page(what: &str, body: &str, link: Option<&str>) -> Result<Page> {
+    let body = serde_json::from_str(body)
+        .map_err(|e| Error::GitHub(format!("{what}: the answer is not JSON: {e}")))?;
+    Ok(Page {
+        body,
+        next: link.and_then(next_link),
+    })
+}
+
+/// The `rel="next"` target of a `Link` header.
+pub fn next_link(link: &str) -> Option<String> {
+    link.split(',').find_map(|part| {
+        let (target, params) = part.split_once(';')?;
+        let is_next = params
+            .split(';')
+            .any(|p| p.trim().replace(' ', "") == "rel=\"next\"");
+        let target = target.trim();
+        (is_next && target.starts_with('<') && target.ends_with('>'))
+            .then(|| target[1..target.len() - 1].to_string())
+    })
+}
+
+fn header(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers.get(name)?.to_str().ok().map(str::to_string)
+}
+
+/// The `message` of a GitHub error body, else the start of the body.
+fn api_message(body: &str) -> String {
+    serde_json::from_str::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| v.get("message")?.as_str().map(str::to_string))
+        .unwrap_or_else(|| body.chars().take(200).collect())
+}
+
+/// reqwest's message without the URL it appends (the URL is already in our message).
+fn strip_url(e: reqwest::Error) -> String {
+    e.without_url().to_string()
+}
+
+fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// rustls needs one process-wide crypto provider; ring is the one already built for the server.
+fn install_crypto_provider() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn link_header_next() {
+        let link = r#"<https://api.github.com/repositories/1/issues?page=2>; rel="next", <https://api.github.com/repositories/1/issues?page=5>; rel="last""#;
+        assert_eq!(
+            next_link(link).as_deref(),
+            Some("https://api.github.com/repositories/1/issues?page=2")
+        );
+        assert_eq!(next_link(r#"<https://x/?page=1>; rel="prev""#), None);
+        assert_eq!(next_link("garbage"), None);
+    }
+}

@@ -1,0 +1,810 @@
+//! The `gh_*` tables: GitHub metadata through the REST client in `source::github`.
+//!
+//! Each table is a [`Spec`]: which filters it needs (owner, repo), where its rows come from
+//! and how JSON fields become columns. `owner`/`repo`/`name` equalities and IN lists are
+//! pushed down exactly and decide which listings are fetched (one partition each, fetched
+//! concurrently, streamed page by page); `state` and `updated_at >= ...` go to the API where it
+//! supports them. A query without the filters a table needs fails at planning, naming them.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::sync::Arc;
+
+use arrow::array::{ArrayRef, BooleanArray, Int64Array, ListBuilder, StringArray, StringBuilder};
+use arrow::datatypes::{DataType, SchemaRef};
+use arrow::record_batch::RecordBatch;
+use async_trait::async_trait;
+use datafusion::catalog::{Session, TableProvider};
+use datafusion::common::{plan_err, DataFusionError, Result as DFResult};
+use datafusion::datasource::TableType;
+use datafusion::execution::{SendableRecordBatchStream, TaskContext};
+use datafusion::logical_expr::{Expr, TableProviderFilterPushDown};
+use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
+use datafusion::physical_plan::streaming::{PartitionStream, StreamingTableExec};
+use datafusion::physical_plan::ExecutionPlan;
+use serde_json::Value;
+
+use super::pushdown::{column_strings, lower_time_bound};
+use super::{boolean, int64, schema_of, timestamp, utf8, utf8_list};
+use crate::source::github::{GitHub, Media};
+
+/// How a column's values are typed.
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    Str,
+    Int,
+    Bool,
+    Time,
+    /// An array of strings, or of objects whose given field is taken.
+    List(Option<&'static str>),
+}
+
+/// Where a column's values come from.
+#[derive(Debug, Clone, Copy)]
+enum From {
+    /// A JSON pointer into each item.
+    Json(&'static str),
+    /// The listing's owner / repository / web address.
+    Owner,
+    Repo,
+    RepoUrl,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Column {
+    name: &'static str,
+    kind: Kind,
+    from: From,
+}
+
+const fn col(name: &'static str, kind: Kind, pointer: &'static str) -> Column {
+    Column {
+        name,
+        kind,
+        from: From::Json(pointer),
+    }
+}
+
+const OWNER: Column = Column {
+    name: "owner",
+    kind: Kind::Str,
+    from: From::Owner,
+};
+const REPO: Column = Column {
+    name: "repo",
+    kind: Kind::Str,
+    from: From::Repo,
+};
+const REPO_URL: Column = Column {
+    name: "repo_url",
+    kind: Kind::Str,
+    from: From::RepoUrl,
+};
+
+/// Which filters select a table's listings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Keys {
+    /// `gh_repos`: owner required; `name` optional (one repository's details).
+    OwnerAndOptionalName,
+    /// owner and repo required.
+    OwnerRepo,
+    /// No filter: the authenticated user.
+    None,
+    /// One row per configured token.
+    Tokens,
+}
+
+#[derive(Debug)]
+struct Spec {
+    name: &'static str,
+    keys: Keys,
+    columns: Vec<Column>,
+    /// The listing's path under `/repos/{owner}/{repo}` (OwnerRepo tables).
+    path: &'static str,
+    media: Media,
+    /// `state = 'open' | 'closed'` goes to the API.
+    state: bool,
+    /// `updated_at >= t` goes to the API as `since`.
+    since: bool,
+    /// Items the endpoint returns that are not rows (pull requests among issues).
+    skip: fn(&Value) -> bool,
+}
+
+fn keep(_: &Value) -> bool {
+    false
+}
+
+fn is_pull_request(item: &Value) -> bool {
+    item.get("pull_request").is_some()
+}
+
+fn specs() -> Vec<Spec> {
+    use Kind::*;
+    let repo_scoped = |name, path, columns: Vec<Column>| Spec {
+        name,
+        keys: Keys::OwnerRepo,
+        columns: [OWNER, REPO]
+            .into_iter()
+            .chain(columns)
+            .chain([REPO_URL])
+            .collect(),
+        path,
+        media: Media::Json,
+        state: false,
+        since: false,
+        skip: keep,
+    };
+    vec![
+        Spec {
+            name: "gh_repos",
+            keys: Keys::OwnerAndOptionalName,
+            columns: vec![
+                col("owner", Str, "/owner/login"),
+                col("name", Str, "/name"),
+                col("full_name", Str, "/full_name"),
+                col("description", Str, "/description"),
+                col("html_url", Str, "/html_url"),
+                col("clone_url", Str, "/clone_url"),
+                col("default_branch", Str, "/default_branch"),
+                col("language", Str, "/language"),
+                col("topics", List(None), "/topics"),
+                col("license", Str, "/license/spdx_id"),
+                col("is_fork", Bool, "/fork"),
+                col("is_archived", Bool, "/archived"),
+                col("visibility", Str, "/visibility"),
+                col("stargazers_count", Int, "/stargazers_count"),
+                col("forks_count", Int, "/forks_count"),
+                col("watchers_count", Int, "/watchers_count"),
+                col("open_issues_count", Int, "/open_issues_count"),
+                col("size_kb", Int, "/size"),
+                col("created_at", Time, "/created_at"),
+                col("updated_at", Time, "/updated_at"),
+                col("pushed_at", Time, "/pushed_at"),
+                REPO_URL,
+            ],
+            path: "",
+            media: Media::Json,
+            state: false,
+            since: false,
+            skip: keep,
+        },
+        repo_scoped(
+            "gh_contributors",
+            "/contributors",
+            vec![
+                col("login", Str, "/login"),
+                col("id", Int, "/id"),
+                col("type", Str, "/type"),
+                col("contributions", Int, "/contributions"),
+            ],
+        ),
+        repo_scoped(
+            "gh_branches",
+            "/branches",
+            vec![
+                col("name", Str, "/name"),
+                col("sha", Str, "/commit/sha"),
+                col("protected", Bool, "/protected"),
+            ],
+        ),
+        Spec {
+            state: true,
+            since: true,
+            skip: is_pull_request,
+            ..repo_scoped(
+                "gh_issues",
+                "/issues",
+                vec![
+                    col("number", Int, "/number"),
+                    col("title", Str, "/title"),
+                    col("state", Str, "/state"),
+                    col("author", Str, "/user/login"),
+                    col("labels", List(Some("name")), "/labels"),
+                    col("assignees", List(Some("login")), "/assignees"),
+                    col("comments", Int, "/comments"),
+                    col("created_at", Time, "/created_at"),
+                    col("updated_at", Time, "/updated_at"),
+                    col("closed_at", Time, "/closed_at"),
+                    col("body", Str, "/body"),
+                ],
+            )
+        },
+        Spec {
+            state: true,
+            ..repo_scoped(
+                "gh_pulls",
+                "/pulls",
+                vec![
+                    col("number", Int, "/number"),
+                    col("title", Str, "/title"),
+                    col("state", Str, "/state"),
+                    col("author", Str, "/user/login"),
+                    col("draft", Bool, "/draft"),
+                    col("base_ref", Str, "/base/ref"),
+                    col("head_ref", Str, "/head/ref"),
+                    col("created_at", Time, "/created_at"),
+                    col("updated_at", Time, "/updated_at"),
+                    col("closed_at", Time, "/closed_at"),
+                    col("merged_at", Time, "/merged_at"),
+                    col("merge_commit_sha", Str, "/merge_commit_sha"),
+                    col("labels", List(Some("name")), "/labels"),
+                ],
+            )
+        },
+        repo_scoped(
+            "gh_releases",
+            "/releases",
+            vec![
+                col("id", Int, "/id"),
+                col("tag_name", Str, "/tag_name"),
+                col("name", Str, "/name"),
+                col("draft", Bool, "/draft"),
+                col("prerelease", Bool, "/prerelease"),
+                col("author", Str, "/author/login"),
+                col("created_at", Time, "/created_at"),
+                col("published_at", Time, "/published_at"),
+            ],
+        ),
+        Spec {
+            media: Media::Star,
+            ..repo_scoped(
+                "gh_stargazers",
+                "/stargazers",
+                vec![
+                    col("login", Str, "/user/login"),
+                    col("starred_at", Time, "/starred_at"),
+                ],
+            )
+        },
+        Spec {
+            name: "gh_user",
+            keys: Keys::None,
+            columns: vec![
+                col("login", Str, "/login"),
+                col("id", Int, "/id"),
+                col("name", Str, "/name"),
+                col("email", Str, "/email"),
+                col("company", Str, "/company"),
+                col("location", Str, "/location"),
+                col("bio", Str, "/bio"),
+                col("type", Str, "/type"),
+                col("public_repos", Int, "/public_repos"),
+                col("followers", Int, "/followers"),
+                col("following", Int, "/following"),
+                col("html_url", Str, "/html_url"),
+                col("created_at", Time, "/created_at"),
+            ],
+            path: "",
+            media: Media::Json,
+            state: false,
+            since: false,
+            skip: keep,
+        },
+        Spec {
+            name: "gh_rate_limit",
+            keys: Keys::Tokens,
+            columns: vec![
+                col("token", Str, ""),
+                col("resource", Str, ""),
+                col("limit", Int, "/limit"),
+                col("remaining", Int, "/remaining"),
+                col("used", Int, "/used"),
+                col("reset_at", Time, "/reset"),
+            ],
+            path: "",
+            media: Media::Json,
+            state: false,
+            since: false,
+            skip: keep,
+        },
+    ]
+}
+
+/// Every `gh_*` table over one client.
+pub fn tables(github: Result<Arc<GitHub>, String>) -> Vec<(&'static str, Arc<dyn TableProvider>)> {
+    specs()
+        .into_iter()
+        .map(|spec| {
+            let name = spec.name;
+            let schema = schema_of(spec.columns.iter().map(field).collect());
+            let table: Arc<dyn TableProvider> = Arc::new(GitHubTable {
+                spec: Arc::new(spec),
+                schema,
+                github: github.clone(),
+            });
+            (name, table)
+        })
+        .collect()
+}
+
+fn field(c: &Column) -> arrow::datatypes::Field {
+    match c.kind {
+        Kind::Str => utf8(c.name),
+        Kind::Int => int64(c.name),
+        Kind::Bool => boolean(c.name),
+        Kind::Time => timestamp(c.name),
+        Kind::List(_) => utf8_list(c.name),
+    }
+}
+
+pub struct GitHubTable {
+    spec: Arc<Spec>,
+    schema: SchemaRef,
+    github: Result<Arc<GitHub>, String>,
+}
+
+impl fmt::Debug for GitHubTable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "GitHubTable({})", self.spec.name)
+    }
+}
+
+/// What the filters of one scan ask the API for.
+#[derive(Debug, Default, Clone)]
+struct Selection {
+    owners: Option<BTreeSet<String>>,
+    repos: Option<BTreeSet<String>>,
+    state: Option<String>,
+    since: Option<i64>,
+}
+
+impl Selection {
+    fn narrow(set: &mut Option<BTreeSet<String>>, values: Vec<String>) {
+        let values: BTreeSet<String> = values.into_iter().collect();
+        *set = Some(match set.take() {
+            Some(current) => current.intersection(&values).cloned().collect(),
+            None => values,
+        });
+    }
+}
+
+impl GitHubTable {
+    /// The column that names repositories in this table (`repo`, or `name` for gh_repos).
+    fn repo_column(&self) -> Option<&'static str> {
+        match self.spec.keys {
+            Keys::OwnerRepo => Some("repo"),
+            Keys::OwnerAndOptionalName => Some("name"),
+            _ => None,
+        }
+    }
+
+    fn key_values(&self, filter: &Expr) -> Option<(&'static str, Vec<String>)> {
+        if !matches!(self.spec.keys, Keys::OwnerRepo | Keys::OwnerAndOptionalName) {
+            return None;
+        }
+        for column in ["owner"].into_iter().chain(self.repo_column()) {
+            if let Some(values) = column_strings(filter, column) {
+                return Some((column, values));
+            }
+        }
+        None
+    }
+
+    fn state_value(&self, filter: &Expr) -> Option<String> {
+        if !self.spec.state {
+            return None;
+        }
+        let values = column_strings(filter, "state")?;
+        match values.as_slice() {
+            [one] if one == "open" || one == "closed" => Some(one.clone()),
+            _ => None,
+        }
+    }
+
+    fn since_value(&self, filter: &Expr) -> Option<i64> {
+        if !self.spec.since {
+            return None;
+        }
+        lower_time_bound(filter, "updated_at")
+    }
+
+    fn selection(&self, filters: &[Expr]) -> Selection {
+        let mut selection = Selection::default();
+        for filter in filters {
+            if let Some((column, values)) = self.key_values(filter) {
+                if column == "owner" {
+                    Selection::narrow(&mut selection.owners, values);
+                } else {
+                    Selection::narrow(&mut selection.repos, values);
+                }
+            } else if let Some(state) = self.state_value(filter) {
+                selection.state = Some(state);
+            } else if let Some(since) = self.since_value(filter) {
+                selection.since = Some(selection.since.map_or(since, |s: i64| s.max(since)));
+            }
+        }
+        selection
+    }
+}
+
+#[async_trait]
+impl TableProvider for GitHubTable {
+    fn schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
+
+    fn table_type(&self) -> TableType {
+        TableType::Base
+    }
+
+    fn supports_filters_pushdown(&self, filters: &[&Expr]) -> DFResult<Vec<TableProviderFilterPushDown>> {
+        Ok(filters
+            .iter()
+            .map(|f| {
+                if self.key_values(f).is_some() || self.state_value(f).is_some() {
+                    TableProviderFilterPushDown::Exact
+                } else if self.since_value(f).is_some() {
+                    // `since` is a lower bound on updated_at; DataFusion still checks it.
+                    TableProviderFilterPushDown::Inexact
+                } else {
+                    TableProviderFilterPushDown::Unsupported
+                }
+            })
+            .collect())
+    }
+
+    async fn scan(
+        &self,
+        _state: &dyn Session,
+        projection: Option<&Vec<usize>>,
+        filters: &[Expr],
+        limit: Option<usize>,
+    ) -> DFResult<Arc<dyn ExecutionPlan>> {
+        let name = self.spec.name;
+        let selection = self.selection(filters);
+        let targets: Vec<Target> = match self.spec.keys {
+            Keys::OwnerRepo => {
+                let (Some(owners), Some(repos)) = (&selection.owners, &selection.repos) else {
+                    return plan_err!(
+                        "{name} needs the repositories to read: add WHERE owner = '...' AND repo = '...' \
+                         (or IN lists)"
+                    );
+                };
+                owners
+                    .iter()
+                    .flat_map(|o| repos.iter().map(move |r| Target::repo(o, r)))
+                    .collect()
+            }
+            Keys::OwnerAndOptionalName => {
+                let Some(owners) = &selection.owners else {
+                    return plan_err!(
+                        "{name} needs an owner: add WHERE owner = '...' (a user or organisation), \
+                         and name = '...' for one repository"
+                    );
+                };
+                match &selection.repos {
+                    Some(names) => owners
+                        .iter()
+                        .flat_map(|o| names.iter().map(move |n| Target::repo(o, n)))
+                        .collect(),
+                    None => owners.iter().map(|o| Target::owner(o)).collect(),
+                }
+            }
+            Keys::None | Keys::Tokens => vec![Target::default()],
+        };
+        let github = self
+            .github
+            .clone()
+            .map_err(|e| DataFusionError::Plan(e.clone()))?;
+        let partitions: Vec<Arc<dyn PartitionStream>> = targets
+            .into_iter()
+            .map(|target| {
+                Arc::new(Listing {
+                    spec: self.spec.clone(),
+                    schema: self.schema.clone(),
+                    github: github.clone(),
+                    target,
+                    state: selection.state.clone(),
+                    since: selection.since,
+                }) as Arc<dyn PartitionStream>
+            })
+            .collect();
+        if partitions.is_empty() {
+            // owner IN ('a') AND owner IN ('b'): nothing to fetch.
+            return Ok(Arc::new(datafusion::physical_plan::empty::EmptyExec::new(
+                project(&self.schema, projection)?,
+            )));
+        }
+        Ok(Arc::new(StreamingTableExec::try_new(
+            self.schema.clone(),
+            partitions,
+            projection,
+            [],
+            false,
+            limit,
+        )?))
+    }
+}
+
+fn project(schema: &SchemaRef, projection: Option<&Vec<usize>>) -> DFResult<SchemaRef> {
+    Ok(match projection {
+        Some(p) => Arc::new(schema.project(p)?),
+        None => schema.clone(),
+    })
+}
+
+/// One listing: a repository's (or an owner's) rows.
+#[derive(Debug, Clone, Default)]
+struct Target {
+    owner: String,
+    repo: Option<String>,
+}
+
+impl Target {
+    fn repo(owner: &str, repo: &str) -> Self {
+        Target {
+            owner: owner.to_string(),
+            repo: Some(repo.to_string()),
+        }
+    }
+    fn owner(owner: &str) -> Self {
+        Target {
+            owner: owner.to_string(),
+            repo: None,
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Listing {
+    spec: Arc<Spec>,
+    schema: SchemaRef,
+    github: Arc<GitHub>,
+    target: Target,
+    state: Option<String>,
+    since: Option<i64>,
+}
+
+/// Where a listing is in its pages.
+enum Cursor {
+    Start,
+    Next(String),
+    Done,
+}
+
+impl PartitionStream for Listing {
+    fn schema(&self) -> &SchemaRef {
+        &self.schema
+    }
+
+    fn execute(&self, _ctx: Arc<TaskContext>) -> SendableRecordBatchStream {
+        let listing = Arc::new(Listing {
+            spec: self.spec.clone(),
+            schema: self.schema.clone(),
+            github: self.github.clone(),
+            target: self.target.clone(),
+            state: self.state.clone(),
+            since: self.since,
+        });
+        let pages = futures::stream::try_unfold(Cursor::Start, move |cursor| {
+            let listing = listing.clone();
+            async move {
+                let url = match cursor {
+                    Cursor::Done => return Ok(None),
+                    Cursor::Next(url) => url,
+                    Cursor::Start if listing.spec.keys == Keys::Tokens => {
+                        return Ok(Some((listing.rate_limits().await?, Cursor::Done)));
+                    }
+                    Cursor::Start => listing.first_url().await?,
+                };
+                let page = listing
+                    .github
+                    .get(&url, listing.spec.media)
+                    .await
+                    .map_err(DataFusionError::from)?;
+                let batch = listing.batch(&page.body)?;
+                let next = page.next.map_or(Cursor::Done, Cursor::Next);
+                Ok(Some((batch, next)))
+            }
+        });
+        Box::pin(RecordBatchStreamAdapter::new(self.schema.clone(), pages))
+    }
+}
+
+impl Listing {
+    /// The first page's URL (`per_page=100`; later pages follow `Link` exactly).
+    async fn first_url(&self) -> DFResult<String> {
+        let gh = &self.github;
+        let Target { owner, repo } = &self.target;
+        let (o, r) = (encode(owner), repo.as_deref().map(encode));
+        let mut query = vec!["per_page=100".to_string()];
+        let path = match (self.spec.keys, r) {
+            (Keys::OwnerAndOptionalName, Some(name)) => return Ok(gh.url(&format!("/repos/{o}/{name}"))),
+            (Keys::OwnerAndOptionalName, None) => {
+                // Organisations list all the repositories the token can see; users their own.
+                let who = gh
+                    .get(&gh.url(&format!("/users/{o}")), Media::Json)
+                    .await
+                    .map_err(DataFusionError::from)?;
+                if who.body.get("type").and_then(Value::as_str) == Some("Organization") {
+                    query.push("type=all".into());
+                    format!("/orgs/{o}/repos")
+                } else {
+                    query.push("type=owner".into());
+                    format!("/users/{o}/repos")
+                }
+            }
+            (Keys::None, _) => return Ok(gh.url("/user")),
+            (_, r) => {
+                if self.spec.state {
+                    query.push(format!("state={}", self.state.as_deref().unwrap_or("all")));
+                }
+                if let Some(since) = self.since.and_then(iso8601) {
+                    query.push(format!("since={since}"));
+                }
+                format!("/repos/{o}/{}{}", r.unwrap_or_default(), self.spec.path)
+            }
+        };
+        Ok(gh.url(&format!("{path}?{}", query.join("&"))))
+    }
+
+    /// One page of JSON as a batch of the table's full schema.
+    fn batch(&self, body: &Value) -> DFResult<RecordBatch> {
+        let items: Vec<&Value> = match body {
+            Value::Array(items) => items.iter().filter(|i| !(self.spec.skip)(i)).collect(),
+            other => vec![other],
+        };
+        let owner = self.target.owner.as_str();
+        let repo = self.target.repo.as_deref().unwrap_or_default();
+        let repo_url = self.github.repo_url(owner, repo);
+        let columns = self
+            .spec
+            .columns
+            .iter()
+            .map(|c| match c.from {
+                From::Owner => Ok(repeated(owner, items.len())),
+                From::Repo => Ok(repeated(repo, items.len())),
+                From::RepoUrl if self.spec.keys == Keys::OwnerAndOptionalName => {
+                    // A listing's rows are many repositories: each one's own address.
+                    let urls = items.iter().map(|i| {
+                        let o = i.pointer("/owner/login").and_then(Value::as_str)?;
+                        let n = i.pointer("/name").and_then(Value::as_str)?;
+                        Some(self.github.repo_url(o, n))
+                    });
+                    Ok(Arc::new(urls.collect::<StringArray>()) as ArrayRef)
+                }
+                From::RepoUrl => Ok(repeated(&repo_url, items.len())),
+                From::Json(pointer) => json_column(&items, pointer, c.kind),
+            })
+            .collect::<DFResult<Vec<_>>>()?;
+        Ok(RecordBatch::try_new(self.schema.clone(), columns)?)
+    }
+
+    /// `gh_rate_limit`: `/rate_limit` asked with each token (it costs no quota).
+    async fn rate_limits(&self) -> DFResult<RecordBatch> {
+        let gh = &self.github;
+        let url = gh.url("/rate_limit");
+        let mut answers = Vec::new();
+        if gh.tokens().is_empty() {
+            answers.push(("anonymous".to_string(), gh.get(&url, Media::Json).await?));
+        }
+        for token in gh.tokens().tokens() {
+            answers.push((token.id.clone(), gh.get_with(&url, token).await?));
+        }
+        let (mut token, mut resource, mut limit, mut remaining, mut used, mut reset) =
+            (vec![], vec![], vec![], vec![], vec![], vec![]);
+        for (id, page) in &answers {
+            let Some(resources) = page.body.get("resources").and_then(Value::as_object) else {
+                continue;
+            };
+            for (name, r) in resources {
+                token.push(id.clone());
+                resource.push(name.clone());
+                limit.push(r.get("limit").and_then(Value::as_i64));
+                remaining.push(r.get("remaining").and_then(Value::as_i64));
+                used.push(r.get("used").and_then(Value::as_i64));
+                reset.push(r.get("reset").and_then(Value::as_i64).map(|s| s * 1_000_000));
+            }
+        }
+        let reset: ArrayRef =
+            Arc::new(arrow::array::TimestampMicrosecondArray::from(reset).with_timezone("UTC"));
+        let columns: Vec<ArrayRef> = vec![
+            Arc::new(StringArray::from(token)),
+            Arc::new(StringArray::from(resource)),
+            Arc::new(Int64Array::from(limit)),
+            Arc::new(Int64Array::from(remaining)),
+            Arc::new(Int64Array::from(used)),
+            reset,
+        ];
+        Ok(RecordBatch::try_new(self.schema.clone(), columns)?)
+    }
+}
+
+fn repeated(value: &str, len: usize) -> ArrayRef {
+    super::repeated(value, len)
+}
+
+/// One column from each item's value at `pointer`.
+fn json_column(items: &[&Value], pointer: &str, kind: Kind) -> DFResult<ArrayRef> {
+    let values = items.iter().map(|i| i.pointer(pointer).filter(|v| !v.is_null()));
+    Ok(match kind {
+        Kind::Str => Arc::new(values.map(|v| v.map(text)).collect::<StringArray>()),
+        Kind::Int => Arc::new(values.map(|v| v.and_then(Value::as_i64)).collect::<Int64Array>()),
+        Kind::Bool => Arc::new(
+            values
+                .map(|v| v.and_then(Value::as_bool))
+                .collect::<BooleanArray>(),
+        ),
+        Kind::Time => {
+            let text: StringArray = values.map(|v| v.and_then(Value::as_str)).collect();
+            arrow::compute::cast(
+                &text,
+                &DataType::Timestamp(arrow::datatypes::TimeUnit::Microsecond, Some("UTC".into())),
+            )?
+        }
+        Kind::List(field) => {
+            let mut list = ListBuilder::new(StringBuilder::new());
+            for v in values {
+                match v.and_then(Value::as_array) {
+                    Some(elements) => {
+                        for e in elements {
+                            let e = match field {
+                                Some(f) => e.get(f),
+                                None => Some(e),
+                            };
+                            list.values().append_option(e.filter(|e| !e.is_null()).map(text));
+                        }
+                        list.append(true);
+                    }
+                    None => list.append(false),
+                }
+            }
+            Arc::new(list.finish())
+        }
+    })
+}
+
+fn text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Path segments are user input: keep them to one segment.
+fn encode(segment: &str) -> String {
+    segment
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}
+
+fn iso8601(seconds: i64) -> Option<String> {
+    chrono::DateTime::from_timestamp(seconds, 0).map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_items_become_typed_columns() {
+        let items: Vec<Value> = serde_json::from_str(
+            r#"[{"n": 1, "t": "2024-01-02T03:04:05Z", "l": [{"name": "bug"}, {"name": null}], "b": true, "s": "x"},
+                {"n": null, "t": null, "l": null, "b": null}]"#,
+        )
+        .unwrap();
+        let refs: Vec<&Value> = items.iter().collect();
+        let n = json_column(&refs, "/n", Kind::Int).unwrap();
+        assert_eq!(n.null_count(), 1);
+        let t = json_column(&refs, "/t", Kind::Time).unwrap();
+        let t = t
+            .as_any()
+            .downcast_ref::<arrow::array::TimestampMicrosecondArray>()
+            .unwrap();
+        assert_eq!(t.value(0), 1_704_164_645_000_000);
+        let l = json_column(&refs, "/l", Kind::List(Some("name"))).unwrap();
+        assert_eq!(l.null_count(), 1);
+        let s = json_column(&refs, "/s", Kind::Str).unwrap();
+        assert_eq!(s.null_count(), 1);
+    }
+
+    #[test]
+    fn path_segments_are_encoded_and_times_formatted() {
+        assert_eq!(encode("a/b c"), "a%2Fb%20c");
+        assert_eq!(iso8601(1_704_164_645).as_deref(), Some("2024-01-02T03:04:05Z"));
+    }
+}
