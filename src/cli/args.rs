@@ -32,6 +32,10 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub strict: bool,
 
+    /// When every GitHub token is out of quota, fail at once instead of waiting for the reset.
+    #[arg(long, global = true)]
+    pub no_wait: bool,
+
     #[command(subcommand)]
     pub command: Command,
 }

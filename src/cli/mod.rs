@@ -43,6 +43,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         clone_jobs: Some(usize::from(cli.clone_jobs)),
         refresh: cli.refresh,
         strict: cli.strict,
+        github_no_wait: cli.no_wait,
         clone_observer: std::io::stderr()
             .is_terminal()
             .then(|| std::sync::Arc::new(progress::Bars::new(cli.strict)) as _),

@@ -106,7 +106,8 @@ impl TokenPool {
             return Pick::Anonymous;
         }
         let valid: Vec<&Arc<Token>> = self.tokens.iter().filter(|t| !t.quota().invalid).collect();
-        let Some(best) = valid.iter().max_by_key(|t| t.available(now)) else {
+        // Ties go to the first configured token (min_by_key keeps the first of equals).
+        let Some(best) = valid.iter().min_by_key(|t| std::cmp::Reverse(t.available(now))) else {
             return Pick::AllInvalid;
         };
         if best.available(now) > 0 {

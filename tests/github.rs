@@ -1,0 +1,477 @@
+//! The `gh_*` tables against a fake GitHub on 127.0.0.1 (`tests/support/fake_github.py`) that
+//! speaks the real API's headers: Link pagination, X-RateLimit-*, ETag/304, Retry-After, 401,
+//! 502. Each test asserts the rows, the requests made (count, query, headers, token) and that
+//! no token leaks into output, errors or the cache directory.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+
+const ALICE: &str = "tok_good_aaaaaaaa1111";
+const BOB: &str = "tok_good_bbbbbbbb2222";
+const BAD: &str = "tok_bad_cccccccc3333";
+
+struct FakeGitHub {
+    child: Child,
+    port: u16,
+    log: PathBuf,
+    dir: PathBuf,
+}
+
+impl Drop for FakeGitHub {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[derive(Debug)]
+struct Request {
+    path: String,
+    query: String,
+    token: Option<String>,
+    if_none_match: Option<String>,
+    accept: String,
+    status: u16,
+}
+
+impl FakeGitHub {
+    fn start(name: &str, args: &[&str]) -> Self {
+        let dir = scratch_dir(&format!("github-{name}"));
+        let port_file = dir.join("port");
+        let log = dir.join("requests.jsonl");
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/fake_github.py");
+        let child = Command::new("python3")
+            .arg(script)
+            .arg(&port_file)
+            .arg(&log)
+            .args(args)
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("python3 runs");
+        let start = Instant::now();
+        let port = loop {
+            if let Ok(text) = std::fs::read_to_string(&port_file) {
+                break text.trim().parse().unwrap();
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "fake GitHub did not start"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        FakeGitHub {
+            child,
+            port,
+            log,
+            dir,
+        }
+    }
+
+    fn api(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    fn requests(&self) -> Vec<Request> {
+        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+        text.lines()
+            .map(|line| {
+                let v: serde_json::Value = serde_json::from_str(line).unwrap();
+                let s = |k: &str| v[k].as_str().map(str::to_string);
+                Request {
+                    path: s("path").unwrap(),
+                    query: s("query").unwrap_or_default(),
+                    token: s("token"),
+                    if_none_match: s("if_none_match"),
+                    accept: s("accept").unwrap_or_default(),
+                    status: v["status"].as_u64().unwrap() as u16,
+                }
+            })
+            .collect()
+    }
+
+    fn clear_log(&self) {
+        let _ = std::fs::remove_file(&self.log);
+    }
+
+    /// `gitfleet sql --format csv SQL` with this server as GitHub and `tokens`.
+    fn sql(&self, tokens: &[&str], extra: &[&str], sql: &str) -> Output {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_gitfleet"));
+        cmd.env("GITHUB_API_URL", self.api())
+            .env("GITFLEET_CACHE_DIR", self.dir.join("cache"))
+            .env_remove("GITHUB_TOKEN")
+            .env_remove("GITFLEET_GITHUB_TOKENS");
+        if !tokens.is_empty() {
+            cmd.env("GITFLEET_GITHUB_TOKENS", tokens.join(","));
+        }
+        cmd.args(extra).args(["sql", "--format", "csv", sql]);
+        let out = cmd.output().expect("gitfleet runs");
+        let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+        for secret in [ALICE, BOB, BAD] {
+            assert!(!all.contains(secret), "a token leaked into the output:\n{all}");
+        }
+        out
+    }
+
+    fn rows(&self, tokens: &[&str], sql: &str) -> Vec<String> {
+        let out = self.sql(tokens, &[], sql);
+        assert!(out.status.success(), "{sql}\n{}", text(&out.stderr));
+        text(&out.stdout).lines().skip(1).map(str::to_string).collect()
+    }
+
+    /// No token in any file under the cache directory.
+    fn assert_cache_has_no_secret(&self) {
+        for entry in walk(&self.dir.join("cache")) {
+            let content = std::fs::read_to_string(&entry).unwrap_or_default();
+            for secret in [ALICE, BOB, BAD] {
+                assert!(!content.contains(secret), "token in {}", entry.display());
+            }
+        }
+    }
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(walk(&p));
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn issues_follow_link_pagination_skip_pull_requests_and_push_state_and_since_down() {
+    let gh = FakeGitHub::start("issues", &[]);
+    let rows = gh.rows(&[ALICE], "SELECT count(*), count(DISTINCT number), min(number), max(number) FROM gh_issues WHERE owner = 'acme' AND repo = 'rocket'");
+    // 250 items, every fifth a pull request.
+    assert_eq!(rows, vec!["200,200,1,249"]);
+    let requests = gh.requests();
+    let pages: Vec<&Request> = requests
+        .iter()
+        .filter(|r| r.path == "/repos/acme/rocket/issues")
+        .collect();
+    assert_eq!(pages.len(), 3, "{requests:?}");
+    assert_eq!(pages[0].query, "per_page=100&state=all");
+    assert_eq!(
+        pages[1].query, "per_page=100&state=all&page=2",
+        "the Link target, as given"
+    );
+    assert_eq!(pages[2].query, "per_page=100&state=all&page=3");
+    assert!(pages
+        .iter()
+        .all(|r| r.token.as_deref() == Some(ALICE) && r.accept == "application/vnd.github+json"));
+
+    // Columns, from the documented shapes.
+    let rows = gh.rows(&[ALICE], "SELECT number, title, state, author, labels, assignees, comments, created_at, closed_at, body, repo_url FROM gh_issues WHERE owner = 'acme' AND repo = 'rocket' AND number IN (8, 10)");
+    assert_eq!(
+        rows,
+        vec![
+            "8,rocket issue 8,closed,alice,\"[bug, p1]\",[],1,2024-01-09T00:00:00Z,2024-01-09T00:00:00Z,body 8,https://github.com/acme/rocket",
+        ],
+        "number 10 is a pull request"
+    );
+
+    gh.clear_log();
+    let rows = gh.rows(
+        &[ALICE],
+        "SELECT count(*) FROM gh_issues WHERE owner = 'acme' AND repo = 'rocket' AND state = 'open'",
+    );
+    assert_eq!(rows, vec!["100"]);
+    let requests = gh.requests();
+    assert!(
+        requests.iter().all(|r| r.query.contains("state=open")),
+        "{requests:?}"
+    );
+    assert_eq!(requests.len(), 2);
+
+    // since: a lower bound on updated_at, sent to the API and still checked here.
+    gh.clear_log();
+    let rows = gh.rows(&[ALICE], "SELECT count(*) FROM gh_issues WHERE owner = 'acme' AND repo = 'rocket' AND updated_at >= TIMESTAMP '2024-01-27T00:00:30Z'");
+    let expected = (1..=250)
+        .filter(|n| n % 5 != 0)
+        .filter(|n| (1 + n % 28, n % 60) >= (27, 30))
+        .count();
+    assert_eq!(rows, vec![expected.to_string()]);
+    assert!(
+        gh.requests()[0].query.contains("since=2024-01-27T00:00:30Z"),
+        "{:?}",
+        gh.requests()
+    );
+
+    // LIMIT stops after the first page.
+    gh.clear_log();
+    let rows = gh.rows(
+        &[ALICE],
+        "SELECT number FROM gh_issues WHERE owner = 'acme' AND repo = 'rocket' LIMIT 5",
+    );
+    assert_eq!(rows.len(), 5);
+    assert_eq!(gh.requests().len(), 1);
+    gh.assert_cache_has_no_secret();
+}
+
+#[test]
+fn every_table_reads_its_endpoint() {
+    let gh = FakeGitHub::start("tables", &[]);
+    let q = |sql: &str| gh.rows(&[ALICE], sql);
+    assert_eq!(
+        q("SELECT owner, name, full_name, language, topics, license, is_fork, is_archived, stargazers_count, size_kb, pushed_at, repo_url FROM gh_repos WHERE owner = 'acme' AND name = 'rocket'"),
+        vec!["acme,rocket,acme/rocket,Rust,\"[git, sql]\",MIT,false,false,42,1234,2024-01-03T00:00:00Z,https://github.com/acme/rocket"]
+    );
+    assert_eq!(
+        q("SELECT owner, name, is_archived FROM gh_repos WHERE owner IN ('acme', 'wile') ORDER BY 1, 2"),
+        vec!["acme,anvil,true", "acme,rocket,false", "wile,trap,false"]
+    );
+    let paths: Vec<String> = gh.requests().iter().map(|r| r.path.clone()).collect();
+    assert!(
+        paths.contains(&"/orgs/acme/repos".to_string()) && paths.contains(&"/users/wile/repos".to_string()),
+        "{paths:?}"
+    );
+    assert_eq!(
+        q("SELECT repo, login, type, contributions FROM gh_contributors WHERE owner = 'acme' AND repo IN ('rocket', 'anvil') ORDER BY 1, 2"),
+        vec!["anvil,alice,User,30", "anvil,bob,User,12", "rocket,alice,User,30", "rocket,bob,User,12"]
+    );
+    assert_eq!(
+        q("SELECT name, sha, protected FROM gh_branches WHERE owner = 'acme' AND repo = 'rocket' ORDER BY 1"),
+        vec![format!("dev,{},false", "2".repeat(40)), format!("main,{},true", "1".repeat(40))]
+    );
+    assert_eq!(
+        q("SELECT number, state, author, draft, base_ref, head_ref, merged_at, merge_commit_sha, labels FROM gh_pulls WHERE owner = 'acme' AND repo = 'rocket' ORDER BY 1"),
+        vec![
+            format!("1,closed,bob,false,main,feature-1,2024-01-03T00:00:00Z,{},[enhancement]", "a".repeat(40)),
+            "2,open,bob,false,main,feature-2,,,[enhancement]".to_string(),
+            "3,open,bob,true,main,feature-3,,,[enhancement]".to_string(),
+        ]
+    );
+    assert_eq!(
+        q("SELECT id, tag_name, name, draft, prerelease, author, published_at FROM gh_releases WHERE owner = 'acme' AND repo = 'rocket'"),
+        vec!["11,v1.0,One,false,false,alice,2024-01-06T00:00:00Z"]
+    );
+    assert_eq!(
+        q("SELECT login, starred_at FROM gh_stargazers WHERE owner = 'acme' AND repo = 'rocket' ORDER BY 1"),
+        vec![
+            "fan0,2024-01-10T00:00:00Z",
+            "fan1,2024-01-11T00:00:00Z",
+            "fan2,2024-01-12T00:00:00Z"
+        ]
+    );
+    assert!(gh
+        .requests()
+        .iter()
+        .any(|r| r.path.ends_with("/stargazers") && r.accept == "application/vnd.github.star+json"));
+    assert_eq!(
+        q("SELECT login, name, company FROM gh_user"),
+        vec!["alice,Alice,ACME"]
+    );
+    // GitHub rows join git rows by repo_url.
+    assert_eq!(
+        q("SELECT count(*) FROM gh_branches b JOIN (SELECT 'https://github.com/acme/rocket' AS repo) g ON b.repo_url = g.repo WHERE b.owner = 'acme' AND b.repo = 'rocket'"),
+        vec!["2"]
+    );
+}
+
+#[test]
+fn missing_filters_and_unknown_repositories_are_one_line_errors() {
+    let gh = FakeGitHub::start("errors", &[]);
+    for (sql, needle) in [
+        (
+            "SELECT * FROM gh_issues",
+            "gh_issues needs the repositories to read: add WHERE owner = '...' AND repo = '...'",
+        ),
+        (
+            "SELECT * FROM gh_pulls WHERE owner = 'acme'",
+            "gh_pulls needs the repositories to read",
+        ),
+        ("SELECT * FROM gh_repos", "gh_repos needs an owner"),
+        (
+            "SELECT * FROM gh_branches WHERE owner = 'acme' AND repo = 'nope'",
+            "GitHub GET /repos/acme/nope/branches: not found (404)",
+        ),
+    ] {
+        let out = gh.sql(&[ALICE], &[], sql);
+        assert!(!out.status.success(), "{sql}");
+        let err = text(&out.stderr);
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+        assert!(err.contains(needle), "{sql}: {err}");
+    }
+    // Missing filters fail before any request.
+    assert!(gh.requests().iter().all(|r| r.path.contains("nope")));
+}
+
+#[test]
+fn conditional_requests_are_answered_from_the_etag_cache() {
+    let gh = FakeGitHub::start("etag", &[]);
+    let sql = "SELECT number, title FROM gh_issues WHERE owner = 'acme' AND repo = 'rocket' ORDER BY 1";
+    let first = gh.rows(&[ALICE], sql);
+    assert!(gh
+        .requests()
+        .iter()
+        .all(|r| r.status == 200 && r.if_none_match.is_none()));
+    gh.clear_log();
+    let second = gh.rows(&[ALICE], sql);
+    assert_eq!(first, second);
+    let requests = gh.requests();
+    assert_eq!(requests.len(), 3);
+    assert!(
+        requests
+            .iter()
+            .all(|r| r.status == 304 && r.if_none_match.is_some()),
+        "{requests:?}"
+    );
+    // 304s cost no quota: the server still counts 3 requests used.
+    let quota = gh.rows(&[ALICE], "SELECT used FROM gh_rate_limit WHERE resource = 'core'");
+    assert_eq!(quota, vec!["3"]);
+    gh.assert_cache_has_no_secret();
+}
+
+#[test]
+fn a_token_at_its_primary_limit_rotates_to_the_next() {
+    // Alice's headers say she is spent after one request: the next pages go to Bob.
+    let gh = FakeGitHub::start("rotate", &["--quota", &format!("{ALICE}=1")]);
+    let rows = gh.rows(
+        &[ALICE, BOB],
+        "SELECT count(*) FROM gh_issues WHERE owner = 'acme' AND repo = 'rocket'",
+    );
+    assert_eq!(rows, vec!["200"]);
+    let used: Vec<(Option<String>, u16)> = gh.requests().into_iter().map(|r| (r.token, r.status)).collect();
+    let (a, b) = (Some(ALICE.to_string()), Some(BOB.to_string()));
+    assert_eq!(used, vec![(a.clone(), 200), (b.clone(), 200), (b.clone(), 200)]);
+    // Alice is already spent (unknown to us): her 403 primary limit moves the request to Bob.
+    let gh = FakeGitHub::start("rotate403", &["--quota", &format!("{ALICE}=0")]);
+    let rows = gh.rows(
+        &[ALICE, BOB],
+        "SELECT count(*) FROM gh_issues WHERE owner = 'acme' AND repo = 'rocket'",
+    );
+    assert_eq!(rows, vec!["200"]);
+    let used: Vec<(Option<String>, u16)> = gh.requests().into_iter().map(|r| (r.token, r.status)).collect();
+    assert_eq!(
+        used,
+        vec![(a.clone(), 403), (b.clone(), 200), (b.clone(), 200), (b, 200)]
+    );
+    // Both spent: wait for the reset, or with --no-wait fail at once naming the situation.
+    let gh = FakeGitHub::start("spent", &["--quota", &format!("{ALICE}=0")]);
+    let out = gh.sql(
+        &[ALICE],
+        &["--no-wait"],
+        "SELECT count(*) FROM gh_branches WHERE owner = 'acme' AND repo = 'rocket'",
+    );
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(err.contains("out of quota") && err.contains("--no-wait"), "{err}");
+    // gh_rate_limit: one row per token per resource, tokens masked.
+    let gh = FakeGitHub::start("ratelimit", &[]);
+    let rows = gh.rows(
+        &[ALICE, BOB],
+        "SELECT token, resource, \"limit\", remaining FROM gh_rate_limit ORDER BY 1, 2",
+    );
+    assert_eq!(
+        rows,
+        vec![
+            "#1…1111,core,5000,5000",
+            "#1…1111,search,30,30",
+            "#2…2222,core,5000,5000",
+            "#2…2222,search,30,30"
+        ]
+    );
+}
+
+#[test]
+fn a_rejected_token_is_retired_and_the_next_one_used() {
+    let gh = FakeGitHub::start("badtoken", &[]);
+    let out = gh.sql(
+        &[BAD, ALICE],
+        &[],
+        "SELECT count(*) FROM gh_branches WHERE owner = 'acme' AND repo = 'rocket'",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout).lines().nth(1), Some("2"));
+    let err = text(&out.stderr);
+    assert!(err.contains("GitHub rejected token #1…3333 (401"), "{err}");
+    let tokens: Vec<Option<String>> = gh.requests().into_iter().map(|r| r.token).collect();
+    assert_eq!(tokens, vec![Some(BAD.into()), Some(ALICE.into())]);
+    let out = gh.sql(
+        &[BAD],
+        &[],
+        "SELECT count(*) FROM gh_branches WHERE owner = 'acme' AND repo = 'rocket'",
+    );
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("GitHub rejected every configured token"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn secondary_limits_are_waited_out_and_server_errors_retried() {
+    let gh = FakeGitHub::start(
+        "secondary",
+        &[
+            "--secondary",
+            "/repos/acme/rocket/branches",
+            "--flaky",
+            "/repos/acme/rocket/releases",
+        ],
+    );
+    let started = Instant::now();
+    let out = gh.sql(&[ALICE], &[], "SELECT (SELECT count(*) FROM gh_branches WHERE owner = 'acme' AND repo = 'rocket') AS b, (SELECT count(*) FROM gh_releases WHERE owner = 'acme' AND repo = 'rocket') AS r");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout).lines().nth(1), Some("2,1"));
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "Retry-After: 1 was not honoured"
+    );
+    assert!(
+        text(&out.stderr).contains("secondary rate limit: waiting 1 s"),
+        "{}",
+        text(&out.stderr)
+    );
+    let statuses = |path: &str| -> Vec<u16> {
+        gh.requests()
+            .into_iter()
+            .filter(|r| r.path == path)
+            .map(|r| r.status)
+            .collect()
+    };
+    assert_eq!(statuses("/repos/acme/rocket/branches"), vec![403, 200]);
+    assert_eq!(statuses("/repos/acme/rocket/releases"), vec![502, 200]);
+}
+
+#[test]
+fn without_a_token_requests_are_anonymous_with_one_warning() {
+    let gh = FakeGitHub::start("anonymous", &[]);
+    let out = gh.sql(
+        &[],
+        &[],
+        "SELECT count(*) FROM gh_issues WHERE owner = 'acme' AND repo IN ('rocket', 'anvil')",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout).lines().nth(1), Some("400"));
+    let err = text(&out.stderr);
+    assert_eq!(
+        err.matches("unauthenticated requests are limited to 60 an hour")
+            .count(),
+        1,
+        "{err}"
+    );
+    assert!(gh.requests().iter().all(|r| r.token.is_none()));
+    let out = gh.sql(&[], &[], "SELECT login FROM gh_user");
+    assert!(
+        text(&out.stderr).contains("requires authentication"),
+        "{}",
+        text(&out.stderr)
+    );
+}

@@ -1,0 +1,308 @@
+#!/usr/bin/env python3
+"""A loopback stand-in for GitHub's REST API, for tests/github.rs.
+
+Speaks the real API's shapes: JSON bodies as GitHub documents them, `Link` pagination
+(`per_page`, `page`), `X-RateLimit-*` headers per token, `ETag` / `If-None-Match` -> 304 (which
+costs no quota), a 401 for unknown tokens, a primary limit (403 with remaining 0) when a
+token's quota runs out, a secondary limit (403 + Retry-After) and a 502 on request.
+
+  fake_github.py PORT_FILE LOG_FILE [--quota TOKEN=N]... [--secondary PATH]... [--flaky PATH]...
+
+Writes the port it listens on to PORT_FILE; appends one JSON line per request to LOG_FILE
+(path, query, token, if_none_match, accept, status).
+"""
+
+import hashlib
+import json
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlparse
+
+TOKENS = {"tok_good_aaaaaaaa1111": "alice", "tok_good_bbbbbbbb2222": "bob"}
+LIMIT = 5000
+RESET = int(time.time()) + 3600
+
+
+def iso(day, second=0):
+    return f"2024-01-{day:02d}T00:00:{second:02d}Z"
+
+
+def user(login, uid=1):
+    return {"login": login, "id": uid, "type": "User", "site_admin": False}
+
+
+def repo(owner, name, owner_type="Organization", **extra):
+    body = {
+        "id": abs(hash((owner, name))) % 100000,
+        "name": name,
+        "full_name": f"{owner}/{name}",
+        "owner": {"login": owner, "id": 7, "type": owner_type},
+        "private": False,
+        "description": f"The {name}",
+        "html_url": f"https://github.com/{owner}/{name}",
+        "clone_url": f"https://github.com/{owner}/{name}.git",
+        "default_branch": "main",
+        "language": "Rust",
+        "topics": ["git", "sql"],
+        "license": {"key": "mit", "spdx_id": "MIT", "name": "MIT License"},
+        "fork": False,
+        "archived": name == "anvil",
+        "visibility": "public",
+        "stargazers_count": 42,
+        "forks_count": 3,
+        "watchers_count": 42,
+        "open_issues_count": 5,
+        "size": 1234,
+        "created_at": iso(1),
+        "updated_at": iso(2),
+        "pushed_at": iso(3),
+    }
+    body.update(extra)
+    return body
+
+
+def issues(owner, name):
+    out = []
+    for n in range(1, 251):
+        item = {
+            "number": n,
+            "title": f"{name} issue {n}",
+            "state": "open" if n % 2 else "closed",
+            "user": user("alice" if n % 3 else "bob"),
+            "labels": [{"name": "bug"}, {"name": "p1"}] if n % 4 == 0 else [],
+            "assignees": [user("carol")] if n % 10 == 0 else [],
+            "comments": n % 7,
+            "created_at": iso(1 + n % 28),
+            "updated_at": iso(1 + n % 28, n % 60),
+            "closed_at": None if n % 2 else iso(1 + n % 28),
+            "body": f"body {n}",
+        }
+        if n % 5 == 0:
+            item["pull_request"] = {"url": f"https://api.github.com/repos/{owner}/{name}/pulls/{n}"}
+        out.append(item)
+    return out
+
+
+def pulls(owner, name):
+    return [
+        {
+            "number": n,
+            "title": f"PR {n}",
+            "state": "closed" if n == 1 else "open",
+            "user": user("bob"),
+            "draft": n == 3,
+            "base": {"ref": "main"},
+            "head": {"ref": f"feature-{n}"},
+            "created_at": iso(n),
+            "updated_at": iso(n + 1),
+            "closed_at": iso(n + 2) if n == 1 else None,
+            "merged_at": iso(n + 2) if n == 1 else None,
+            "merge_commit_sha": "a" * 40 if n == 1 else None,
+            "labels": [{"name": "enhancement"}],
+        }
+        for n in (1, 2, 3)
+    ]
+
+
+REPOS = {("acme", "rocket"), ("acme", "anvil"), ("wile", "trap")}
+OWNERS = {"acme": "Organization", "wile": "User"}
+
+
+def listing(path):
+    """The full list (or object) a path answers with, or None for 404."""
+    parts = path.strip("/").split("/")
+    if parts == ["user"]:
+        return "user"
+    if parts == ["rate_limit"]:
+        return "rate_limit"
+    if len(parts) == 2 and parts[0] == "users" and parts[1] in OWNERS:
+        return {"login": parts[1], "id": 7, "type": OWNERS[parts[1]]}
+    if len(parts) == 3 and parts[0] in ("users", "orgs") and parts[2] == "repos":
+        owner = parts[1]
+        return [repo(o, n, OWNERS[o]) for (o, n) in sorted(REPOS) if o == owner]
+    if len(parts) >= 3 and parts[0] == "repos" and (parts[1], parts[2]) in REPOS:
+        owner, name = parts[1], parts[2]
+        rest = parts[3:]
+        if not rest:
+            return repo(owner, name, OWNERS[owner])
+        kind = rest[0]
+        if kind == "issues":
+            return issues(owner, name)
+        if kind == "pulls":
+            return pulls(owner, name)
+        if kind == "contributors":
+            return [dict(user("alice", 1), contributions=30), dict(user("bob", 2), contributions=12)]
+        if kind == "branches":
+            return [
+                {"name": "main", "commit": {"sha": "1" * 40}, "protected": True},
+                {"name": "dev", "commit": {"sha": "2" * 40}, "protected": False},
+            ]
+        if kind == "releases":
+            return [
+                {"id": 11, "tag_name": "v1.0", "name": "One", "draft": False, "prerelease": False,
+                 "author": user("alice"), "created_at": iso(5), "published_at": iso(6)},
+            ]
+        if kind == "stargazers":
+            return "stargazers"
+    return None
+
+
+class State:
+    def __init__(self, quotas, secondary, flaky, log_path):
+        self.lock = threading.Lock()
+        self.remaining = {t: quotas.get(t, LIMIT) for t in TOKENS}
+        self.remaining[None] = 60
+        self.secondary = set(secondary)
+        self.flaky = set(flaky)
+        self.log_path = log_path
+
+    def log(self, entry):
+        with self.lock, open(self.log_path, "a") as f:
+            f.write(json.dumps(entry) + "\n")
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):  # noqa: N802
+        state = self.server.state
+        url = urlparse(self.path)
+        query = parse_qs(url.query)
+        auth = self.headers.get("Authorization", "")
+        token = auth[len("Bearer "):] if auth.startswith("Bearer ") else None
+        entry = {"path": url.path, "query": url.query, "token": token,
+                 "if_none_match": self.headers.get("If-None-Match"),
+                 "accept": self.headers.get("Accept")}
+
+        def send(status, body, headers=None):
+            data = b"" if status == 304 else json.dumps(body).encode()
+            entry["status"] = status
+            state.log(entry)
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            for k, v in (headers or {}).items():
+                self.send_header(k, v)
+            if status != 304:
+                self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        if token is not None and token not in TOKENS:
+            return send(401, {"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest"})
+        with state.lock:
+            if url.path in state.flaky:
+                state.flaky.discard(url.path)
+                flaky = True
+            else:
+                flaky = False
+            if url.path in state.secondary:
+                state.secondary.discard(url.path)
+                secondary = True
+            else:
+                secondary = False
+        if flaky:
+            return send(502, {"message": "Server Error"})
+        if secondary:
+            return send(403, {"message": "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."},
+                        {"Retry-After": "1"})
+
+        limit = 60 if token is None else LIMIT
+
+        def rate_headers(remaining):
+            return {"X-RateLimit-Limit": str(limit), "X-RateLimit-Remaining": str(remaining),
+                    "X-RateLimit-Used": str(limit - remaining), "X-RateLimit-Reset": str(RESET),
+                    "X-RateLimit-Resource": "core"}
+
+        body = listing(url.path)
+        if body == "rate_limit":
+            remaining = state.remaining[token]
+            core = {"limit": limit, "remaining": remaining, "used": limit - remaining, "reset": RESET}
+            return send(200, {"resources": {"core": core, "search": {"limit": 30, "remaining": 30, "used": 0, "reset": RESET}},
+                              "rate": core}, rate_headers(remaining))
+        with state.lock:
+            if state.remaining[token] <= 0:
+                exhausted = True
+            else:
+                exhausted = False
+        if exhausted:
+            return send(403, {"message": "API rate limit exceeded for user.", "documentation_url": "https://docs.github.com/rest"},
+                        rate_headers(0))
+        if body is None:
+            return send(404, {"message": "Not Found"}, rate_headers(state.remaining[token]))
+        if body == "user":
+            if token is None:
+                return send(401, {"message": "Requires authentication"})
+            body = dict(user(TOKENS[token], 99), name=TOKENS[token].title(), email=None, company="ACME",
+                        location=None, bio=None, public_repos=1, followers=2, following=3,
+                        html_url=f"https://github.com/{TOKENS[token]}", created_at=iso(1))
+        if body == "stargazers":
+            stars = [{"starred_at": iso(10 + i), "user": user(f"fan{i}", 100 + i)} for i in range(3)]
+            star_media = "star+json" in (self.headers.get("Accept") or "")
+            body = stars if star_media else [s["user"] for s in stars]
+        link = None
+        if isinstance(body, list):
+            state_filter = query.get("state", ["open"])[0]
+            if "state" in query or url.path.endswith(("/issues", "/pulls")):
+                if state_filter in ("open", "closed"):
+                    body = [b for b in body if b.get("state") == state_filter]
+            if "since" in query:
+                body = [b for b in body if b["updated_at"] >= query["since"][0]]
+            per_page = int(query.get("per_page", ["30"])[0])
+            page = int(query.get("page", ["1"])[0])
+            pages = max(1, -(-len(body) // per_page))
+            body = body[(page - 1) * per_page: page * per_page]
+            base = f"http://127.0.0.1:{self.server.server_port}{url.path}"
+            others = {k: v[0] for k, v in query.items() if k != "page"}
+            def page_url(p):
+                return base + "?" + "&".join([f"{k}={v}" for k, v in others.items()] + [f"page={p}"])
+            rels = []
+            if page < pages:
+                rels.append(f'<{page_url(page + 1)}>; rel="next"')
+                rels.append(f'<{page_url(pages)}>; rel="last"')
+            if page > 1:
+                rels.append(f'<{page_url(1)}>; rel="first"')
+                rels.append(f'<{page_url(page - 1)}>; rel="prev"')
+            link = ", ".join(rels) or None
+        etag = '"' + hashlib.sha1(json.dumps(body, sort_keys=True).encode()).hexdigest() + '"'
+        if self.headers.get("If-None-Match") == etag:
+            # Conditional hits cost no quota.
+            return send(304, {}, dict(rate_headers(state.remaining[token]), ETag=etag))
+        with state.lock:
+            state.remaining[token] -= 1
+            remaining = state.remaining[token]
+        headers = dict(rate_headers(remaining), ETag=etag)
+        if link:
+            headers["Link"] = link
+        return send(200, body, headers)
+
+
+def main():
+    port_file, log_file = sys.argv[1], sys.argv[2]
+    quotas, secondary, flaky = {}, [], []
+    args = sys.argv[3:]
+    while args:
+        flag, value = args[0], args[1]
+        args = args[2:]
+        if flag == "--quota":
+            token, n = value.split("=")
+            quotas[token] = int(n)
+        elif flag == "--secondary":
+            secondary.append(value)
+        elif flag == "--flaky":
+            flaky.append(value)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.state = State(quotas, secondary, flaky, log_file)
+    with open(port_file + ".tmp", "w") as f:
+        f.write(str(server.server_port))
+    import os
+    os.replace(port_file + ".tmp", port_file)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
