@@ -28,6 +28,7 @@ impl GitTableFunction {
             TableKind::CommitFiles => "commit_files('/path/or/url' [, 'revision range'])",
             TableKind::Files => "files('/path/or/url' [, 'revision'])",
             TableKind::Refs => "refs('/path/or/url')",
+            TableKind::Blame => "blame('/path/or/url' [, 'path' [, 'revision']])",
         }
     }
 }
@@ -51,6 +52,22 @@ impl TableFunctionImpl for GitTableFunction {
             self.kind,
             TableKind::Commits | TableKind::CommitFiles | TableKind::Files
         );
+        if self.kind == TableKind::Blame {
+            if strings.is_empty() || strings.len() > 3 {
+                return plan_err!("{name}(): usage: {}", self.usage());
+            }
+            let path = strings.get(1).cloned().filter(|p| !p.is_empty());
+            let rev = strings.get(2).cloned();
+            return Ok(Arc::new(
+                GitTableProvider::new(
+                    self.kind,
+                    self.settings.clone(),
+                    RepoSource::Fixed(vec![strings[0].clone()]),
+                    rev,
+                )
+                .with_path(path),
+            ));
+        }
         let (repos, rev) = match (self.kind, strings.len()) {
             (_, 0) => return plan_err!("{name}() needs a repository; usage: {}", self.usage()),
             (TableKind::Repos, _) => (strings, None),

@@ -1,5 +1,6 @@
 //! SQL tables over git: one file per table, all served by the generic scan in [`scan`].
 
+pub mod blame;
 pub mod clone_status;
 pub mod commit_files;
 pub mod commits;
@@ -27,15 +28,17 @@ pub enum TableKind {
     CommitFiles,
     Refs,
     Files,
+    Blame,
 }
 
 impl TableKind {
-    pub const ALL: [TableKind; 5] = [
+    pub const ALL: [TableKind; 6] = [
         TableKind::Repos,
         TableKind::Commits,
         TableKind::CommitFiles,
         TableKind::Refs,
         TableKind::Files,
+        TableKind::Blame,
     ];
 
     pub fn name(self) -> &'static str {
@@ -45,6 +48,7 @@ impl TableKind {
             TableKind::CommitFiles => "commit_files",
             TableKind::Refs => "refs",
             TableKind::Files => "files",
+            TableKind::Blame => "blame",
         }
     }
 
@@ -55,6 +59,7 @@ impl TableKind {
             TableKind::CommitFiles => commit_files::schema(),
             TableKind::Refs => refs::schema(),
             TableKind::Files => files::schema(),
+            TableKind::Blame => blame::schema(),
         }
     }
 
@@ -85,6 +90,7 @@ impl TableKind {
             TableKind::CommitFiles => commit_files::produce(spec, location, sink),
             TableKind::Refs => refs::produce(location, sink),
             TableKind::Files => files::produce(spec, location, sink),
+            TableKind::Blame => blame::produce(spec, location, sink),
         }
     }
 }

@@ -36,6 +36,22 @@ pub fn column_strings(expr: &Expr, column: &str) -> Option<Vec<String>> {
     }
 }
 
+/// `column LIKE 'prefix%'` (no other wildcard, no escape): the prefix.
+pub fn like_prefix(expr: &Expr, column: &str) -> Option<String> {
+    let Expr::Like(like) = expr else {
+        return None;
+    };
+    if like.negated || like.case_insensitive || like.escape_char.is_some() {
+        return None;
+    }
+    let Expr::Column(c) = like.expr.as_ref() else {
+        return None;
+    };
+    let pattern = string_literal(&like.pattern)?;
+    let prefix = pattern.strip_suffix('%')?;
+    (c.name == column && !prefix.contains(['%', '_', '\\'])).then(|| prefix.to_string())
+}
+
 /// `column >= t` or `column > t` (either side) with a timestamp literal: t in whole seconds.
 pub fn lower_time_bound(expr: &Expr, column: &str) -> Option<i64> {
     let Expr::BinaryExpr(b) = expr else {

@@ -33,6 +33,7 @@ use tokio::sync::mpsc;
 use super::{pushdown, TableKind};
 use crate::error::{Error, Result};
 use crate::source::fleet::jobs::{CloneJob, CloneManager};
+use crate::source::git::blame::PathSelection;
 use crate::source::git::commits::{CommitNeeds, ScanCounters, TimeBounds};
 use crate::source::git::parallel::ReadPlan;
 use crate::source::git::RepoLocation;
@@ -111,6 +112,8 @@ pub struct ScanSpec {
     pub limit: Option<usize>,
     /// Where the per-commit stats cache lives (None: not cached).
     pub cache_dir: Option<PathBuf>,
+    /// Which files to blame (blame only): `path` filters and `blame('/repo', 'path')`.
+    pub paths: PathSelection,
 }
 
 impl ScanSpec {
@@ -131,9 +134,17 @@ pub struct GitTableProvider {
     settings: Arc<SessionSettings>,
     repos: RepoSource,
     rev: Option<String>,
+    /// The one file `blame('/repo', 'path')` names.
+    path: Option<String>,
 }
 
 impl GitTableProvider {
+    /// Restricts a blame scan to one file, which must exist.
+    pub fn with_path(mut self, path: Option<String>) -> Self {
+        self.path = path;
+        self
+    }
+
     pub fn new(
         kind: TableKind,
         settings: Arc<SessionSettings>,
@@ -145,6 +156,7 @@ impl GitTableProvider {
             settings,
             repos,
             rev,
+            path: None,
         }
     }
 
@@ -208,10 +220,15 @@ impl TableProvider for GitTableProvider {
         Ok(filters
             .iter()
             .map(|f| {
-                if pushdown::repo_names(f).is_some() {
-                    TableProviderFilterPushDown::Exact
-                } else if self.kind.has_commit_times() && pushdown::narrow_time(f, &mut TimeBounds::default())
+                let blame = self.kind == TableKind::Blame;
+                if pushdown::repo_names(f).is_some()
+                    || (blame && pushdown::column_strings(f, "path").is_some())
                 {
+                    TableProviderFilterPushDown::Exact
+                } else if (blame && pushdown::like_prefix(f, "path").is_some())
+                    || (self.kind.has_commit_times() && pushdown::narrow_time(f, &mut TimeBounds::default()))
+                {
+                    // Prunes work; DataFusion still applies the filter.
                     TableProviderFilterPushDown::Inexact
                 } else {
                     TableProviderFilterPushDown::Unsupported
@@ -233,7 +250,24 @@ impl TableProvider for GitTableProvider {
                 pushdown::narrow_time(f, &mut times);
             }
         }
+        let mut paths = PathSelection {
+            required: self.path.clone(),
+            ..Default::default()
+        };
+        if self.kind == TableKind::Blame {
+            for f in filters {
+                if let Some(values) = pushdown::column_strings(f, "path") {
+                    paths.exact = Some(match paths.exact.take() {
+                        Some(prev) => prev.into_iter().filter(|p| values.contains(p)).collect(),
+                        None => values,
+                    });
+                } else if let Some(prefix) = pushdown::like_prefix(f, "path") {
+                    paths.prefixes.push(prefix);
+                }
+            }
+        }
         let spec = ScanSpec {
+            paths,
             table: self.kind,
             repos: self.targets(filters)?,
             rev: self.rev.clone(),
@@ -494,7 +528,7 @@ impl BatchSink {
 }
 
 /// Threads one repository's scan may use for its expensive part (diffs): every core.
-fn workers_per_scan() -> usize {
+pub(crate) fn workers_per_scan() -> usize {
     std::thread::available_parallelism().map_or(2, |n| n.get())
 }
 
@@ -531,6 +565,7 @@ mod tests {
     #[test]
     fn scan_spec_round_trips_through_json() {
         let spec = ScanSpec {
+            paths: Default::default(),
             table: TableKind::Commits,
             repos: vec![RepoTarget::resolve("/no/such/repo", None)],
             rev: Some("v1.0..main".into()),

@@ -309,7 +309,8 @@ impl<'r> CommitReader<'r> {
     }
 }
 
-fn person(sig: &gix::actor::SignatureRef<'_>, encoding: Option<&[u8]>) -> Person {
+/// A signature as a [`Person`], decoded with the commit's declared encoding.
+pub(crate) fn person(sig: &gix::actor::SignatureRef<'_>, encoding: Option<&[u8]>) -> Person {
     let sig = sig.trim();
     let time = sig.time().unwrap_or_default();
     Person {

@@ -4,6 +4,7 @@
 //! hot paths (history walk, tree diffs, blob reads, line diffs), where libgit2 is several times
 //! slower than git (`benches/README.md`).
 
+pub mod blame;
 pub mod commits;
 pub mod diff;
 pub mod location;

@@ -1,0 +1,257 @@
+//! Line ownership of the files at a revision, as `git blame` computes it with its defaults
+//! (whole-file renames followed, no -M/-C, all parents of merges): gix-blame for each file,
+//! the files spread over the cores, each worker with its own repository handle.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+
+use gix::bstr::{BStr, ByteSlice};
+use gix::ObjectId;
+
+use super::commits::Person;
+use super::text::is_binary;
+use super::tree::{self, TreeFile};
+use super::RepoLocation;
+use crate::error::{Error, Result};
+
+/// One line of a file at the blamed revision.
+#[derive(Debug, Clone)]
+pub struct BlamedLine {
+    /// 1-based, in the file at the blamed revision.
+    pub line_no: u32,
+    pub commit: ObjectId,
+    /// The path in `commit` (differs from the file's path after a rename).
+    pub orig_path: Option<String>,
+    /// 1-based, in `orig_path` at `commit`.
+    pub orig_line_no: u32,
+    /// The line's bytes without its `\n` (a `\r` stays, as in `git blame --porcelain`).
+    pub content: Vec<u8>,
+}
+
+#[derive(Debug)]
+pub struct BlamedFile {
+    pub path: String,
+    pub lines: Vec<BlamedLine>,
+}
+
+/// Who and what a commit is, for the blame rows.
+#[derive(Debug, Clone)]
+pub struct CommitInfo {
+    pub author: Person,
+    pub committer: Person,
+    pub summary: String,
+}
+
+/// Which files of the tree to blame.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PathSelection {
+    /// Exactly these paths (None: all).
+    pub exact: Option<Vec<String>>,
+    /// Paths starting with one of these (empty: no restriction).
+    pub prefixes: Vec<String>,
+    /// One path named by `blame('/repo', 'path')`: it must exist and be a file.
+    pub required: Option<String>,
+}
+
+impl PathSelection {
+    fn admits(&self, path: &str) -> bool {
+        let exact = self.exact.as_ref().is_none_or(|e| e.iter().any(|p| p == path));
+        let prefix = self.prefixes.is_empty() || self.prefixes.iter().any(|p| path.starts_with(p.as_str()));
+        let required = self.required.as_ref().is_none_or(|r| r == path);
+        exact && prefix && required
+    }
+}
+
+/// The commit a revision names (None: HEAD); None for an empty repository.
+pub fn resolve_commit(repo: &gix::Repository, name: &str, rev: Option<&str>) -> Result<Option<ObjectId>> {
+    let unknown = |rev: &str| Error::UnknownRevision {
+        repo: name.to_string(),
+        rev: rev.to_string(),
+    };
+    match rev.map(str::trim).filter(|r| !r.is_empty()) {
+        None => Ok(repo.head_id().ok().map(|id| id.detach())),
+        Some(rev) => {
+            let id = repo.rev_parse_single(rev).map_err(|_| unknown(rev))?;
+            let commit = id
+                .object()
+                .map_err(|e| Error::git(name, e))?
+                .peel_to_commit()
+                .map_err(|_| unknown(rev))?;
+            Ok(Some(commit.id))
+        }
+    }
+}
+
+/// The text files at `commit` that `paths` selects, in tree order. A required path that is
+/// missing or names a directory is an error.
+pub fn files_to_blame(
+    repo: &gix::Repository,
+    name: &str,
+    commit: ObjectId,
+    paths: &PathSelection,
+) -> Result<Vec<TreeFile>> {
+    let tree_id = tree::resolve_tree(repo, name, Some(&commit.to_string()))?
+        .ok_or_else(|| Error::git(name, "no tree"))?;
+    let mut files = Vec::new();
+    let mut is_dir = false;
+    tree::walk_files(repo, name, tree_id, &mut |file| {
+        if let Some(required) = &paths.required {
+            if file
+                .path
+                .starts_with(&format!("{}/", required.trim_end_matches('/')))
+            {
+                is_dir = true;
+            }
+        }
+        if !file.is_submodule && paths.admits(&file.path) {
+            let blob = repo.find_blob(file.id).map_err(|e| Error::git(name, e))?;
+            if !is_binary(&blob.data) {
+                files.push(file);
+            }
+        }
+        Ok(true)
+    })?;
+    if let Some(required) = &paths.required {
+        if files.is_empty() {
+            return Err(Error::InvalidArgument(if is_dir {
+                format!(
+                    "{name}: '{required}' is a directory; blame a file, or use WHERE path LIKE '{}/%'",
+                    required.trim_end_matches('/')
+                )
+            } else {
+                format!("{name}: no file '{required}' at the blamed revision")
+            }));
+        }
+    }
+    Ok(files)
+}
+
+/// Blames one file at `commit`.
+pub fn blame_file(
+    repo: &gix::Repository,
+    name: &str,
+    commit: ObjectId,
+    path: &str,
+) -> Result<Vec<BlamedLine>> {
+    let options = gix::repository::blame_file::Options {
+        // git blame follows whole-file renames by default.
+        rewrites: Some(gix::diff::Rewrites::default()),
+        ..Default::default()
+    };
+    let outcome = repo
+        .blame_file(BStr::new(path.as_bytes()), commit, options)
+        .map_err(|e| Error::git(name, format!("blame {path}: {e}")))?;
+    let lines: Vec<&[u8]> = outcome.blob.lines_with_terminator().collect();
+    let mut out = Vec::with_capacity(lines.len());
+    for entry in &outcome.entries {
+        let orig_path = entry
+            .source_file_name
+            .as_ref()
+            .map(|p| p.to_str_lossy().into_owned());
+        for i in 0..entry.len.get() {
+            let line_no = entry.start_in_blamed_file + i;
+            let content = lines.get(line_no as usize).copied().unwrap_or_default();
+            out.push(BlamedLine {
+                line_no: line_no + 1,
+                commit: entry.commit_id,
+                orig_path: orig_path.clone(),
+                orig_line_no: entry.start_in_source_file + i + 1,
+                content: content.strip_suffix(b"\n").unwrap_or(content).to_vec(),
+            });
+        }
+    }
+    out.sort_by_key(|l| l.line_no);
+    Ok(out)
+}
+
+/// Blames `files` on `workers` threads; `emit` gets each file as it is done (not in order)
+/// and may return false to stop.
+pub fn blame_files(
+    location: &RepoLocation,
+    commit: ObjectId,
+    files: Vec<TreeFile>,
+    workers: usize,
+    emit: &mut dyn FnMut(BlamedFile) -> Result<bool>,
+) -> Result<()> {
+    let name = location.name.as_str();
+    let next = AtomicUsize::new(0);
+    let workers = workers.clamp(1, files.len().max(1));
+    // Bounded: a slow consumer holds the workers back instead of buffering whole repositories.
+    let (tx, rx) = mpsc::sync_channel::<Result<BlamedFile>>(workers * 2);
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            let tx = tx.clone();
+            let (files, next) = (&files, &next);
+            scope.spawn(move || {
+                let repo = match location.open_gix() {
+                    Ok(r) => r,
+                    Err(e) => {
+                        let _ = tx.send(Err(e));
+                        return;
+                    }
+                };
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(file) = files.get(i) else { return };
+                    let result = blame_file(&repo, name, commit, &file.path).map(|lines| BlamedFile {
+                        path: file.path.clone(),
+                        lines,
+                    });
+                    if tx.send(result).is_err() {
+                        return; // the consumer stopped
+                    }
+                }
+            });
+        }
+        drop(tx);
+        for result in rx.iter() {
+            if !emit(result?)? {
+                // Make the remaining workers stop at their next file.
+                next.store(usize::MAX / 2, Ordering::Relaxed);
+                break;
+            }
+        }
+        Ok(())
+    })
+}
+
+/// Author, committer and summary of commits, read once each.
+pub struct CommitInfos<'r> {
+    repo: &'r gix::Repository,
+    name: &'r str,
+    known: HashMap<ObjectId, CommitInfo>,
+}
+
+impl<'r> CommitInfos<'r> {
+    pub fn new(repo: &'r gix::Repository, name: &'r str) -> Self {
+        CommitInfos {
+            repo,
+            name,
+            known: HashMap::new(),
+        }
+    }
+
+    pub fn get(&mut self, id: ObjectId) -> Result<&CommitInfo> {
+        if !self.known.contains_key(&id) {
+            let info = self.read(id)?;
+            self.known.insert(id, info);
+        }
+        Ok(&self.known[&id])
+    }
+
+    fn read(&self, id: ObjectId) -> Result<CommitInfo> {
+        let commit = self.repo.find_commit(id).map_err(|e| Error::git(self.name, e))?;
+        let decoded = commit.decode().map_err(|e| Error::git(self.name, e))?;
+        let sig = |bytes| gix::actor::SignatureRef::from_bytes(bytes).map_err(|e| Error::git(self.name, e));
+        let encoding = decoded.encoding.map(|e| e.as_ref());
+        let author = super::commits::person(&sig(decoded.author)?, encoding);
+        let committer = super::commits::person(&sig(decoded.committer)?, encoding);
+        let message = super::text::decode(decoded.message, encoding);
+        Ok(CommitInfo {
+            author,
+            committer,
+            summary: super::text::summary(&message),
+        })
+    }
+}

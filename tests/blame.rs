@@ -1,0 +1,200 @@
+//! `blame` against `git blame --porcelain`, line by line, on the "blame" fixture (merges, a
+//! hand-resolved conflict, renames, a moved block, a file deleted and re-added, CRLF, no final
+//! newline, a binary file, a 10,000-line file) and on the "basic" fixture.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use common::*;
+
+/// One line as git blames it: (sha, orig_path, orig_line_no, author_name, author_email,
+/// author_time, committer_email, summary, content).
+type GitLine = (String, String, i64, String, String, i64, String, String, String);
+
+/// `git blame --porcelain REV -- path`, keyed by final line number. The author is the commit's
+/// as recorded (`%an`/`%ae`): git blame applies .mailmap to it, the blame table (like commits)
+/// does not.
+fn git_blame(repo: &Path, rev: &str, path: &str) -> BTreeMap<i64, GitLine> {
+    let out = git_bytes(repo, &["blame", "--porcelain", rev, "--", path]);
+    let mut headers: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+    let mut lines = BTreeMap::new();
+    let mut current: Option<(String, i64, i64)> = None;
+    let mut recorded: BTreeMap<String, (String, String)> = BTreeMap::new();
+    for raw in out.split(|b| *b == b'\n') {
+        if let Some(content) = raw.strip_prefix(b"\t") {
+            let (sha, orig, fin) = current.take().expect("a header before the content");
+            let h = &headers[&sha];
+            let get = |k: &str| h.get(k).cloned().unwrap_or_default();
+            let (author, email) = recorded.entry(sha.clone()).or_insert_with(|| {
+                let text = git(repo, &["show", "-s", "--format=%an%x00%ae", &sha]);
+                let (a, e) = text.trim_end().split_once('\0').unwrap();
+                (a.to_string(), e.to_string())
+            });
+            lines.insert(
+                fin,
+                (
+                    sha.clone(),
+                    h.get("filename").cloned().unwrap_or_else(|| path.to_string()),
+                    orig,
+                    author.clone(),
+                    email.clone(),
+                    get("author-time").parse().unwrap(),
+                    get("committer-mail").trim_matches(['<', '>']).to_string(),
+                    get("summary"),
+                    String::from_utf8_lossy(content).into_owned(),
+                ),
+            );
+            continue;
+        }
+        let line = String::from_utf8_lossy(raw).into_owned();
+        let parts: Vec<&str> = line.split(' ').collect();
+        if parts.len() >= 3 && parts[0].len() == 40 && parts[1].parse::<i64>().is_ok() {
+            let sha = parts[0].to_string();
+            headers.entry(sha.clone()).or_default();
+            current = Some((sha, parts[1].parse().unwrap(), parts[2].parse().unwrap()));
+        } else if let (Some((sha, _, _)), Some((key, value))) = (&current, line.split_once(' ')) {
+            headers
+                .get_mut(sha)
+                .unwrap()
+                .insert(key.to_string(), value.to_string());
+        }
+    }
+    lines
+}
+
+fn text_files(repo: &Path, rev: &str) -> Vec<String> {
+    git(repo, &["ls-tree", "-r", "--name-only", rev])
+        .lines()
+        .filter(|p| !git_bytes(repo, &["show", &format!("{rev}:{p}")]).contains(&0))
+        .map(str::to_string)
+        .collect()
+}
+
+fn our_blame(repo: &Path, sql: &str) -> BTreeMap<(String, i64), GitLine> {
+    rows(&query(repo, sql))
+        .into_iter()
+        .map(|r| {
+            (
+                (r[0].clone(), r[1].parse().unwrap()),
+                (
+                    r[2].clone(),
+                    r[3].clone(),
+                    r[4].parse().unwrap(),
+                    r[5].clone(),
+                    r[6].clone(),
+                    r[7].parse().unwrap(),
+                    r[8].clone(),
+                    r[9].clone(),
+                    r[10].clone(),
+                ),
+            )
+        })
+        .collect()
+}
+
+const COLUMNS: &str = "path, line_no, sha, orig_path, orig_line_no, author_name, author_email, \
+    CAST(to_unixtime(author_time) AS BIGINT), committer_email, summary, line";
+
+fn assert_same_as_git(repo: &Path, rev: &str, ours: &BTreeMap<(String, i64), GitLine>, files: &[String]) {
+    let mut expected = BTreeMap::new();
+    for path in files {
+        for (line, entry) in git_blame(repo, rev, path) {
+            expected.insert((path.clone(), line), entry);
+        }
+    }
+    assert!(!expected.is_empty());
+    for (key, theirs) in &expected {
+        assert_eq!(ours.get(key), Some(theirs), "line {key:?}");
+    }
+    assert_eq!(ours.len(), expected.len(), "lines that git does not have");
+}
+
+#[test]
+fn every_line_of_every_file_matches_git_blame() {
+    for name in ["blame", "basic"] {
+        let repo = fixture(name);
+        let ours = our_blame(&repo, &format!("SELECT {COLUMNS} FROM blame"));
+        assert_same_as_git(&repo, "HEAD", &ours, &text_files(&repo, "HEAD"));
+    }
+    // The binary file has no rows; the 10,000-line file is all there.
+    let repo = fixture("blame");
+    let ours = our_blame(&repo, &format!("SELECT {COLUMNS} FROM blame"));
+    assert!(!ours.keys().any(|(p, _)| p == "blob.bin"));
+    assert_eq!(ours.keys().filter(|(p, _)| p == "big.txt").count(), 9998);
+}
+
+#[test]
+fn a_revision_and_a_path_through_the_table_function() {
+    let repo = fixture("blame");
+    let rev = "HEAD~3";
+    let ours = our_blame(
+        &repo,
+        &format!(
+            "SELECT {COLUMNS} FROM blame('{}', 'shared.txt', '{rev}')",
+            repo.display()
+        ),
+    );
+    assert_same_as_git(&repo, rev, &ours, &["shared.txt".to_string()]);
+    let ours = our_blame(
+        &repo,
+        &format!("SELECT {COLUMNS} FROM blame('{}', '', '{rev}')", repo.display()),
+    );
+    assert_same_as_git(&repo, rev, &ours, &text_files(&repo, rev));
+}
+
+#[test]
+fn path_filters_choose_the_files_blamed() {
+    let repo = fixture("blame");
+    let count = |sql: &str| single_i64(&query(&repo, sql));
+    let lines = |path: &str| git_blame(&repo, "HEAD", path).len() as i64;
+    assert_eq!(
+        count("SELECT count(*) FROM blame WHERE path = 'tail.txt'"),
+        lines("tail.txt")
+    );
+    assert_eq!(
+        count("SELECT count(*) FROM blame WHERE path IN ('tail.txt', 'windows.txt')"),
+        lines("tail.txt") + lines("windows.txt")
+    );
+    assert_eq!(
+        count("SELECT count(*) FROM blame WHERE path LIKE 'src/%'"),
+        lines("src/core.rs")
+    );
+    assert_eq!(count("SELECT count(*) FROM blame WHERE path = 'nope'"), 0);
+    // The filters are pushed into the scan.
+    let plan = rows(&query(
+        &repo,
+        "EXPLAIN SELECT line FROM blame WHERE path = 'tail.txt'",
+    ));
+    let text = format!("{plan:?}");
+    assert!(!text.contains("FilterExec"), "{text}");
+}
+
+#[test]
+fn bad_paths_and_revisions_are_one_line_errors() {
+    let repo = fixture("blame");
+    let r = repo.display();
+    for (sql, needle) in [
+        (
+            format!("SELECT * FROM blame('{r}', 'nope.txt')"),
+            "no file 'nope.txt'",
+        ),
+        (
+            format!("SELECT * FROM blame('{r}', 'src')"),
+            "'src' is a directory",
+        ),
+        (
+            format!("SELECT * FROM blame('{r}', 'tail.txt', 'no-such-rev')"),
+            "unknown revision 'no-such-rev'",
+        ),
+        (
+            format!("SELECT * FROM blame('{r}', 'a', 'b', 'c')"),
+            "usage: blame(",
+        ),
+    ] {
+        let err = try_query(&repo, &sql).expect_err(&sql);
+        assert!(err.contains(needle), "{sql}: {err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+    }
+}
