@@ -12,7 +12,7 @@ use crate::source::fleet::auth::GitAuth;
 use crate::source::fleet::clone::TransferOptions;
 use crate::source::fleet::jobs::{CloneManager, CloneSettings, Silent};
 use crate::source::git::RepoLocation;
-use crate::source::github::{GitHub, GitHubConfig, TokenPool};
+use crate::source::github::{GitHubConfig, LazyGitHub, TokenPool};
 use crate::table::clone_status::{CloneStatusTable, RefreshFunction};
 use crate::table::functions::GitTableFunction;
 use crate::table::scan::{GitTableProvider, RepoSource, SessionSettings};
@@ -77,16 +77,16 @@ fn default_repos(config: &EngineConfig) -> Vec<String> {
     }
 }
 
-/// The session's GitHub client; an error (bad `GITHUB_API_URL`) is reported when a `gh_*`
-/// table is used, not when the session starts.
-fn github_client(config: &EngineConfig) -> Result<Arc<GitHub>, String> {
+/// The session's GitHub client, built when a `gh_*` table is first used; an error (bad
+/// `GITHUB_API_URL`) is reported then, not when the session starts.
+fn github_client(config: &EngineConfig) -> Arc<LazyGitHub> {
     let mut github = GitHubConfig::new(TokenPool::from_env(&config.github_tokens));
     if let Some(url) = &config.github_api_url {
         github.api_url = url.clone();
     }
     github.no_wait = config.github_no_wait;
     github.cache_dir = Some(config.cache_dir());
-    GitHub::new(github).map(Arc::new).map_err(|e| e.to_string())
+    Arc::new(LazyGitHub::new(github))
 }
 
 /// Builds a session with every git table under `gitfleet.public`.

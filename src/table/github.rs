@@ -26,7 +26,7 @@ use serde_json::Value;
 
 use super::pushdown::{column_strings, lower_time_bound};
 use super::{boolean, int64, schema_of, timestamp, utf8, utf8_list};
-use crate::source::github::{GitHub, Media};
+use crate::source::github::{GitHub, LazyGitHub, Media};
 
 /// How a column's values are typed.
 #[derive(Debug, Clone, Copy)]
@@ -301,7 +301,7 @@ fn specs() -> Vec<Spec> {
 }
 
 /// Every `gh_*` table over one client.
-pub fn tables(github: Result<Arc<GitHub>, String>) -> Vec<(&'static str, Arc<dyn TableProvider>)> {
+pub fn tables(github: Arc<LazyGitHub>) -> Vec<(&'static str, Arc<dyn TableProvider>)> {
     specs()
         .into_iter()
         .map(|spec| {
@@ -330,7 +330,7 @@ fn field(c: &Column) -> arrow::datatypes::Field {
 pub struct GitHubTable {
     spec: Arc<Spec>,
     schema: SchemaRef,
-    github: Result<Arc<GitHub>, String>,
+    github: Arc<LazyGitHub>,
 }
 
 impl fmt::Debug for GitHubTable {
@@ -482,10 +482,7 @@ impl TableProvider for GitHubTable {
             }
             Keys::None | Keys::Tokens => vec![Target::default()],
         };
-        let github = self
-            .github
-            .clone()
-            .map_err(|e| DataFusionError::Plan(e.clone()))?;
+        let github = self.github.get().map_err(DataFusionError::Plan)?;
         let partitions: Vec<Arc<dyn PartitionStream>> = targets
             .into_iter()
             .map(|target| {

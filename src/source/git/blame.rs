@@ -127,42 +127,74 @@ pub fn files_to_blame(
     Ok(files)
 }
 
-/// Blames one file at `commit`.
-pub fn blame_file(
-    repo: &gix::Repository,
-    name: &str,
-    commit: ObjectId,
-    path: &str,
-) -> Result<Vec<BlamedLine>> {
-    let options = gix::repository::blame_file::Options {
-        // git blame follows whole-file renames by default.
-        rewrites: Some(gix::diff::Rewrites::default()),
-        ..Default::default()
-    };
-    let outcome = repo
-        .blame_file(BStr::new(path.as_bytes()), commit, options)
-        .map_err(|e| Error::git(name, format!("blame {path}: {e}")))?;
-    let lines: Vec<&[u8]> = outcome.blob.lines_with_terminator().collect();
-    let mut out = Vec::with_capacity(lines.len());
-    for entry in &outcome.entries {
-        let orig_path = entry
-            .source_file_name
-            .as_ref()
-            .map(|p| p.to_str_lossy().into_owned());
-        for i in 0..entry.len.get() {
-            let line_no = entry.start_in_blamed_file + i;
-            let content = lines.get(line_no as usize).copied().unwrap_or_default();
-            out.push(BlamedLine {
-                line_no: line_no + 1,
-                commit: entry.commit_id,
-                orig_path: orig_path.clone(),
-                orig_line_no: entry.start_in_source_file + i + 1,
-                content: content.strip_suffix(b"\n").unwrap_or(content).to_vec(),
-            });
-        }
+/// What blaming files in one repository reuses from file to file: the diff resource cache
+/// (building it reads attributes and configuration) and the diff algorithm.
+pub struct Blamer<'r> {
+    repo: &'r gix::Repository,
+    name: &'r str,
+    resources: gix::diff::blob::Platform,
+    algorithm: gix::diff::blob::Algorithm,
+}
+
+impl<'r> Blamer<'r> {
+    pub fn new(repo: &'r gix::Repository, name: &'r str) -> Result<Self> {
+        Ok(Blamer {
+            repo,
+            name,
+            resources: repo
+                .diff_resource_cache_for_tree_diff()
+                .map_err(|e| Error::git(name, e))?,
+            algorithm: repo.diff_algorithm().map_err(|e| Error::git(name, e))?,
+        })
     }
-    out.sort_by_key(|l| l.line_no);
-    Ok(out)
+
+    /// Blames one file at `commit`.
+    pub fn blame(&mut self, commit: ObjectId, path: &str) -> Result<Vec<BlamedLine>> {
+        let name = self.name;
+        let graph = self
+            .repo
+            .commit_graph_if_enabled()
+            .map_err(|e| Error::git(name, e))?;
+        let options = gix::blame::Options {
+            diff_algorithm: self.algorithm,
+            ranges: Default::default(),
+            since: None,
+            // git blame follows whole-file renames by default.
+            rewrites: Some(gix::diff::Rewrites::default()),
+            debug_track_path: false,
+        };
+        let outcome = gix::blame::file(
+            &self.repo.objects,
+            gix::blame::Start::Commit(commit),
+            graph,
+            &mut self.resources,
+            BStr::new(path.as_bytes()),
+            options,
+        )
+        .map_err(|e| Error::git(name, format!("blame {path}: {e}")))?;
+        self.resources.clear_resource_cache_keep_allocation();
+        let lines: Vec<&[u8]> = outcome.blob.lines_with_terminator().collect();
+        let mut out = Vec::with_capacity(lines.len());
+        for entry in &outcome.entries {
+            let orig_path = entry
+                .source_file_name
+                .as_ref()
+                .map(|p| p.to_str_lossy().into_owned());
+            for i in 0..entry.len.get() {
+                let line_no = entry.start_in_blamed_file + i;
+                let content = lines.get(line_no as usize).copied().unwrap_or_default();
+                out.push(BlamedLine {
+                    line_no: line_no + 1,
+                    commit: entry.commit_id,
+                    orig_path: orig_path.clone(),
+                    orig_line_no: entry.start_in_source_file + i + 1,
+                    content: content.strip_suffix(b"\n").unwrap_or(content).to_vec(),
+                });
+            }
+        }
+        out.sort_by_key(|l| l.line_no);
+        Ok(out)
+    }
 }
 
 /// Blames `files` on `workers` threads; `emit` gets each file as it is done (not in order)
@@ -184,8 +216,17 @@ pub fn blame_files(
             let tx = tx.clone();
             let (files, next) = (&files, &next);
             scope.spawn(move || {
-                let repo = match location.open_gix() {
+                let mut repo = match location.open_gix() {
                     Ok(r) => r,
+                    Err(e) => {
+                        let _ = tx.send(Err(e));
+                        return;
+                    }
+                };
+                // Blame reads the same blobs and trees over and over.
+                repo.object_cache_size_if_unset(64 << 20);
+                let mut blamer = match Blamer::new(&repo, name) {
+                    Ok(b) => b,
                     Err(e) => {
                         let _ = tx.send(Err(e));
                         return;
@@ -194,7 +235,7 @@ pub fn blame_files(
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(file) = files.get(i) else { return };
-                    let result = blame_file(&repo, name, commit, &file.path).map(|lines| BlamedFile {
+                    let result = blamer.blame(commit, &file.path).map(|lines| BlamedFile {
                         path: file.path.clone(),
                         lines,
                     });
