@@ -20,6 +20,9 @@ pub const ANALYSES: &[Analysis] = analyses![
     "activity_by_weekday_hour",
     "author_first_last",
     "files_by_size_and_age",
+    "code_ownership",
+    "code_age",
+    "bus_factor",
 ];
 
 impl Analysis {

@@ -198,3 +198,71 @@ fn bad_paths_and_revisions_are_one_line_errors() {
         assert_eq!(err.lines().count(), 1, "{err}");
     }
 }
+
+/// The analyses built on blame agree with git blame's lines.
+#[test]
+fn ownership_and_bus_factor_analyses_agree_with_git() {
+    let repo = fixture("blame");
+    let mut by_email: BTreeMap<String, i64> = BTreeMap::new();
+    let mut by_dir: BTreeMap<String, BTreeMap<String, i64>> = BTreeMap::new();
+    for path in text_files(&repo, "HEAD") {
+        let dir = path.split_once('/').map_or(".", |(d, _)| d).to_string();
+        for line in git_blame(&repo, "HEAD", &path).values() {
+            *by_email.entry(line.4.clone()).or_default() += 1;
+            *by_dir
+                .entry(dir.clone())
+                .or_default()
+                .entry(line.4.clone())
+                .or_default() += 1;
+        }
+    }
+    let sql = |name: &str| {
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("sql/{name}.sql")))
+            .unwrap()
+    };
+    let ownership: BTreeMap<String, i64> = rows(&query(
+        &repo,
+        &format!(
+            "SELECT email, lines FROM ({}) o",
+            sql("code_ownership").trim().trim_end_matches(';')
+        ),
+    ))
+    .into_iter()
+    .map(|r| (r[0].clone(), r[1].parse().unwrap()))
+    .collect();
+    assert_eq!(ownership, by_email);
+    let bus: BTreeMap<String, i64> = rows(&query(
+        &repo,
+        &format!(
+            "SELECT directory, bus_factor FROM ({}) b",
+            sql("bus_factor").trim().trim_end_matches(';')
+        ),
+    ))
+    .into_iter()
+    .map(|r| (r[0].clone(), r[1].parse().unwrap()))
+    .collect();
+    let expected: BTreeMap<String, i64> = by_dir
+        .into_iter()
+        .map(|(dir, owners)| {
+            let total: i64 = owners.values().sum();
+            let mut counts: Vec<i64> = owners.into_values().collect();
+            counts.sort_unstable_by(|a, b| b.cmp(a));
+            let mut running = 0;
+            let factor = counts.iter().take_while(|c| {
+                let before = running;
+                running += **c;
+                2 * before <= total
+            });
+            (dir, factor.count() as i64)
+        })
+        .collect();
+    assert_eq!(bus, expected);
+    let age = rows(&query(
+        &repo,
+        &format!(
+            "SELECT sum(lines) FROM ({}) a",
+            sql("code_age").trim().trim_end_matches(';')
+        ),
+    ));
+    assert_eq!(age[0][0].parse::<i64>().unwrap(), by_email.values().sum::<i64>());
+}
