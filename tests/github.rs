@@ -37,6 +37,8 @@ struct Request {
     if_none_match: Option<String>,
     accept: String,
     status: u16,
+    start: f64,
+    end: f64,
 }
 
 impl FakeGitHub {
@@ -89,6 +91,8 @@ impl FakeGitHub {
                     if_none_match: s("if_none_match"),
                     accept: s("accept").unwrap_or_default(),
                     status: v["status"].as_u64().unwrap() as u16,
+                    start: v["start"].as_f64().unwrap(),
+                    end: v["end"].as_f64().unwrap(),
                 }
             })
             .collect()
@@ -473,5 +477,23 @@ fn without_a_token_requests_are_anonymous_with_one_warning() {
         text(&out.stderr).contains("requires authentication"),
         "{}",
         text(&out.stderr)
+    );
+}
+
+#[test]
+fn several_repositories_are_fetched_at_once() {
+    // Every answer takes 0.3 s: the two listings' requests overlap in time on the server.
+    let gh = FakeGitHub::start("concurrent", &["--slow", "0.3"]);
+    let rows = gh.rows(
+        &[ALICE],
+        "SELECT repo, count(*) FROM gh_branches WHERE owner = 'acme' AND repo IN ('rocket', 'anvil') GROUP BY repo ORDER BY repo",
+    );
+    assert_eq!(rows, vec!["anvil,2", "rocket,2"]);
+    let requests = gh.requests();
+    assert_eq!(requests.len(), 2);
+    let (a, b) = (&requests[0], &requests[1]);
+    assert!(
+        b.start < a.end && a.start < b.end,
+        "requests did not overlap: {requests:?}"
     );
 }

@@ -7,9 +7,12 @@ costs no quota), a 401 for unknown tokens, a primary limit (403 with remaining 0
 token's quota runs out, a secondary limit (403 + Retry-After) and a 502 on request.
 
   fake_github.py PORT_FILE LOG_FILE [--quota TOKEN=N]... [--secondary PATH]... [--flaky PATH]...
+                 [--slow SECONDS]
+
+--slow makes every answer take that long (to see requests overlap).
 
 Writes the port it listens on to PORT_FILE; appends one JSON line per request to LOG_FILE
-(path, query, token, if_none_match, accept, status).
+(path, query, token, if_none_match, accept, status, start, end).
 """
 
 import hashlib
@@ -150,8 +153,9 @@ def listing(path):
 
 
 class State:
-    def __init__(self, quotas, secondary, flaky, log_path):
+    def __init__(self, quotas, secondary, flaky, log_path, slow=0.0):
         self.lock = threading.Lock()
+        self.slow = slow
         self.remaining = {t: quotas.get(t, LIMIT) for t in TOKENS}
         self.remaining[None] = 60
         self.secondary = set(secondary)
@@ -175,13 +179,16 @@ class Handler(BaseHTTPRequestHandler):
         query = parse_qs(url.query)
         auth = self.headers.get("Authorization", "")
         token = auth[len("Bearer "):] if auth.startswith("Bearer ") else None
-        entry = {"path": url.path, "query": url.query, "token": token,
+        entry = {"start": time.time(), "path": url.path, "query": url.query, "token": token,
                  "if_none_match": self.headers.get("If-None-Match"),
                  "accept": self.headers.get("Accept")}
 
         def send(status, body, headers=None):
             data = b"" if status == 304 else json.dumps(body).encode()
+            if state.slow:
+                time.sleep(state.slow)
             entry["status"] = status
+            entry["end"] = time.time()
             state.log(entry)
             self.send_response(status)
             self.send_header("Content-Type", "application/json; charset=utf-8")
@@ -283,7 +290,7 @@ class Handler(BaseHTTPRequestHandler):
 
 def main():
     port_file, log_file = sys.argv[1], sys.argv[2]
-    quotas, secondary, flaky = {}, [], []
+    quotas, secondary, flaky, slow = {}, [], [], 0.0
     args = sys.argv[3:]
     while args:
         flag, value = args[0], args[1]
@@ -295,8 +302,10 @@ def main():
             secondary.append(value)
         elif flag == "--flaky":
             flaky.append(value)
+        elif flag == "--slow":
+            slow = float(value)
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.state = State(quotas, secondary, flaky, log_file)
+    server.state = State(quotas, secondary, flaky, log_file, slow)
     with open(port_file + ".tmp", "w") as f:
         f.write(str(server.server_port))
     import os
