@@ -20,12 +20,14 @@ if [ ${#need_apt[@]} -gt 0 ]; then
 fi
 command -v cargo >/dev/null || { echo "cargo is required (rustup)"; exit 1; }
 
-# Real Postgres clients for the server tests (tests/server.rs), in a venv of their own.
+# A venv of the tests' own: real Postgres clients for tests/server.rs, and maturin, pytest,
+# pyarrow, pandas and polars for the Python package (python/).
 venv=${GITFLEET_TEST_VENV:-$HOME/.cache/gitfleet-venv}
-if ! "$venv/bin/python" -c "import psycopg, sqlalchemy" 2>/dev/null; then
-  echo "== installing psycopg and SQLAlchemy into $venv"
+if ! "$venv/bin/python" -c "import psycopg, sqlalchemy, maturin, pytest, pyarrow, pandas, polars" 2>/dev/null; then
+  echo "== installing test packages into $venv"
   python3 -m venv "$venv"
-  "$venv/bin/pip" install -q --disable-pip-version-check "psycopg[binary]>=3.2" "sqlalchemy>=2.0"
+  "$venv/bin/pip" install -q --disable-pip-version-check "psycopg[binary]>=3.2" "sqlalchemy>=2.0" \
+    "maturin>=1.7,<2" pytest pyarrow pandas polars
 fi
 export GITFLEET_TEST_PYTHON="$venv/bin/python"
 
@@ -35,3 +37,9 @@ echo "== cargo clippy"
 cargo clippy --all-targets --quiet -- -D warnings
 echo "== cargo test"
 cargo test 2>&1
+echo "== python package (maturin develop, pytest)"
+log=$CARGO_TARGET_DIR/maturin-develop.log
+if ! (cd python && VIRTUAL_ENV="$venv" PATH="$venv/bin:$PATH" maturin develop --quiet >"$log" 2>&1); then
+  cat "$log"; echo "the Python package did not build"; exit 1
+fi
+"$venv/bin/python" -m pytest -q python/tests

@@ -133,3 +133,65 @@ pub fn session(config: &EngineConfig) -> DFResult<SessionContext> {
     ctx.register_udtf("refresh_repos", Arc::new(RefreshFunction::new(settings)));
     Ok(ctx)
 }
+
+/// One line for an engine error, as the CLI and the Python package print it: the cause, without
+/// DataFusion's wrapping ("External error: ...") or backtraces.
+pub fn describe(err: &datafusion::error::DataFusionError) -> String {
+    use datafusion::error::DataFusionError;
+    match err {
+        DataFusionError::External(e) => e.to_string(),
+        DataFusionError::Context(_, inner) => describe(inner),
+        DataFusionError::Shared(inner) => describe(inner),
+        DataFusionError::ArrowError(e, _) => e.to_string(),
+        DataFusionError::ExecutionJoin(e) => e.to_string(),
+        other => other.strip_backtrace(),
+    }
+}
+
+/// A session for front ends that do not speak DataFusion (the Python package): SQL in, Arrow
+/// record batches out, errors as one line.
+pub struct SessionContextHandle {
+    ctx: SessionContext,
+}
+
+impl SessionContextHandle {
+    pub fn new(config: &EngineConfig) -> std::result::Result<Self, String> {
+        session(config)
+            .map(|ctx| SessionContextHandle { ctx })
+            .map_err(|e| describe(&e))
+    }
+
+    /// Runs one SQL statement; its schema and batches.
+    pub async fn collect(
+        &self,
+        sql: &str,
+    ) -> std::result::Result<(arrow::datatypes::SchemaRef, Vec<arrow::record_batch::RecordBatch>), String>
+    {
+        let frame = self.ctx.sql(sql).await.map_err(|e| describe(&e))?;
+        let schema = Arc::new(frame.schema().as_arrow().clone());
+        let batches = frame.collect().await.map_err(|e| describe(&e))?;
+        Ok((schema, batches))
+    }
+
+    /// Every table a query can name, sorted.
+    pub fn table_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .ctx
+            .catalog(CATALOG)
+            .and_then(|c| c.schema(SCHEMA))
+            .map(|s| s.table_names())
+            .unwrap_or_default();
+        names.sort();
+        names
+    }
+
+    /// A table's columns.
+    pub async fn table_schema(&self, name: &str) -> std::result::Result<arrow::datatypes::SchemaRef, String> {
+        let table = self
+            .ctx
+            .table_provider(name)
+            .await
+            .map_err(|_| format!("no table named '{name}'"))?;
+        Ok(table.schema())
+    }
+}

@@ -132,12 +132,5 @@ pub async fn execute_all(ctx: &SessionContext, sql: &str, output: &OutputArgs) -
 /// One readable line for an error: our own messages as they are, DataFusion's without the
 /// wrapping it adds around errors that crossed a stream.
 pub fn describe(err: &DataFusionError) -> String {
-    match err {
-        DataFusionError::External(e) => e.to_string(),
-        DataFusionError::Context(_, inner) => describe(inner),
-        DataFusionError::Shared(inner) => describe(inner),
-        DataFusionError::ArrowError(e, _) => e.to_string(),
-        DataFusionError::ExecutionJoin(e) => e.to_string(),
-        other => other.strip_backtrace(),
-    }
+    gitfleet::engine::describe(err)
 }
