@@ -46,19 +46,9 @@ impl GitAuth {
     /// (comma-separated `host[:port]`).
     pub fn from_env(tokens: &[String], username: Option<String>) -> Self {
         let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-        let token = tokens
-            .iter()
-            .map(|t| t.trim().to_string())
-            .find(|t| !t.is_empty())
-            .or_else(|| {
-                env("GITFLEET_GITHUB_TOKENS").and_then(|list| {
-                    list.split(',')
-                        .map(str::trim)
-                        .find(|t| !t.is_empty())
-                        .map(String::from)
-                })
-            })
-            .or_else(|| env("GITHUB_TOKEN").map(|t| t.trim().to_string()))
+        let token = crate::source::github::tokens::configured(tokens)
+            .into_iter()
+            .next()
             .map(Secret::new);
         let mut hosts = vec!["github.com".to_string()];
         if let Some(api) = env("GITHUB_API_URL").as_deref().and_then(http_host) {

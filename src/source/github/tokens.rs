@@ -6,6 +6,29 @@ use std::sync::{Arc, Mutex};
 
 use crate::source::fleet::auth::Secret;
 
+/// The user's GitHub tokens, trimmed, empties dropped: `explicit` (Python/engine
+/// configuration), else `GITFLEET_GITHUB_TOKENS` (comma-separated), else `GITHUB_TOKEN`. Clones
+/// authenticate with the first; the API tables rotate over all of them.
+pub fn configured(explicit: &[String]) -> Vec<String> {
+    let clean = |list: Vec<String>| -> Vec<String> {
+        list.iter()
+            .map(|t| t.trim().to_string())
+            .filter(|t| !t.is_empty())
+            .collect()
+    };
+    let explicit = clean(explicit.to_vec());
+    if !explicit.is_empty() {
+        return explicit;
+    }
+    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    let listed =
+        clean(env("GITFLEET_GITHUB_TOKENS").map_or(vec![], |l| l.split(',').map(String::from).collect()));
+    if !listed.is_empty() {
+        return listed;
+    }
+    clean(env("GITHUB_TOKEN").into_iter().collect())
+}
+
 /// One configured token. `id` is what output, logs and errors may show.
 #[derive(Debug)]
 pub struct Token {
@@ -80,16 +103,9 @@ impl TokenPool {
         TokenPool { tokens }
     }
 
-    /// `explicit` tokens, else `GITFLEET_GITHUB_TOKENS` (comma-separated), else `GITHUB_TOKEN`.
+    /// The [`configured`] tokens.
     pub fn from_env(explicit: &[String]) -> Self {
-        if explicit.iter().any(|t| !t.trim().is_empty()) {
-            return Self::new(explicit.iter().cloned());
-        }
-        let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-        if let Some(list) = env("GITFLEET_GITHUB_TOKENS") {
-            return Self::new(list.split(',').map(String::from));
-        }
-        Self::new(env("GITHUB_TOKEN"))
+        Self::new(configured(explicit))
     }
 
     pub fn tokens(&self) -> &[Arc<Token>] {
