@@ -24,26 +24,42 @@ use datafusion::sql::sqlparser::parser::Parser;
 /// backslashes, the only escape DataFusion's LIKE knows (registered in `functions.rs`).
 pub const LIKE_ESCAPE_UDF: &str = "gitfleet_like_escape";
 
-/// `sql` rewritten where needed; unchanged (borrowed) when nothing applies or it does not parse
-/// (the engine then reports the syntax error).
-pub fn prepare(sql: &str) -> Cow<'_, str> {
+/// A client's SQL, parsed once: what the read-only guard inspects and what the engine runs.
+pub struct Prepared<'a> {
+    /// `sql` rewritten where needed; unchanged (borrowed) when nothing applies or it does not
+    /// parse (the engine then reports the syntax error).
+    pub sql: Cow<'a, str>,
+    /// The statements (after rewriting, which never changes a statement's kind); None when
+    /// the SQL does not parse as Postgres.
+    pub statements: Option<Vec<Statement>>,
+}
+
+pub fn prepare(sql: &str) -> Prepared<'_> {
     let Ok(mut statements) = Parser::parse_sql(&PostgreSqlDialect {}, sql) else {
-        return Cow::Borrowed(sql);
+        return Prepared {
+            sql: Cow::Borrowed(sql),
+            statements: None,
+        };
     };
     let mut rewriter = Rewriter { changed: false };
     for statement in &mut statements {
         let _ = statement.visit(&mut rewriter);
     }
-    if !rewriter.changed {
-        return Cow::Borrowed(sql);
+    let sql = if rewriter.changed {
+        Cow::Owned(
+            statements
+                .iter()
+                .map(Statement::to_string)
+                .collect::<Vec<_>>()
+                .join("; "),
+        )
+    } else {
+        Cow::Borrowed(sql)
+    };
+    Prepared {
+        sql,
+        statements: Some(statements),
     }
-    Cow::Owned(
-        statements
-            .iter()
-            .map(Statement::to_string)
-            .collect::<Vec<_>>()
-            .join("; "),
-    )
 }
 
 struct Rewriter {
@@ -219,24 +235,30 @@ fn plain_select(query: &Query) -> Option<&Select> {
     }
 }
 
+/// Every relation of a SELECT's FROM clause, joined ones included.
+fn relations(select: &Select) -> impl Iterator<Item = &TableFactor> {
+    select
+        .from
+        .iter()
+        .flat_map(|f| std::iter::once(&f.relation).chain(f.joins.iter().map(|j| &j.relation)))
+}
+
 /// The names a subquery's own FROM clause binds: aliases, else the table's last name part.
 fn bound_names(select: &Select) -> HashSet<String> {
-    let mut names = HashSet::new();
-    let mut add = |factor: &TableFactor| {
-        if let TableFactor::Table { name, alias, .. } = factor {
-            match alias {
-                Some(alias) => names.insert(alias.name.value.to_lowercase()),
-                None => names.insert(last_part(name)),
-            };
-        }
-    };
-    for from in &select.from {
-        add(&from.relation);
-        for join in &from.joins {
-            add(&join.relation);
-        }
-    }
-    names
+    relations(select)
+        .filter_map(|factor| match factor {
+            TableFactor::Table { name, alias, .. } => Some(match alias {
+                Some(alias) => alias.name.value.to_lowercase(),
+                None => last_part(name),
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Whether a qualified column name (`t.c`, `s.t.c`) is qualified by a table not in `bound`.
+fn qualified_outside(parts: &[Ident], bound: &HashSet<String>) -> bool {
+    parts.len() >= 2 && !bound.contains(&parts[parts.len() - 2].value.to_lowercase())
 }
 
 fn last_part(name: &ObjectName) -> String {
@@ -255,11 +277,9 @@ fn is_correlated(query: &Query) -> bool {
     let bound = bound_names(select);
     let mut outer = false;
     let _ = datafusion::sql::sqlparser::ast::visit_expressions(query, |e: &Expr| {
-        if let Expr::CompoundIdentifier(parts) = e {
-            if parts.len() >= 2 && !bound.contains(&parts[parts.len() - 2].value.to_lowercase()) {
-                outer = true;
-                return ControlFlow::Break(());
-            }
+        if matches!(e, Expr::CompoundIdentifier(parts) if qualified_outside(parts, &bound)) {
+            outer = true;
+            return ControlFlow::Break(());
         }
         ControlFlow::Continue(())
     });
@@ -282,11 +302,9 @@ pub const ALWAYS_EMPTY: [&str; 7] = [
 fn over_always_empty(query: &Query) -> bool {
     over_catalog_only(query)
         && plain_select(query).is_some_and(|select| {
-            select.from.iter().all(|f| {
-                std::iter::once(&f.relation)
-                    .chain(f.joins.iter().map(|j| &j.relation))
-                    .all(|t| matches!(t, TableFactor::Table { name, .. } if ALWAYS_EMPTY.contains(&last_part(name).as_str())))
-            })
+            relations(select).all(
+                |t| matches!(t, TableFactor::Table { name, .. } if ALWAYS_EMPTY.contains(&last_part(name).as_str())),
+            )
         })
 }
 
@@ -297,10 +315,8 @@ fn uncorrelate(query: &mut Query) {
     };
     let bound = bound_names(select);
     let _ = datafusion::sql::sqlparser::ast::visit_expressions_mut(query, |e: &mut Expr| {
-        if let Expr::CompoundIdentifier(parts) = e {
-            if parts.len() >= 2 && !bound.contains(&parts[parts.len() - 2].value.to_lowercase()) {
-                *e = Expr::value(Value::Null);
-            }
+        if matches!(e, Expr::CompoundIdentifier(parts) if qualified_outside(parts, &bound)) {
+            *e = Expr::value(Value::Null);
         }
         ControlFlow::<()>::Continue(())
     });
@@ -323,11 +339,7 @@ fn over_catalog_only(query: &Query) -> bool {
         }
         _ => false,
     };
-    !select.from.is_empty()
-        && select
-            .from
-            .iter()
-            .all(|f| catalog(&f.relation) && f.joins.iter().all(|j| catalog(&j.relation)))
+    !select.from.is_empty() && relations(select).all(catalog)
 }
 
 /// `(SELECT x FROM catalog WHERE <correlated>)` -> `(SELECT max(x) ...)`: the same value
@@ -397,13 +409,7 @@ fn names_only_outer(expr: &Expr, bound: &HashSet<String>) -> bool {
     let (mut outer, mut local) = (false, false);
     let _ = datafusion::sql::sqlparser::ast::visit_expressions(expr, |e: &Expr| {
         match e {
-            Expr::CompoundIdentifier(parts) if parts.len() >= 2 => {
-                if bound.contains(&parts[parts.len() - 2].value.to_lowercase()) {
-                    local = true;
-                } else {
-                    outer = true;
-                }
-            }
+            Expr::CompoundIdentifier(parts) if qualified_outside(parts, bound) => outer = true,
             Expr::Identifier(_) | Expr::CompoundIdentifier(_) | Expr::Subquery(_) => local = true,
             _ => {}
         }
@@ -444,24 +450,24 @@ mod tests {
     fn like_with_a_custom_escape_becomes_a_backslash_pattern() {
         let sql =
             "SELECT nspname FROM pg_catalog.pg_namespace WHERE nspname NOT LIKE 'pg/_' || '%' ESCAPE '/'";
-        let out = prepare(sql);
+        let out = prepare(sql).sql;
         assert!(out.contains("gitfleet_like_escape('pg/_' || '%', '/')"), "{out}");
         assert!(!out.contains("ESCAPE"), "{out}");
         let plain = "SELECT 1 WHERE 'a' LIKE 'a%'";
-        assert!(matches!(prepare(plain), Cow::Borrowed(_)));
+        assert!(matches!(prepare(plain).sql, Cow::Borrowed(_)));
     }
 
     #[test]
     fn user_correlated_subqueries_are_shielded_catalog_ones_aggregated() {
         let user = "SELECT sha, (SELECT count(*) FROM commits c2 WHERE c2.author_email = c.author_email) AS n FROM commits c";
-        let out = prepare(user);
+        let out = prepare(user).sql;
         assert!(out.contains("((SELECT count(*)"), "{out}");
         let catalog = "SELECT a.attname, CASE WHEN a.attnum > 0 THEN (SELECT format_type(t.oid, NULL) FROM pg_catalog.pg_type t WHERE t.oid = a.atttypid) END FROM pg_catalog.pg_attribute a";
-        let out = prepare(catalog);
+        let out = prepare(catalog).sql;
         assert!(out.contains("SELECT max(format_type(t.oid, NULL))"), "{out}");
         // An outer-only filter moves out of the subquery into a CASE around it.
         let hoisted = "SELECT CASE WHEN a.attnotnull THEN (SELECT t.typname FROM pg_catalog.pg_type t WHERE a.attnotnull AND t.oid = a.atttypid) END FROM pg_catalog.pg_attribute a";
-        let out = prepare(hoisted);
+        let out = prepare(hoisted).sql;
         assert!(
             out.contains("CASE WHEN a.attnotnull THEN CASE WHEN a.attnotnull THEN (SELECT max(t.typname) FROM pg_catalog.pg_type AS t WHERE t.oid = a.atttypid) END END")
                 || out.contains("CASE WHEN a.attnotnull THEN CASE WHEN a.attnotnull THEN (SELECT max(t.typname) FROM pg_catalog.pg_type t WHERE t.oid = a.atttypid) END END"),
@@ -469,13 +475,13 @@ mod tests {
         );
         // Lookups in tables that are always empty here are NULL.
         let sequence = "SELECT CASE WHEN a.attidentity <> '' THEN (SELECT json_build_object('always', a.attidentity = 'a') FROM pg_catalog.pg_sequence s WHERE s.seqrelid = a.attrelid) END FROM pg_catalog.pg_attribute a";
-        let out = prepare(sequence);
+        let out = prepare(sequence).sql;
         assert!(
             out.contains("(SELECT max(json_build_object('always', NULL = 'a')) FROM pg_catalog.pg_sequence AS s WHERE s.seqrelid = NULL)")
                 || out.contains("(SELECT max(json_build_object('always', NULL = 'a')) FROM pg_catalog.pg_sequence s WHERE s.seqrelid = NULL)"),
             "{out}"
         );
         let catalog_lookup = "SELECT (SELECT oid FROM pg_catalog.pg_namespace LIMIT 1) AS n";
-        assert!(matches!(prepare(catalog_lookup), Cow::Borrowed(_)));
+        assert!(matches!(prepare(catalog_lookup).sql, Cow::Borrowed(_)));
     }
 }

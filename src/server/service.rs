@@ -11,7 +11,6 @@ use datafusion::common::{DFSchema, ParamValues};
 use datafusion::execution::context::SessionContext;
 use datafusion::logical_expr::{EmptyRelation, LogicalPlan};
 use datafusion::sql::sqlparser::ast::Statement;
-use datafusion_postgres::datafusion_pg_catalog::sql::PostgresCompatibilityParser;
 use datafusion_postgres::hooks::HookClient;
 use datafusion_postgres::pgwire;
 use datafusion_postgres::QueryHook;
@@ -118,10 +117,10 @@ fn pg_error(code: &str, message: impl Into<String>) -> PgWireError {
     )))
 }
 
-/// Refuses anything that writes files or changes state. Statements that fail to parse are
-/// left to the engine, which reports the syntax error.
-fn check_read_only(sql: &str) -> PgWireResult<()> {
-    let Ok(statements) = PostgresCompatibilityParser::new().parse(sql) else {
+/// Refuses anything that writes files or changes state, given `sql`'s parsed `statements`.
+/// Statements that fail to parse are left to the engine, which reports the syntax error.
+fn check_read_only(sql: &str, statements: Option<&[Statement]>) -> PgWireResult<()> {
+    let Some(statements) = statements else {
         let head = sql.trim_start().to_ascii_uppercase();
         // DataFusion's own DDL (CREATE EXTERNAL TABLE, COPY ... STORED AS) may not parse as
         // Postgres; it is refused by its first word.
@@ -132,7 +131,7 @@ fn check_read_only(sql: &str) -> PgWireResult<()> {
         }
         return Ok(());
     };
-    for statement in &statements {
+    for statement in statements {
         if let Some(what) = writes(statement) {
             let text = statement.to_string();
             let words: Vec<&str> = text.split_whitespace().take(2).collect();
@@ -374,11 +373,12 @@ impl SimpleQueryHandler for Service {
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
         let mut log = QueryLog::new(client, query);
-        if let Err(e) = check_read_only(query) {
+        let prepared = super::rewrite::prepare(query);
+        if let Err(e) = check_read_only(query, prepared.statements.as_deref()) {
             log.finish(&format!("error=\"{}\"", error_text(&e)));
             return Err(e);
         }
-        let query = super::rewrite::prepare(query);
+        let query = prepared.sql;
         let cancel = cancel_signal(client, &self.disconnects).await;
         let result = cancellable(
             SimpleQueryHandler::do_query(self.inner.as_ref(), client, &query),
@@ -466,12 +466,12 @@ impl QueryParser for ReadOnlyParser {
     where
         C: ClientInfo + Unpin + Send + Sync,
     {
-        if let Err(e) = check_read_only(sql) {
+        let prepared = super::rewrite::prepare(sql);
+        if let Err(e) = check_read_only(sql, prepared.statements.as_deref()) {
             QueryLog::new(client, sql).finish(&format!("error=\"{}\"", error_text(&e)));
             return Err(e);
         }
-        let sql = super::rewrite::prepare(sql);
-        self.inner.parse_sql(client, &sql, types).await
+        self.inner.parse_sql(client, &prepared.sql, types).await
     }
 
     fn get_parameter_types(&self, stmt: &Self::Statement) -> PgWireResult<Vec<Type>> {
@@ -543,6 +543,10 @@ impl QueryHook for SavepointHook {
 mod tests {
     use super::*;
 
+    fn read_only(sql: &str) -> PgWireResult<()> {
+        check_read_only(sql, super::super::rewrite::prepare(sql).statements.as_deref())
+    }
+
     #[test]
     fn writes_are_refused_reads_are_not() {
         for sql in [
@@ -554,7 +558,7 @@ mod tests {
             "BEGIN",
             "COMMIT",
         ] {
-            assert!(check_read_only(sql).is_ok(), "{sql}");
+            assert!(read_only(sql).is_ok(), "{sql}");
         }
         for sql in [
             "INSERT INTO t VALUES (1)",
@@ -566,7 +570,7 @@ mod tests {
             "DROP TABLE commits",
             "DELETE FROM commits",
         ] {
-            assert!(check_read_only(sql).is_err(), "{sql}");
+            assert!(read_only(sql).is_err(), "{sql}");
         }
     }
 
