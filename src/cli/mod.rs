@@ -10,7 +10,6 @@ use std::io::{IsTerminal, Read};
 use std::process::ExitCode;
 
 use clap::Parser;
-use datafusion::error::DataFusionError;
 use datafusion::execution::context::SessionContext;
 use datafusion::sql::parser::DFParser;
 
@@ -131,6 +130,4 @@ pub async fn execute_all(ctx: &SessionContext, sql: &str, output: &OutputArgs) -
 
 /// One readable line for an error: our own messages as they are, DataFusion's without the
 /// wrapping it adds around errors that crossed a stream.
-pub fn describe(err: &DataFusionError) -> String {
-    gitfleet::engine::describe(err)
-}
+pub use gitfleet::engine::describe;

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use datafusion::arrow::array::{Array, ArrayRef, AsArray, Int16Builder, Int32Builder, ListBuilder};
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, Int64Builder, ListBuilder};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Field, Schema};
 use datafusion::arrow::record_batch::RecordBatch;
@@ -112,43 +112,23 @@ fn vectors_as_arrays(batches: &[RecordBatch]) -> Result<MemTable> {
     MemTable::try_new(schema, vec![out])
 }
 
-/// `"1 2"` -> `[1, 2]`, per row; NULL stays NULL.
+/// `"1 2"` -> `[1, 2]`, per row, as a list of `element`; NULL stays NULL.
 fn parse_vectors(column: &ArrayRef, element: &DataType) -> Result<ArrayRef> {
     let text = cast(column, &DataType::Utf8)?;
-    let text = text.as_string::<i32>();
-    let numbers = |s: &str| -> Vec<i64> { s.split_whitespace().filter_map(|n| n.parse().ok()).collect() };
-    Ok(match element {
-        DataType::Int16 => {
-            let mut list = ListBuilder::new(Int16Builder::new());
-            for row in text.iter() {
-                match row {
-                    Some(s) => {
-                        for n in numbers(s) {
-                            list.values().append_value(n as i16);
-                        }
-                        list.append(true);
-                    }
-                    None => list.append(false),
+    let mut list = ListBuilder::new(Int64Builder::new());
+    for row in text.as_string::<i32>().iter() {
+        match row {
+            Some(s) => {
+                for n in s.split_whitespace().filter_map(|n| n.parse::<i64>().ok()) {
+                    list.values().append_value(n);
                 }
+                list.append(true);
             }
-            Arc::new(list.finish())
+            None => list.append(false),
         }
-        _ => {
-            let mut list = ListBuilder::new(Int32Builder::new());
-            for row in text.iter() {
-                match row {
-                    Some(s) => {
-                        for n in numbers(s) {
-                            list.values().append_value(n as i32);
-                        }
-                        list.append(true);
-                    }
-                    None => list.append(false),
-                }
-            }
-            Arc::new(list.finish())
-        }
-    })
+    }
+    let parsed: ArrayRef = Arc::new(list.finish());
+    Ok(cast(&parsed, &DataType::new_list(element.clone(), true))?)
 }
 
 /// The emulated `pg_catalog`, with some tables replaced.

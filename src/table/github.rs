@@ -24,8 +24,8 @@ use datafusion::physical_plan::streaming::{PartitionStream, StreamingTableExec};
 use datafusion::physical_plan::ExecutionPlan;
 use serde_json::Value;
 
-use super::pushdown::{column_strings, lower_time_bound};
-use super::{boolean, int64, schema_of, timestamp, utf8, utf8_list};
+use super::pushdown::{column_strings, lower_time_bound, narrow};
+use super::{boolean, int64, repeated, schema_of, timestamp, utf8, utf8_list};
 use crate::source::github::{GitHub, LazyGitHub, Media};
 
 /// How a column's values are typed.
@@ -114,31 +114,42 @@ fn keep(_: &Value) -> bool {
     false
 }
 
+impl Spec {
+    /// A table read as plain JSON, every item a row, no state/since pushdown.
+    fn new(name: &'static str, keys: Keys, path: &'static str, columns: Vec<Column>) -> Self {
+        Spec {
+            name,
+            keys,
+            columns,
+            path,
+            media: Media::Json,
+            state: false,
+            since: false,
+            skip: keep,
+        }
+    }
+}
+
 fn is_pull_request(item: &Value) -> bool {
     item.get("pull_request").is_some()
 }
 
 fn specs() -> Vec<Spec> {
     use Kind::*;
-    let repo_scoped = |name, path, columns: Vec<Column>| Spec {
-        name,
-        keys: Keys::OwnerRepo,
-        columns: [OWNER, REPO]
+    let repo_scoped = |name, path, columns: Vec<Column>| {
+        let columns = [OWNER, REPO]
             .into_iter()
             .chain(columns)
             .chain([REPO_URL])
-            .collect(),
-        path,
-        media: Media::Json,
-        state: false,
-        since: false,
-        skip: keep,
+            .collect();
+        Spec::new(name, Keys::OwnerRepo, path, columns)
     };
     vec![
-        Spec {
-            name: "gh_repos",
-            keys: Keys::OwnerAndOptionalName,
-            columns: vec![
+        Spec::new(
+            "gh_repos",
+            Keys::OwnerAndOptionalName,
+            "",
+            vec![
                 col("owner", Str, "/owner/login"),
                 col("name", Str, "/name"),
                 col("full_name", Str, "/full_name"),
@@ -162,12 +173,7 @@ fn specs() -> Vec<Spec> {
                 col("pushed_at", Time, "/pushed_at"),
                 REPO_URL,
             ],
-            path: "",
-            media: Media::Json,
-            state: false,
-            since: false,
-            skip: keep,
-        },
+        ),
         repo_scoped(
             "gh_contributors",
             "/contributors",
@@ -256,10 +262,11 @@ fn specs() -> Vec<Spec> {
                 ],
             )
         },
-        Spec {
-            name: "gh_user",
-            keys: Keys::None,
-            columns: vec![
+        Spec::new(
+            "gh_user",
+            Keys::None,
+            "",
+            vec![
                 col("login", Str, "/login"),
                 col("id", Int, "/id"),
                 col("name", Str, "/name"),
@@ -274,16 +281,12 @@ fn specs() -> Vec<Spec> {
                 col("html_url", Str, "/html_url"),
                 col("created_at", Time, "/created_at"),
             ],
-            path: "",
-            media: Media::Json,
-            state: false,
-            since: false,
-            skip: keep,
-        },
-        Spec {
-            name: "gh_rate_limit",
-            keys: Keys::Tokens,
-            columns: vec![
+        ),
+        Spec::new(
+            "gh_rate_limit",
+            Keys::Tokens,
+            "",
+            vec![
                 col("token", Str, ""),
                 col("resource", Str, ""),
                 col("limit", Int, "/limit"),
@@ -291,12 +294,7 @@ fn specs() -> Vec<Spec> {
                 col("used", Int, "/used"),
                 col("reset_at", Time, "/reset"),
             ],
-            path: "",
-            media: Media::Json,
-            state: false,
-            since: false,
-            skip: keep,
-        },
+        ),
     ]
 }
 
@@ -348,16 +346,6 @@ struct Selection {
     since: Option<i64>,
 }
 
-impl Selection {
-    fn narrow(set: &mut Option<BTreeSet<String>>, values: Vec<String>) {
-        let values: BTreeSet<String> = values.into_iter().collect();
-        *set = Some(match set.take() {
-            Some(current) => current.intersection(&values).cloned().collect(),
-            None => values,
-        });
-    }
-}
-
 impl GitHubTable {
     /// The column that names repositories in this table (`repo`, or `name` for gh_repos).
     fn repo_column(&self) -> Option<&'static str> {
@@ -403,9 +391,9 @@ impl GitHubTable {
         for filter in filters {
             if let Some((column, values)) = self.key_values(filter) {
                 if column == "owner" {
-                    Selection::narrow(&mut selection.owners, values);
+                    narrow(&mut selection.owners, values);
                 } else {
-                    Selection::narrow(&mut selection.repos, values);
+                    narrow(&mut selection.repos, values);
                 }
             } else if let Some(state) = self.state_value(filter) {
                 selection.state = Some(state);
@@ -542,7 +530,7 @@ impl Target {
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Listing {
     spec: Arc<Spec>,
     schema: SchemaRef,
@@ -565,14 +553,7 @@ impl PartitionStream for Listing {
     }
 
     fn execute(&self, _ctx: Arc<TaskContext>) -> SendableRecordBatchStream {
-        let listing = Arc::new(Listing {
-            spec: self.spec.clone(),
-            schema: self.schema.clone(),
-            github: self.github.clone(),
-            target: self.target.clone(),
-            state: self.state.clone(),
-            since: self.since,
-        });
+        let listing = Arc::new(self.clone());
         let pages = futures::stream::try_unfold(Cursor::Start, move |cursor| {
             let listing = listing.clone();
             async move {
@@ -705,10 +686,6 @@ impl Listing {
         ];
         Ok(RecordBatch::try_new(self.schema.clone(), columns)?)
     }
-}
-
-fn repeated(value: &str, len: usize) -> ArrayRef {
-    super::repeated(value, len)
 }
 
 /// One column from each item's value at `pointer`.

@@ -1,5 +1,7 @@
 //! Which filters a scan can use: repository selection (exact) and time ranges (pruning only).
 
+use std::collections::BTreeSet;
+
 use datafusion::common::ScalarValue;
 use datafusion::logical_expr::{Expr, Operator};
 
@@ -34,6 +36,15 @@ pub fn column_strings(expr: &Expr, column: &str) -> Option<Vec<String>> {
         },
         _ => None,
     }
+}
+
+/// ANDs an equality / IN filter's `values` into `set` (None: not limited yet).
+pub fn narrow(set: &mut Option<BTreeSet<String>>, values: Vec<String>) {
+    let values: BTreeSet<String> = values.into_iter().collect();
+    *set = Some(match set.take() {
+        Some(current) => current.intersection(&values).cloned().collect(),
+        None => values,
+    });
 }
 
 /// `column LIKE 'prefix%'` (no other wildcard, no escape): the prefix.

@@ -257,10 +257,7 @@ impl TableProvider for GitTableProvider {
         if self.kind == TableKind::Blame {
             for f in filters {
                 if let Some(values) = pushdown::column_strings(f, "path") {
-                    paths.exact = Some(match paths.exact.take() {
-                        Some(prev) => prev.into_iter().filter(|p| values.contains(p)).collect(),
-                        None => values,
-                    });
+                    pushdown::narrow(&mut paths.exact, values);
                 } else if let Some(prefix) = pushdown::like_prefix(f, "path") {
                     paths.prefixes.push(prefix);
                 }

@@ -47,7 +47,7 @@ pub struct CommitInfo {
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PathSelection {
     /// Exactly these paths (None: all).
-    pub exact: Option<Vec<String>>,
+    pub exact: Option<std::collections::BTreeSet<String>>,
     /// Paths starting with one of these (empty: no restriction).
     pub prefixes: Vec<String>,
     /// One path named by `blame('/repo', 'path')`: it must exist and be a file.
@@ -56,7 +56,7 @@ pub struct PathSelection {
 
 impl PathSelection {
     fn admits(&self, path: &str) -> bool {
-        let exact = self.exact.as_ref().is_none_or(|e| e.iter().any(|p| p == path));
+        let exact = self.exact.as_ref().is_none_or(|e| e.contains(path));
         let prefix = self.prefixes.is_empty() || self.prefixes.iter().any(|p| path.starts_with(p.as_str()));
         let required = self.required.as_ref().is_none_or(|r| r == path);
         exact && prefix && required
