@@ -162,6 +162,9 @@ fn path_filters_choose_the_files_blamed() {
         lines("src/core.rs")
     );
     assert_eq!(count("SELECT count(*) FROM blame WHERE path = 'nope'"), 0);
+    // A binary file exists but, like every binary file, has no rows.
+    let binary = format!("SELECT count(*) FROM blame('{}', 'blob.bin')", repo.display());
+    assert_eq!(count(&binary), 0);
     // The filters are pushed into the scan.
     let plan = rows(&query(
         &repo,

@@ -84,7 +84,7 @@ pub fn resolve_commit(repo: &gix::Repository, name: &str, rev: Option<&str>) -> 
 }
 
 /// The text files at `commit` that `paths` selects, in tree order. A required path that is
-/// missing or names a directory is an error.
+/// missing or names a directory (or a submodule) is an error.
 pub fn files_to_blame(
     repo: &gix::Repository,
     name: &str,
@@ -94,7 +94,7 @@ pub fn files_to_blame(
     let tree_id = tree::resolve_tree(repo, name, Some(&commit.to_string()))?
         .ok_or_else(|| Error::git(name, "no tree"))?;
     let mut files = Vec::new();
-    let mut is_dir = false;
+    let (mut is_dir, mut found) = (false, false);
     tree::walk_files(repo, name, tree_id, &mut |file| {
         if let Some(required) = &paths.required {
             if file
@@ -105,6 +105,7 @@ pub fn files_to_blame(
             }
         }
         if !file.is_submodule && paths.admits(&file.path) {
+            found = true;
             let blob = repo.find_blob(file.id).map_err(|e| Error::git(name, e))?;
             if !is_binary(&blob.data) {
                 files.push(file);
@@ -113,7 +114,8 @@ pub fn files_to_blame(
         Ok(true)
     })?;
     if let Some(required) = &paths.required {
-        if files.is_empty() {
+        // A binary file is there but has no rows, like every binary file.
+        if !found {
             return Err(Error::InvalidArgument(if is_dir {
                 format!(
                     "{name}: '{required}' is a directory; blame a file, or use WHERE path LIKE '{}/%'",
