@@ -38,27 +38,14 @@ fn best_of(runs: usize, mut f: impl FnMut() -> usize) -> (f64, usize) {
 
 fn repo(commits: usize, files: usize) -> PathBuf {
     let dir = bench_repos().join(format!("blame-{commits}x{files}.git"));
-    if !dir.join("HEAD").exists() {
-        eprintln!("generating {commits} commits in {} ...", dir.display());
-        let tmp = dir.with_extension("tmp");
-        let _ = std::fs::remove_dir_all(&tmp);
-        std::fs::create_dir_all(tmp.parent().unwrap()).unwrap();
-        history::build(
-            &tmp,
-            &history::Spec {
-                commits,
-                initial_files: files,
-                seed: 7,
-            },
-        );
-        let ok = git(&tmp)
-            .args(["commit-graph", "write", "--reachable", "--changed-paths"])
-            .status()
-            .unwrap()
-            .success();
-        assert!(ok, "commit-graph");
-        std::fs::rename(&tmp, &dir).unwrap();
-    }
+    history::build_cached(
+        &dir,
+        &history::Spec {
+            commits,
+            initial_files: files,
+            seed: 7,
+        },
+    );
     dir
 }
 

@@ -77,29 +77,14 @@ fn main() {
     let commits = env_usize("GITFLEET_BENCH_COMMITS", 80_000);
     let runs = env_usize("GITFLEET_BENCH_RUNS", 1);
     let dir = repo_dir(commits);
-    if !dir.join("HEAD").exists() {
-        eprintln!("generating {commits} commits in {} ...", dir.display());
-        let start = Instant::now();
-        let tmp = dir.with_extension("tmp");
-        let _ = std::fs::remove_dir_all(&tmp);
-        std::fs::create_dir_all(tmp.parent().unwrap()).unwrap();
-        history::build(
-            &tmp,
-            &history::Spec {
-                commits,
-                initial_files: 3000,
-                seed: 42,
-            },
-        );
-        let ok = git(&tmp)
-            .args(["commit-graph", "write", "--reachable", "--changed-paths"])
-            .status()
-            .unwrap()
-            .success();
-        assert!(ok, "commit-graph");
-        std::fs::rename(&tmp, &dir).unwrap();
-        eprintln!("generated in {:.1}s", start.elapsed().as_secs_f64());
-    }
+    history::build_cached(
+        &dir,
+        &history::Spec {
+            commits,
+            initial_files: 3000,
+            seed: 42,
+        },
+    );
     let files = run_git(&dir, &["ls-tree", "-r", "--name-only", "HEAD"])
         .lines()
         .count();
