@@ -12,13 +12,19 @@ use crate::source::fleet::auth::GitAuth;
 use crate::source::fleet::clone::TransferOptions;
 use crate::source::fleet::jobs::{CloneManager, CloneSettings, Silent};
 use crate::source::git::RepoLocation;
-use crate::source::github::{GitHubConfig, LazyGitHub, TokenPool};
+use crate::source::github::{GitHubConfig, LazyGitHub};
 use crate::table::clone_status::{CloneStatusTable, RefreshFunction};
 use crate::table::functions::GitTableFunction;
 use crate::table::scan::{GitTableProvider, RepoSource, SessionSettings};
 use crate::table::TableKind;
 
+pub use crate::error::ErrorKind;
+pub use crate::source::fleet::jobs::Silent as SilentObserver;
 pub use crate::source::fleet::jobs::{CloneObserver, CloneState, CloneStatus};
+pub use crate::source::github::tokens::Pick as TokenPick;
+pub use crate::source::github::TokenPool;
+/// Record batches as the engine produces them.
+pub type RecordBatchStream = datafusion::physical_plan::SendableRecordBatchStream;
 
 pub const CATALOG: &str = "gitfleet";
 pub const SCHEMA: &str = "public";
@@ -52,6 +58,9 @@ pub struct EngineConfig {
     pub clone_stall_timeout: Option<std::time::Duration>,
     /// Told about every clone's progress (default: failures are warned about on stderr).
     pub clone_observer: Option<Arc<dyn CloneObserver>>,
+    /// A token pool shared with other sessions (the Python `TokenManager`): quota learnt by one
+    /// is seen by all. `github_tokens` are added to it. None: a pool of this session's own.
+    pub github_token_pool: Option<Arc<TokenPool>>,
 }
 
 impl EngineConfig {
@@ -80,7 +89,16 @@ fn default_repos(config: &EngineConfig) -> Vec<String> {
 /// The session's GitHub client, built when a `gh_*` table is first used; an error (bad
 /// `GITHUB_API_URL`) is reported then, not when the session starts.
 fn github_client(config: &EngineConfig) -> Arc<LazyGitHub> {
-    let mut github = GitHubConfig::new(TokenPool::from_env(&config.github_tokens));
+    let tokens = match &config.github_token_pool {
+        Some(pool) => {
+            for secret in &config.github_tokens {
+                pool.add(secret);
+            }
+            pool.clone()
+        }
+        None => Arc::new(TokenPool::from_env(&config.github_tokens)),
+    };
+    let mut github = GitHubConfig::new(tokens);
     if let Some(url) = &config.github_api_url {
         github.api_url = url.clone();
     }
@@ -91,6 +109,11 @@ fn github_client(config: &EngineConfig) -> Arc<LazyGitHub> {
 
 /// Builds a session with every git table under `gitfleet.public`.
 pub fn session(config: &EngineConfig) -> DFResult<SessionContext> {
+    build(config).map(|(ctx, _)| ctx)
+}
+
+/// The session and its clone jobs.
+fn build(config: &EngineConfig) -> DFResult<(SessionContext, Arc<CloneManager>)> {
     let session_config = SessionConfig::new()
         .with_default_catalog_and_schema(CATALOG, SCHEMA)
         .with_create_default_catalog_and_schema(true)
@@ -126,12 +149,12 @@ pub fn session(config: &EngineConfig) -> DFResult<SessionContext> {
             Arc::new(GitTableFunction::new(kind, settings.clone())),
         );
     }
-    ctx.register_table("clone_status", Arc::new(CloneStatusTable::new(fleet)))?;
+    ctx.register_table("clone_status", Arc::new(CloneStatusTable::new(fleet.clone())))?;
     for (name, table) in crate::table::github::tables(github_client(config)) {
         ctx.register_table(name, table)?;
     }
     ctx.register_udtf("refresh_repos", Arc::new(RefreshFunction::new(settings)));
-    Ok(ctx)
+    Ok((ctx, fleet))
 }
 
 /// One line for an engine error, as the CLI and the Python package print it: the cause, without
@@ -148,29 +171,129 @@ pub fn describe(err: &datafusion::error::DataFusionError) -> String {
     }
 }
 
+/// What kind of failure an engine error is (see [`ErrorKind`]).
+pub fn classify(err: &datafusion::error::DataFusionError) -> ErrorKind {
+    use datafusion::error::DataFusionError as E;
+    match err {
+        E::External(e) => {
+            if let Some(ours) = e.downcast_ref::<crate::Error>() {
+                ours.kind()
+            } else if let Some(inner) = e.downcast_ref::<E>() {
+                classify(inner)
+            } else {
+                ErrorKind::Other
+            }
+        }
+        E::Context(_, inner) | E::Diagnostic(_, inner) => classify(inner),
+        E::Shared(inner) => classify(inner),
+        E::Collection(errors) => errors.first().map_or(ErrorKind::Other, classify),
+        E::SQL(..) | E::Plan(_) | E::SchemaError(..) | E::NotImplemented(_) | E::Configuration(_) => {
+            ErrorKind::Query
+        }
+        _ => ErrorKind::Other,
+    }
+}
+
+/// An engine error for front ends: its kind and its one-line message.
+#[derive(Debug, Clone)]
+pub struct EngineError {
+    pub kind: ErrorKind,
+    pub message: String,
+}
+
+impl std::fmt::Display for EngineError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl From<datafusion::error::DataFusionError> for EngineError {
+    fn from(err: datafusion::error::DataFusionError) -> Self {
+        EngineError {
+            kind: classify(&err),
+            message: describe(&err),
+        }
+    }
+}
+
 /// A session for front ends that do not speak DataFusion (the Python package): SQL in, Arrow
-/// record batches out, errors as one line.
+/// record batches out, errors as one line with their kind; clone jobs driven directly.
 pub struct SessionContextHandle {
     ctx: SessionContext,
+    fleet: Arc<CloneManager>,
+    cache_dir: PathBuf,
 }
 
 impl SessionContextHandle {
-    pub fn new(config: &EngineConfig) -> std::result::Result<Self, String> {
-        session(config)
-            .map(|ctx| SessionContextHandle { ctx })
-            .map_err(|e| describe(&e))
+    pub fn new(config: &EngineConfig) -> std::result::Result<Self, EngineError> {
+        let (ctx, fleet) = build(config)?;
+        Ok(SessionContextHandle {
+            ctx,
+            fleet,
+            cache_dir: config.cache_dir(),
+        })
     }
 
     /// Runs one SQL statement; its schema and batches.
     pub async fn collect(
         &self,
         sql: &str,
-    ) -> std::result::Result<(arrow::datatypes::SchemaRef, Vec<arrow::record_batch::RecordBatch>), String>
+    ) -> std::result::Result<(arrow::datatypes::SchemaRef, Vec<arrow::record_batch::RecordBatch>), EngineError>
     {
-        let frame = self.ctx.sql(sql).await.map_err(|e| describe(&e))?;
+        let frame = self.ctx.sql(sql).await?;
         let schema = Arc::new(frame.schema().as_arrow().clone());
-        let batches = frame.collect().await.map_err(|e| describe(&e))?;
+        let batches = frame.collect().await?;
         Ok((schema, batches))
+    }
+
+    /// Runs one SQL statement as a stream of batches (memory: a few batches, not the result).
+    pub async fn stream(&self, sql: &str) -> std::result::Result<RecordBatchStream, EngineError> {
+        Ok(self.ctx.sql(sql).await?.execute_stream().await?)
+    }
+
+    /// The clone job of a remote repository `spec`: Err when `spec` is not a remote URL that can
+    /// be cloned, None while no job was started for it.
+    fn remote(&self, spec: &str) -> std::result::Result<(String, PathBuf), String> {
+        let spec = spec.trim();
+        if !crate::source::git::location::is_remote(spec) {
+            return Err(format!("'{spec}' is not a remote repository URL"));
+        }
+        let location = RepoLocation::resolve_in(spec, Some(&self.cache_dir)).map_err(|e| e.to_string())?;
+        let url = location.url.expect("remote locations have a URL");
+        Ok((url, location.path))
+    }
+
+    /// Clones (or finds in the cache) every remote repository of `specs` at once, at most the
+    /// session's clone jobs at a time, and waits for all: each one's final status, or why it
+    /// cannot be cloned. One failure never stops the others.
+    pub fn clone_repos(&self, specs: &[String]) -> Vec<std::result::Result<CloneStatus, String>> {
+        let jobs: Vec<_> = specs
+            .iter()
+            .map(|spec| {
+                self.remote(spec)
+                    .map(|(url, path)| self.fleet.start(&url, &path, false))
+            })
+            .collect();
+        jobs.into_iter()
+            .map(|job| {
+                job.map(|job| {
+                    let _ = job.wait();
+                    job.status()
+                })
+            })
+            .collect()
+    }
+
+    /// Where the clones of `specs` stand now (None: not started in this session).
+    pub fn clone_statuses(&self, specs: &[String]) -> Vec<std::result::Result<Option<CloneStatus>, String>> {
+        let all = self.fleet.statuses();
+        specs
+            .iter()
+            .map(|spec| {
+                let (url, _) = self.remote(spec)?;
+                Ok(all.iter().find(|s| s.url == url).cloned())
+            })
+            .collect()
     }
 
     /// Every table a query can name, sorted.
@@ -186,12 +309,14 @@ impl SessionContextHandle {
     }
 
     /// A table's columns.
-    pub async fn table_schema(&self, name: &str) -> std::result::Result<arrow::datatypes::SchemaRef, String> {
-        let table = self
-            .ctx
-            .table_provider(name)
-            .await
-            .map_err(|_| format!("no table named '{name}'"))?;
+    pub async fn table_schema(
+        &self,
+        name: &str,
+    ) -> std::result::Result<arrow::datatypes::SchemaRef, EngineError> {
+        let table = self.ctx.table_provider(name).await.map_err(|_| EngineError {
+            kind: ErrorKind::Query,
+            message: format!("no table named '{name}'"),
+        })?;
         Ok(table.schema())
     }
 }

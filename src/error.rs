@@ -28,6 +28,15 @@ pub enum Error {
     /// A GitHub API failure; the message names the request (never a token).
     #[error("{0}")]
     GitHub(String),
+    /// GitHub refused the credentials (401), or every configured token.
+    #[error("{0}")]
+    GitHubAuth(String),
+    /// Out of GitHub quota and told not to wait; `reset` is when it refills (epoch seconds).
+    #[error("{message}")]
+    GitHubRateLimit { message: String, reset: i64 },
+    /// GitHub has no such owner or repository (404), or the token cannot see it.
+    #[error("{0}")]
+    GitHubNotFound(String),
     #[error(transparent)]
     Io(#[from] std::io::Error),
     #[error(transparent)]
@@ -36,7 +45,43 @@ pub enum Error {
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// What kind of failure an error is, for front ends that map kinds to their own error types
+/// (the Python package's exception classes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// Bad SQL, an unknown table or column, a bad argument or a missing required filter.
+    Query,
+    /// A repository or revision that does not exist or cannot be read.
+    Repository,
+    /// A clone or fetch failed.
+    Clone,
+    GitHub,
+    GitHubAuth,
+    /// Out of quota; the reset time in epoch seconds.
+    GitHubRateLimit(i64),
+    GitHubNotFound,
+    /// Anything else (I/O, internal).
+    Other,
+}
+
 impl Error {
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::RepoNotFound(_)
+            | Error::NotARepository(_)
+            | Error::NoRepository
+            | Error::UnknownRevision { .. }
+            | Error::Git { .. } => ErrorKind::Repository,
+            Error::RemoteNotSupported(_) | Error::InvalidArgument(_) => ErrorKind::Query,
+            Error::Clone(_) => ErrorKind::Clone,
+            Error::GitHub(_) => ErrorKind::GitHub,
+            Error::GitHubAuth(_) => ErrorKind::GitHubAuth,
+            Error::GitHubRateLimit { reset, .. } => ErrorKind::GitHubRateLimit(*reset),
+            Error::GitHubNotFound(_) => ErrorKind::GitHubNotFound,
+            Error::Io(_) | Error::Arrow(_) => ErrorKind::Other,
+        }
+    }
+
     /// A git failure inside `repo`, keeping only the library's message.
     pub fn git(repo: &str, err: impl std::fmt::Display) -> Self {
         Error::Git {

@@ -5,6 +5,9 @@
     table = s.sql("SELECT author_email, count(*) FROM commits GROUP BY 1").to_arrow()
 
 Results reach pyarrow, pandas and polars through the Arrow C data interface, without copies.
+
+The classic GitFleet 0.2 API (RepoManager, GitHubClient, TokenManager, the pydantic models,
+to_dataframe/to_dict/to_json) is here too, on the same engine: `from gitfleet import RepoManager`.
 """
 
 from __future__ import annotations
@@ -13,15 +16,97 @@ import asyncio
 import os
 from typing import TYPE_CHECKING, Any, Iterator, Optional, Sequence, Union
 
-from gitfleet._gitfleet import GitFleetError, QueryResult, __version__
+from gitfleet._gitfleet import QueryResult, __version__
 from gitfleet._gitfleet import Session as _Session
+from gitfleet.errors import (
+    AuthError,
+    CloneError,
+    GitFleetError,
+    GitHubError,
+    NotFoundError,
+    ProviderError,
+    QueryError,
+    RateLimitError,
+    RepositoryError,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas
     import polars
     import pyarrow
 
-__all__ = ["connect", "Session", "Result", "GitFleetError", "__version__"]
+__all__ = [
+    "connect",
+    "Session",
+    "Result",
+    "__version__",
+    # errors
+    "GitFleetError",
+    "QueryError",
+    "RepositoryError",
+    "CloneError",
+    "ProviderError",
+    "AuthError",
+    "RateLimitError",
+    "NotFoundError",
+    "GitHubError",
+    # the classic GitFleet 0.2 API (imported on first use: it needs pydantic)
+    "RepoManager",
+    "CloneStatus",
+    "CloneTask",
+    "CloneStatusType",
+    "GitProviderClient",
+    "GitHubClient",
+    "TokenManager",
+    "TokenInfo",
+    "TokenStatus",
+    "ProviderType",
+    "RepoInfo",
+    "UserInfo",
+    "RateLimitInfo",
+    "RepoDetails",
+    "ContributorInfo",
+    "BranchInfo",
+    "to_dataframe",
+    "to_json",
+    "to_dict",
+    "flatten_dataframe",
+]
+
+_CLASSIC = {
+    "RepoManager": "gitfleet.repo_manager",
+    "CloneStatus": "gitfleet.models",
+    "CloneTask": "gitfleet.models",
+    "CloneStatusType": "gitfleet.models",
+    "RepoInfo": "gitfleet.models",
+    "UserInfo": "gitfleet.models",
+    "RateLimitInfo": "gitfleet.models",
+    "RepoDetails": "gitfleet.models",
+    "ContributorInfo": "gitfleet.models",
+    "BranchInfo": "gitfleet.models",
+    "ProviderType": "gitfleet.errors",
+    "GitProviderClient": "gitfleet.providers",
+    "GitHubClient": "gitfleet.providers",
+    "TokenManager": "gitfleet.providers",
+    "TokenInfo": "gitfleet.providers",
+    "TokenStatus": "gitfleet.providers",
+    "to_dataframe": "gitfleet.converters",
+    "to_json": "gitfleet.converters",
+    "to_dict": "gitfleet.converters",
+    "flatten_dataframe": "gitfleet.converters",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _CLASSIC.get(name)
+    if module is None:
+        raise AttributeError(f"module 'gitfleet' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -41,6 +126,7 @@ class Result:
         return pa.table(self._inner)
 
     def to_batches(self) -> "list[pyarrow.RecordBatch]":
+        """The record batches (pyarrow), sharing the engine's buffers."""
         return self.to_arrow().to_batches()
 
     def __iter__(self) -> "Iterator[pyarrow.RecordBatch]":
@@ -67,7 +153,11 @@ class Result:
 
 
 class Session:
-    """An engine session: its repositories, cache directory and GitHub settings."""
+    """An engine session: its repositories, cache directory and GitHub settings.
+
+    `token_manager` shares a classic `TokenManager`'s GitHub tokens (and what is learnt of their
+    quota); `wait_on_rate_limit=False` raises `RateLimitError` instead of waiting for the reset
+    when every token is spent."""
 
     def __init__(
         self,
@@ -75,17 +165,37 @@ class Session:
         cache_dir: Optional[PathLike] = None,
         github_tokens: Optional[Sequence[str]] = None,
         github_api_url: Optional[str] = None,
+        *,
+        github_username: Optional[str] = None,
+        token_manager: Any = None,
+        wait_on_rate_limit: bool = True,
+        clone_jobs: Optional[int] = None,
+        _token_pool: Any = None,
+        _github_no_wait: Optional[bool] = None,
     ) -> None:
+        if token_manager is not None:
+            _token_pool = token_manager._pool()
         self._inner = _Session(
             [os.fspath(r) for r in repos] if repos is not None else None,
             os.fspath(cache_dir) if cache_dir is not None else None,
             list(github_tokens) if github_tokens is not None else None,
             github_api_url,
+            github_username=github_username,
+            token_pool=_token_pool,
+            github_no_wait=(not wait_on_rate_limit) if _github_no_wait is None else _github_no_wait,
+            clone_jobs=clone_jobs,
         )
 
     def sql(self, query: str) -> Result:
         """Runs one SQL statement. The GIL is released while it runs; Ctrl-C cancels it."""
         return Result(self._inner.sql(query))
+
+    def stream(self, query: str) -> "pyarrow.RecordBatchReader":
+        """Runs one SQL statement as a pyarrow RecordBatchReader: batches are produced as they are
+        read, so a result larger than memory can be written out or aggregated batch by batch."""
+        import pyarrow as pa
+
+        return pa.RecordBatchReader.from_stream(self._inner.stream(query))
 
     async def sql_async(self, query: str) -> Result:
         """`sql` for asyncio: runs in a worker thread, so the event loop keeps going."""
@@ -105,6 +215,8 @@ def connect(
     cache_dir: Optional[PathLike] = None,
     github_tokens: Optional[Sequence[str]] = None,
     github_api_url: Optional[str] = None,
+    **options: Any,
 ) -> Session:
-    """A session over `repos` (paths or URLs; default: the repository of the current directory)."""
-    return Session(repos, cache_dir, github_tokens, github_api_url)
+    """A session over `repos` (paths or URLs; default: the repository of the current directory).
+    `options` are Session's keyword options (github_username, token_manager, ...)."""
+    return Session(repos, cache_dir, github_tokens, github_api_url, **options)

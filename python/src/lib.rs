@@ -1,24 +1,19 @@
 //! The `gitfleet._gitfleet` Python module: a thin layer over the engine. Sessions run SQL;
 //! results leave as Arrow through the C data interface (`__arrow_c_stream__`), so pyarrow,
 //! polars, pandas and duckdb take them without a copy. The GIL is released while the engine
-//! runs, and Ctrl-C cancels a running query.
+//! runs, and Ctrl-C cancels a running query. Sessions also drive clone jobs directly, and
+//! share GitHub token pools, for the classic API (`gitfleet/classic.py`) built on them.
+//! Errors become the exception classes of `gitfleet/errors.py`, chosen by the error's kind.
 
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
-use pyo3::exceptions::PyException;
+use gitfleet::engine::{CloneStatus, EngineError, ErrorKind, TokenPool as Pool};
 use pyo3::prelude::*;
-use pyo3::types::PyCapsule;
-use pyo3_arrow::{PySchema, PyTable};
-
-pyo3::create_exception!(
-    _gitfleet,
-    GitFleetError,
-    PyException,
-    "An error from the GitFleet engine: bad SQL, an unknown repository, a failed clone or GitHub request."
-);
+use pyo3::types::{PyCapsule, PyDict};
+use pyo3_arrow::{PyRecordBatchReader, PySchema, PyTable};
 
 /// One runtime for the process: DataFusion streams need tokio.
 fn runtime() -> &'static tokio::runtime::Runtime {
@@ -31,15 +26,41 @@ fn runtime() -> &'static tokio::runtime::Runtime {
     })
 }
 
+/// An engine error as the exception of `gitfleet.errors` for its kind.
+fn engine_error(e: EngineError) -> PyErr {
+    let (kind, reset) = match e.kind {
+        ErrorKind::Query => ("query", None),
+        ErrorKind::Repository => ("repository", None),
+        ErrorKind::Clone => ("clone", None),
+        ErrorKind::GitHub => ("github", None),
+        ErrorKind::GitHubAuth => ("github_auth", None),
+        ErrorKind::GitHubRateLimit(reset) => ("github_rate_limit", Some(reset)),
+        ErrorKind::GitHubNotFound => ("github_not_found", None),
+        ErrorKind::Other => ("other", None),
+    };
+    Python::attach(|py| {
+        match py
+            .import("gitfleet.errors")
+            .and_then(|m| m.call_method1("_engine_error", (kind, &e.message, reset)))
+        {
+            Ok(exception) => PyErr::from_value(exception),
+            Err(import_failed) => import_failed,
+        }
+    })
+}
+
 fn error(e: impl std::fmt::Display) -> PyErr {
-    GitFleetError::new_err(e.to_string())
+    engine_error(EngineError {
+        kind: ErrorKind::Other,
+        message: e.to_string(),
+    })
 }
 
 /// Runs `work` on the runtime with the GIL released, polling for Ctrl-C: a KeyboardInterrupt
 /// cancels the work (dropping its future stops the scan).
 fn run<T: Send + 'static>(
     py: Python<'_>,
-    work: impl std::future::Future<Output = datafusion_result::Result<T>> + Send + 'static,
+    work: impl std::future::Future<Output = Result<T, EngineError>> + Send + 'static,
 ) -> PyResult<T> {
     let handle = runtime().spawn(work);
     let abort = handle.abort_handle();
@@ -53,7 +74,7 @@ fn run<T: Send + 'static>(
             })
         });
         match done {
-            Some(Ok(result)) => return result.map_err(error),
+            Some(Ok(result)) => return result.map_err(engine_error),
             Some(Err(join)) => return Err(error(join)),
             None => {
                 if let Err(interrupt) = py.check_signals() {
@@ -65,10 +86,6 @@ fn run<T: Send + 'static>(
     }
 }
 
-mod datafusion_result {
-    pub type Result<T> = std::result::Result<T, String>;
-}
-
 /// A connection to the engine: its repositories, cache and GitHub settings.
 #[pyclass(module = "gitfleet._gitfleet", frozen)]
 struct Session {
@@ -78,22 +95,73 @@ struct Session {
 #[pymethods]
 impl Session {
     #[new]
-    #[pyo3(signature = (repos=None, cache_dir=None, github_tokens=None, github_api_url=None))]
+    #[pyo3(signature = (
+        repos=None, cache_dir=None, github_tokens=None, github_api_url=None, *,
+        github_username=None, token_pool=None, github_no_wait=false, clone_jobs=None
+    ))]
+    #[allow(clippy::too_many_arguments)]
     fn new(
         repos: Option<Vec<String>>,
         cache_dir: Option<std::path::PathBuf>,
         github_tokens: Option<Vec<String>>,
         github_api_url: Option<String>,
+        github_username: Option<String>,
+        token_pool: Option<PyRef<'_, TokenPool>>,
+        github_no_wait: bool,
+        clone_jobs: Option<usize>,
     ) -> PyResult<Self> {
         let config = gitfleet::EngineConfig {
             repos: repos.unwrap_or_default(),
             cache_dir,
             github_tokens: github_tokens.unwrap_or_default(),
             github_api_url,
+            github_username,
+            github_token_pool: token_pool.map(|p| p.pool.clone()),
+            github_no_wait,
+            clone_jobs,
+            // Failures are reported through statuses and exceptions, not on stderr.
+            clone_observer: Some(Arc::new(gitfleet::engine::SilentObserver)),
             ..Default::default()
         };
-        let ctx = gitfleet::engine::SessionContextHandle::new(&config).map_err(error)?;
+        let ctx = gitfleet::engine::SessionContextHandle::new(&config).map_err(engine_error)?;
         Ok(Session { ctx: Arc::new(ctx) })
+    }
+
+    /// Runs `query` as a stream: a reader of record batches (`__arrow_c_stream__`), produced as
+    /// they are consumed, so memory holds a few batches rather than the whole result.
+    fn stream(&self, py: Python<'_>, query: String) -> PyResult<PyRecordBatchReader> {
+        let ctx = self.ctx.clone();
+        let stream = run(py, async move { ctx.stream(&query).await })?;
+        Ok(PyRecordBatchReader::new(Box::new(BatchReader { stream })))
+    }
+
+    /// Clones (or finds cached) the remote repositories `urls` concurrently and waits for all;
+    /// one status dict per URL (a URL that cannot be cloned has state "failed").
+    fn clone_repos(&self, py: Python<'_>, urls: Vec<String>) -> PyResult<Vec<Py<PyDict>>> {
+        let ctx = self.ctx.clone();
+        let given = urls.clone();
+        let reports = run(py, async move {
+            tokio::task::spawn_blocking(move || ctx.clone_repos(&urls))
+                .await
+                .map_err(|e| EngineError {
+                    kind: ErrorKind::Other,
+                    message: e.to_string(),
+                })
+        })?;
+        given
+            .iter()
+            .zip(reports)
+            .map(|(url, report)| status_dict(py, url, report.map(Some)))
+            .collect()
+    }
+
+    /// Where the clones of `urls` stand now ("state" is None for one not started yet).
+    fn clone_statuses(&self, py: Python<'_>, urls: Vec<String>) -> PyResult<Vec<Py<PyDict>>> {
+        let reports = self.ctx.clone_statuses(&urls);
+        urls.iter()
+            .zip(reports)
+            .map(|(url, report)| status_dict(py, url, report))
+            .collect()
     }
 
     /// Runs `query` and returns its result (all batches, in Arrow memory).
@@ -116,6 +184,143 @@ impl Session {
     }
 }
 
+/// A clone job's status for Python: url (as given), state, action, percent, path, error.
+fn status_dict(
+    py: Python<'_>,
+    url: &str,
+    report: Result<Option<CloneStatus>, String>,
+) -> PyResult<Py<PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("url", url)?;
+    match report {
+        Ok(Some(s)) => {
+            d.set_item("state", s.state.as_str())?;
+            d.set_item("action", s.action)?;
+            d.set_item("percent", s.progress.percent)?;
+            d.set_item("path", s.path.to_string_lossy().into_owned())?;
+            d.set_item("error", s.error)?;
+        }
+        Ok(None) => {
+            d.set_item("state", py.None())?;
+            d.set_item("error", py.None())?;
+        }
+        Err(why) => {
+            d.set_item("state", "failed")?;
+            d.set_item("error", why)?;
+        }
+    }
+    Ok(d.unbind())
+}
+
+/// A DataFusion stream as an Arrow reader: each `next` waits on the runtime for one batch.
+struct BatchReader {
+    stream: gitfleet::engine::RecordBatchStream,
+}
+
+impl Iterator for BatchReader {
+    type Item = Result<RecordBatch, arrow::error::ArrowError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        use futures::StreamExt;
+        runtime()
+            .block_on(self.stream.next())
+            .map(|r| r.map_err(|e| arrow::error::ArrowError::ExternalError(Box::new(e))))
+    }
+}
+
+impl arrow::record_batch::RecordBatchReader for BatchReader {
+    fn schema(&self) -> SchemaRef {
+        self.stream.schema()
+    }
+}
+
+/// A GitHub token pool shared by sessions (the classic `TokenManager` sits on it): the token
+/// with the most quota left goes out; quota learnt from any session's responses is seen here.
+#[pyclass(module = "gitfleet._gitfleet", frozen)]
+struct TokenPool {
+    pool: Arc<Pool>,
+}
+
+#[pymethods]
+impl TokenPool {
+    #[new]
+    #[pyo3(signature = (tokens=None))]
+    fn new(tokens: Option<Vec<String>>) -> Self {
+        TokenPool {
+            pool: Arc::new(Pool::new(tokens.unwrap_or_default())),
+        }
+    }
+
+    /// Adds a token; False when it is empty or already in the pool.
+    fn add(&self, token: &str) -> bool {
+        let before = self.pool.tokens().len();
+        self.pool.add(token);
+        self.pool.tokens().len() > before
+    }
+
+    /// Every token with what GitHub last said of it: token, id (masked), limit, remaining,
+    /// used, reset (epoch seconds), invalid. Unknown values are None.
+    fn tokens(&self, py: Python<'_>) -> PyResult<Vec<Py<PyDict>>> {
+        self.pool
+            .tokens()
+            .iter()
+            .map(|t| {
+                let q = t.quota();
+                let d = PyDict::new(py);
+                d.set_item("token", t.secret())?;
+                d.set_item("id", &t.id)?;
+                d.set_item("limit", q.limit)?;
+                d.set_item("remaining", q.remaining)?;
+                d.set_item("used", q.used)?;
+                d.set_item("reset", q.reset)?;
+                d.set_item("invalid", q.invalid)?;
+                Ok(d.unbind())
+            })
+            .collect()
+    }
+
+    /// The token requests would use now (most quota left), or None if none is usable.
+    fn pick(&self, now: i64) -> Option<String> {
+        match self.pool.pick(now) {
+            gitfleet::engine::TokenPick::Token(t) => Some(t.secret().to_string()),
+            _ => None,
+        }
+    }
+
+    /// Records what GitHub said of `token`'s quota (as its X-RateLimit-* headers would).
+    #[pyo3(signature = (token, remaining, reset, limit=None))]
+    fn update(&self, token: &str, remaining: i64, reset: i64, limit: Option<i64>) -> bool {
+        let Some(t) = self.pool.find(token) else {
+            return false;
+        };
+        Pool::observe(&t, |name| match name {
+            "x-ratelimit-remaining" => Some(remaining.to_string()),
+            "x-ratelimit-reset" => Some(reset.to_string()),
+            "x-ratelimit-limit" => limit.map(|l| l.to_string()),
+            _ => None,
+        });
+        true
+    }
+
+    /// Never uses `token` again (GitHub rejected it).
+    fn invalidate(&self, token: &str) -> bool {
+        self.pool.find(token).map(|t| Pool::invalidate(&t)).is_some()
+    }
+
+    /// How many tokens could make a request at `now`.
+    fn available(&self, now: i64) -> usize {
+        self.pool
+            .tokens()
+            .iter()
+            .filter(|t| !t.quota().invalid && t.available(now) > 0)
+            .count()
+    }
+
+    fn __len__(&self) -> usize {
+        self.pool.tokens().len()
+    }
+}
+
 /// A query's result: Arrow record batches shared with Python without copies.
 #[pyclass(module = "gitfleet._gitfleet", frozen)]
 struct QueryResult {
@@ -125,7 +330,7 @@ struct QueryResult {
 
 impl QueryResult {
     fn table(&self) -> PyResult<PyTable> {
-        PyTable::try_new(self.batches.clone(), self.schema.clone()).map_err(|e| error(e))
+        PyTable::try_new(self.batches.clone(), self.schema.clone()).map_err(error)
     }
 }
 
@@ -174,7 +379,7 @@ impl QueryResult {
 fn _gitfleet(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Session>()?;
     m.add_class::<QueryResult>()?;
-    m.add("GitFleetError", m.py().get_type::<GitFleetError>())?;
+    m.add_class::<TokenPool>()?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -1,35 +1,13 @@
 """The gitfleet Python package against repositories built here with git (git is the oracle)."""
 
 import asyncio
-import os
-import subprocess
 
 import pyarrow as pa
 import polars as pl
 import pytest
 
 import gitfleet
-
-ENV = dict(os.environ, GIT_CONFIG_GLOBAL="/dev/null", GIT_CONFIG_NOSYSTEM="1", TZ="UTC")
-
-
-def git(repo, *args):
-    return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True, env=ENV).stdout
-
-
-@pytest.fixture(scope="module")
-def repo(tmp_path_factory):
-    path = tmp_path_factory.mktemp("repo")
-    git(path, "init", "-q", "-b", "main")
-    for i in range(12):
-        (path / f"f{i % 3}.txt").write_text("".join(f"line {j} of {i}\n" for j in range(i + 1)))
-        git(path, "add", "-A")
-        who = ["Ann <ann@example.com>", "Bob <bob@example.com>"][i % 2]
-        date = f"2024-03-{i + 1:02d}T12:00:00+00:00"
-        subprocess.run(["git", "-C", str(path), "commit", "-q", "-m", f"commit {i}", f"--author={who}"],
-                       check=True, env=dict(ENV, GIT_AUTHOR_DATE=date, GIT_COMMITTER_DATE=date,
-                                            GIT_COMMITTER_NAME="C", GIT_COMMITTER_EMAIL="c@example.com"))
-    return path
+from conftest import git
 
 
 @pytest.fixture(scope="module")
@@ -68,15 +46,31 @@ def test_results_are_shared_not_copied(session):
     assert a == b
 
 
-def test_tables_schema_and_errors(session):
+def test_tables_schema_and_errors(session, repo):
     assert {"commits", "blame", "files", "gh_issues"} <= set(session.tables())
     assert session.schema("commits").field("author_email").type == pa.string()
-    with pytest.raises(gitfleet.GitFleetError, match="SELEC"):
+    # Each kind of failure is its own exception class, all GitFleetErrors, with the CLI's line.
+    with pytest.raises(gitfleet.QueryError, match="SELEC"):
         session.sql("SELEC 1")
-    with pytest.raises(gitfleet.GitFleetError, match="gh_issues needs the repositories to read"):
+    with pytest.raises(gitfleet.QueryError, match="gh_issues needs the repositories to read"):
         session.sql("SELECT * FROM gh_issues")
-    with pytest.raises(gitfleet.GitFleetError, match="repository not found: /no/such/repo"):
+    with pytest.raises(gitfleet.QueryError, match="no table named 'nope'"):
+        session.schema("nope")
+    with pytest.raises(gitfleet.RepositoryError, match="^repository not found: /no/such/repo$"):
         gitfleet.connect(repos=["/no/such/repo"]).sql("SELECT * FROM commits")
+    with pytest.raises(gitfleet.RepositoryError, match="unknown revision 'nope'"):
+        session.sql(f"SELECT * FROM commits('{repo}', 'nope')")
+    assert issubclass(gitfleet.RepositoryError, gitfleet.GitFleetError)
+
+
+def test_stream_reads_batch_by_batch(session, repo):
+    reader = session.stream("SELECT sha, path FROM commit_files")
+    assert isinstance(reader, pa.RecordBatchReader)
+    assert reader.schema.names == ["sha", "path"]
+    rows = sum(batch.num_rows for batch in reader)
+    assert rows == len([l for l in git(repo, "log", "--numstat", "--format=").splitlines() if l.strip()])
+    with pytest.raises(gitfleet.QueryError):
+        session.stream("SELECT nope FROM commits")
 
 
 def test_asyncio(session):

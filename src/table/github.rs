@@ -80,6 +80,8 @@ const REPO_URL: Column = Column {
     kind: Kind::Str,
     from: From::RepoUrl,
 };
+/// The item as GitHub sent it (JSON text), for fields without a column of their own.
+const RAW: Column = col("raw", Kind::Str, "");
 
 /// Which filters select a table's listings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -140,7 +142,7 @@ fn specs() -> Vec<Spec> {
         let columns = [OWNER, REPO]
             .into_iter()
             .chain(columns)
-            .chain([REPO_URL])
+            .chain([REPO_URL, RAW])
             .collect();
         Spec::new(name, Keys::OwnerRepo, path, columns)
     };
@@ -172,6 +174,7 @@ fn specs() -> Vec<Spec> {
                 col("updated_at", Time, "/updated_at"),
                 col("pushed_at", Time, "/pushed_at"),
                 REPO_URL,
+                RAW,
             ],
         ),
         repo_scoped(
@@ -280,6 +283,7 @@ fn specs() -> Vec<Spec> {
                 col("following", Int, "/following"),
                 col("html_url", Str, "/html_url"),
                 col("created_at", Time, "/created_at"),
+                RAW,
             ],
         ),
         Spec::new(
@@ -656,7 +660,8 @@ impl Listing {
         if gh.tokens().is_empty() {
             answers.push(("anonymous".to_string(), gh.get(&url, Media::Json).await?));
         }
-        for token in gh.tokens().tokens() {
+        // A token GitHub already rejected has no quota to report.
+        for token in gh.tokens().tokens().iter().filter(|t| !t.quota().invalid) {
             answers.push((token.id.clone(), gh.get_with(&url, token).await?));
         }
         let (mut token, mut resource, mut limit, mut remaining, mut used, mut reset) =

@@ -192,8 +192,11 @@ impl GitTableProvider {
         }
         // Only `repos` reports unusable repositories as rows; elsewhere they are errors.
         if self.kind != TableKind::Repos {
-            if let Some(err) = targets.iter().find_map(|t| t.error.clone()) {
-                return Err(Error::InvalidArgument(err));
+            if let Some(bad) = targets.iter().find(|t| t.error.is_some()) {
+                // Resolved again for the typed error (a missing repository, not a bad argument).
+                return Err(RepoLocation::resolve_in(&bad.spec, cache_root)
+                    .err()
+                    .unwrap_or_else(|| Error::InvalidArgument(bad.error.clone().unwrap_or_default())));
             }
         }
         Ok(targets)

@@ -20,7 +20,7 @@ use crate::error::{Error, Result};
 pub struct GitHubConfig {
     /// `GITHUB_API_URL` (GitHub Enterprise: `https://host/api/v3`), default `https://api.github.com`.
     pub api_url: String,
-    pub tokens: TokenPool,
+    pub tokens: Arc<TokenPool>,
     /// Fail at once when every token is out of quota, instead of waiting for the reset.
     pub no_wait: bool,
     pub cache_dir: Option<std::path::PathBuf>,
@@ -34,7 +34,7 @@ pub struct GitHubConfig {
 }
 
 impl GitHubConfig {
-    pub fn new(tokens: TokenPool) -> Self {
+    pub fn new(tokens: Arc<TokenPool>) -> Self {
         let api_url = std::env::var("GITHUB_API_URL")
             .ok()
             .filter(|v| !v.trim().is_empty())
@@ -64,7 +64,7 @@ pub struct Page {
 pub struct GitHub {
     http: reqwest::Client,
     api: String,
-    tokens: TokenPool,
+    tokens: Arc<TokenPool>,
     cache: EtagCache,
     no_wait: bool,
     retries: u32,
@@ -156,7 +156,7 @@ impl GitHub {
                         None
                     }
                     Pick::AllInvalid => {
-                        return Err(Error::GitHub(
+                        return Err(Error::GitHubAuth(
                             "GitHub rejected every configured token (401 Bad credentials): check \
                              GITHUB_TOKEN / GITFLEET_GITHUB_TOKENS"
                                 .into(),
@@ -244,13 +244,13 @@ impl GitHub {
                         continue;
                     }
                     Some(t) => {
-                        return Err(Error::GitHub(format!(
+                        return Err(Error::GitHubAuth(format!(
                             "{what}: token {} is not valid (401)",
                             t.id
                         )))
                     }
                     None => {
-                        return Err(Error::GitHub(format!(
+                        return Err(Error::GitHubAuth(format!(
                             "{what}: GitHub requires authentication (401): set GITHUB_TOKEN"
                         )))
                     }
@@ -264,9 +264,12 @@ impl GitHub {
                         // Secondary limit: wait as told (a minute when not told), then retry.
                         let wait = retry_after.unwrap_or(60);
                         if self.no_wait {
-                            return Err(Error::GitHub(format!(
-                                "{what}: GitHub secondary rate limit; it asks to wait {wait} s (--no-wait set)"
-                            )));
+                            return Err(Error::GitHubRateLimit {
+                                message: format!(
+                                    "{what}: GitHub secondary rate limit; it asks to wait {wait} s (--no-wait set)"
+                                ),
+                                reset: now() + wait as i64,
+                            });
                         }
                         eprintln!("GitHub secondary rate limit: waiting {wait} s as asked");
                         tokio::time::sleep(Duration::from_secs(wait)).await;
@@ -290,7 +293,7 @@ impl GitHub {
                     return Err(Error::GitHub(format!("{what}: forbidden (403): {message}")));
                 }
                 404 => {
-                    return Err(Error::GitHub(format!(
+                    return Err(Error::GitHubNotFound(format!(
                         "{what}: not found (404): no such owner or repository, or the token cannot see it"
                     )))
                 }
@@ -315,9 +318,10 @@ impl GitHub {
     async fn wait_for_reset(&self, reset: i64, why: &str) -> Result<()> {
         let wait = (reset - now()).max(0) as u64 + 1;
         if self.no_wait {
-            return Err(Error::GitHub(format!(
-                "{why} until the reset in {wait} s (--no-wait set)"
-            )));
+            return Err(Error::GitHubRateLimit {
+                message: format!("{why} until the reset in {wait} s (--no-wait set)"),
+                reset,
+            });
         }
         eprintln!("{why}: waiting {wait} s for the reset");
         tokio::time::sleep(Duration::from_secs(wait)).await;

@@ -2,7 +2,7 @@
 //! has the most quota; every response's `X-RateLimit-*` headers update it; a token GitHub
 //! rejects (401) is retired.
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 
 use crate::source::fleet::auth::Secret;
 
@@ -58,7 +58,7 @@ impl Token {
     }
 
     /// Requests this token can still make at `now` (unknown: assume plenty).
-    fn available(&self, now: i64) -> i64 {
+    pub fn available(&self, now: i64) -> i64 {
         let q = self.quota.lock().unwrap();
         match (q.remaining, q.reset) {
             (_, Some(reset)) if reset <= now => q.limit.unwrap_or(i64::MAX),
@@ -80,27 +80,45 @@ pub enum Pick {
     AllInvalid,
 }
 
+/// The tokens requests rotate over. Shared (`Arc`) between sessions and the Python
+/// `TokenManager`, so what one learns about a token's quota the others see; tokens can be
+/// added while it is in use.
 #[derive(Debug, Default)]
 pub struct TokenPool {
-    tokens: Vec<Arc<Token>>,
+    tokens: RwLock<Vec<Arc<Token>>>,
 }
 
 impl TokenPool {
     pub fn new(secrets: impl IntoIterator<Item = String>) -> Self {
-        let tokens = secrets
-            .into_iter()
-            .map(|s| s.trim().to_string())
-            .filter(|s| !s.is_empty())
-            .enumerate()
-            .map(|(i, s)| {
-                Arc::new(Token {
-                    id: mask(i, &s),
-                    secret: Secret::new(s),
-                    quota: Mutex::new(Quota::default()),
-                })
-            })
-            .collect();
-        TokenPool { tokens }
+        let pool = TokenPool::default();
+        for secret in secrets {
+            pool.add(&secret);
+        }
+        pool
+    }
+
+    /// Adds a token (trimmed; empty or already present: ignored) and returns it.
+    pub fn add(&self, secret: &str) -> Option<Arc<Token>> {
+        let secret = secret.trim();
+        if secret.is_empty() {
+            return None;
+        }
+        let mut tokens = self.tokens.write().unwrap_or_else(|e| e.into_inner());
+        if let Some(known) = tokens.iter().find(|t| t.secret() == secret) {
+            return Some(known.clone());
+        }
+        let token = Arc::new(Token {
+            id: mask(tokens.len(), secret),
+            secret: Secret::new(secret.to_string()),
+            quota: Mutex::new(Quota::default()),
+        });
+        tokens.push(token.clone());
+        Some(token)
+    }
+
+    /// The token whose secret is `secret`, if configured.
+    pub fn find(&self, secret: &str) -> Option<Arc<Token>> {
+        self.tokens().into_iter().find(|t| t.secret() == secret.trim())
     }
 
     /// The [`configured`] tokens.
@@ -108,20 +126,21 @@ impl TokenPool {
         Self::new(configured(explicit))
     }
 
-    pub fn tokens(&self) -> &[Arc<Token>] {
-        &self.tokens
+    pub fn tokens(&self) -> Vec<Arc<Token>> {
+        self.tokens.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.tokens.is_empty()
+        self.tokens.read().unwrap_or_else(|e| e.into_inner()).is_empty()
     }
 
     /// The valid token with the most quota left at `now` (epoch seconds).
     pub fn pick(&self, now: i64) -> Pick {
-        if self.tokens.is_empty() {
+        let tokens = self.tokens();
+        if tokens.is_empty() {
             return Pick::Anonymous;
         }
-        let valid: Vec<&Arc<Token>> = self.tokens.iter().filter(|t| !t.quota().invalid).collect();
+        let valid: Vec<&Arc<Token>> = tokens.iter().filter(|t| !t.quota().invalid).collect();
         // Ties go to the first configured token (min_by_key keeps the first of equals).
         let Some(best) = valid.iter().min_by_key(|t| std::cmp::Reverse(t.available(now))) else {
             return Pick::AllInvalid;
