@@ -90,3 +90,28 @@ def test_blame_lines_match_git(session, repo):
             if len(parts) >= 3 and len(parts[0]) == 40 and parts[1].isdigit():
                 theirs.append({"path": path, "line_no": int(parts[2]), "sha": parts[0]})
     assert ours == theirs
+
+
+def test_ctrl_c_cancels_a_running_query(repo, tmp_path):
+    """SIGINT during a long query: KeyboardInterrupt at once, and the session still works."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = f"""
+import gitfleet, sys
+s = gitfleet.connect(repos=[{str(repo)!r}], cache_dir={str(tmp_path)!r})
+print("started", flush=True)
+try:
+    s.sql("SELECT count(*) FROM commits a, commits b, commits c, commits d, commits e, commits f, commits g, commits h")
+    print("finished", flush=True)
+except KeyboardInterrupt:
+    print("interrupted", s.sql("SELECT count(*) AS n FROM commits").to_arrow().column("n")[0].as_py(), flush=True)
+"""
+    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    assert child.stdout.readline().strip() == "started"
+    time.sleep(0.5)
+    child.send_signal(signal.SIGINT)
+    out, _ = child.communicate(timeout=20)
+    assert out.strip() == "interrupted 12"

@@ -253,4 +253,20 @@ mod tests {
         assert_eq!(t.quota().limit, Some(5000));
         assert!(!format!("{t:?}").contains("cccccccc"));
     }
+
+    #[test]
+    fn tokens_added_later_join_the_rotation_once() {
+        let pool = TokenPool::new(Vec::<String>::new());
+        assert!(matches!(pool.pick(0), Pick::Anonymous));
+        let a = pool.add(" tok_dddddddddddd4444 ").unwrap();
+        assert!(pool.add("").is_none());
+        let again = pool.add("tok_dddddddddddd4444").unwrap();
+        assert!(Arc::ptr_eq(&a, &again));
+        pool.add("tok_eeeeeeeeeeee5555");
+        assert_eq!(pool.tokens().len(), 2);
+        assert_eq!(pool.tokens()[1].id, "#2…5555");
+        TokenPool::exhaust(&a, Some(100));
+        assert!(matches!(pool.pick(0), Pick::Token(t) if t.id == "#2…5555"));
+        assert!(pool.find("tok_eeeeeeeeeeee5555").is_some() && pool.find("nope").is_none());
+    }
 }
