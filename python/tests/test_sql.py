@@ -44,6 +44,19 @@ def test_results_are_shared_not_copied(session):
     a = first.column("sha").chunk(0).buffers()[2].address
     b = second.column("sha").chunk(0).buffers()[2].address
     assert a == b
+    # polars keeps the engine's buffer of a numeric column as is.
+    numbers = session.sql("SELECT additions FROM commits")
+    engine_buffer = pa.table(numbers).column("additions").chunk(0).buffers()[1].address
+    assert pl.DataFrame(numbers)["additions"].to_arrow().buffers()[1].address == engine_buffer
+
+
+def test_duckdb_reads_results(session, repo):
+    import duckdb
+
+    result = session.sql("SELECT author_email, additions FROM commits")
+    rows = duckdb.sql("SELECT author_email, count(*) FROM result GROUP BY 1 ORDER BY 1").fetchall()
+    emails = git(repo, "log", "--format=%ae").split()
+    assert rows == sorted((e, emails.count(e)) for e in set(emails))
 
 
 def test_tables_schema_and_errors(session, repo):
