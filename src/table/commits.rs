@@ -11,7 +11,7 @@ use arrow::datatypes::SchemaRef;
 use super::scan::{BatchSink, ScanSpec};
 use super::{boolean, int32, int64, repeated, schema_of, timestamp, utf8, utf8_list};
 use crate::error::Result;
-use crate::source::git::commits::{walk, CommitNeeds, CommitRecord, Person};
+use crate::source::git::commits::{count, walk, CommitNeeds, CommitRecord, Person};
 use crate::source::git::parallel::read_commits;
 use crate::source::git::RepoLocation;
 
@@ -70,6 +70,16 @@ pub fn produce(spec: &ScanSpec, location: &RepoLocation, sink: &mut BatchSink) -
         || wants_any(&["parents", "parent_count", "is_merge"])
         || spec.times != Default::default();
     let mut rows = CommitRows::new(&location.name);
+    if !decode && spec.projection.as_ref().is_some_and(Vec::is_empty) {
+        // `count(*)`: rows without columns; no row is built.
+        let repo = location.open_gix()?;
+        let n = count(&repo, &location.name, spec.rev.as_deref())?;
+        sink.counters
+            .commits
+            .fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+        sink.send_row_count(n as usize)?;
+        return Ok(());
+    }
     if !decode {
         let repo = location.open_gix()?;
         for id in walk(&repo, &location.name, spec.rev.as_deref(), None)? {

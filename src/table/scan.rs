@@ -501,6 +501,21 @@ impl BatchSink {
         self.remaining.map_or(BATCH_ROWS, |r| r.clamp(1, BATCH_ROWS))
     }
 
+    /// Sends `rows` rows of a scan that projects no column (`count(*)`), in batches.
+    pub fn send_row_count(&mut self, mut rows: usize) -> Result<bool> {
+        let schema = Arc::new(arrow::datatypes::Schema::empty());
+        while rows > 0 {
+            let n = rows.min(BATCH_ROWS);
+            rows -= n;
+            let options = arrow::record_batch::RecordBatchOptions::new().with_row_count(Some(n));
+            let batch = RecordBatch::try_new_with_options(schema.clone(), vec![], &options)?;
+            if !self.send(batch)? {
+                return Ok(false);
+            }
+        }
+        Ok(self.wants_more())
+    }
+
     /// Sends a batch with every column of the table; returns whether more rows are wanted.
     pub fn send(&mut self, batch: RecordBatch) -> Result<bool> {
         let mut batch = match &self.projection {

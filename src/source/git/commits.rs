@@ -121,6 +121,31 @@ pub fn walk<'r>(
         },
         None => Sorting::ByCommitTime(CommitTimeOrder::NewestFirst),
     };
+    walk_sorted(repo, name, tips, hidden, sorting)
+}
+
+/// How many commits `rev` selects: the same commits as [`walk`], in no particular order, so
+/// no time-ordered queue is kept (what `count(*)` needs).
+pub fn count(repo: &gix::Repository, name: &str, rev: Option<&str>) -> Result<u64> {
+    let (tips, hidden) = resolve_revisions(repo, name, rev)?;
+    if tips.is_empty() {
+        return Ok(0);
+    }
+    let mut n = 0;
+    for id in walk_sorted(repo, name, tips, hidden, Sorting::BreadthFirst)? {
+        id?;
+        n += 1;
+    }
+    Ok(n)
+}
+
+fn walk_sorted<'r>(
+    repo: &'r gix::Repository,
+    name: &str,
+    tips: Vec<ObjectId>,
+    hidden: Vec<ObjectId>,
+    sorting: Sorting,
+) -> Result<Box<dyn Iterator<Item = Result<ObjectId>> + 'r>> {
     let name = name.to_string();
     let walk = repo
         .rev_walk(tips)
