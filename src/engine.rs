@@ -251,16 +251,13 @@ impl SessionContextHandle {
         Ok(self.ctx.sql(sql).await?.execute_stream().await?)
     }
 
-    /// The clone job of a remote repository `spec`: Err when `spec` is not a remote URL that can
-    /// be cloned, None while no job was started for it.
+    /// A remote repository's URL and clone directory, or why `spec` cannot be cloned.
     fn remote(&self, spec: &str) -> std::result::Result<(String, PathBuf), String> {
-        let spec = spec.trim();
-        if !crate::source::git::location::is_remote(spec) {
-            return Err(format!("'{spec}' is not a remote repository URL"));
+        match RepoLocation::resolve_remote(spec, &self.cache_dir) {
+            Ok(Some(target)) => Ok(target),
+            Ok(None) => Err(format!("'{}' is not a remote repository URL", spec.trim())),
+            Err(e) => Err(e.to_string()),
         }
-        let location = RepoLocation::resolve_in(spec, Some(&self.cache_dir)).map_err(|e| e.to_string())?;
-        let url = location.url.expect("remote locations have a URL");
-        Ok((url, location.path))
     }
 
     /// Clones (or finds in the cache) every remote repository of `specs` at once, at most the

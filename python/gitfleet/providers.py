@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field, SecretStr
 from pydantic.dataclasses import dataclass
 
 from gitfleet import _gitfleet
+from gitfleet._sql import literal
 from gitfleet.errors import (
     AuthError,
     GitHubError,
@@ -165,10 +166,6 @@ class GitProviderClient(ABC):
         return to_dataframe(data)
 
 
-def _literal(value: str) -> str:
-    return "'" + str(value).replace("'", "''") + "'"
-
-
 class GitHubClient(GitProviderClient):
     """GitHub's REST API through the engine.
 
@@ -216,7 +213,7 @@ class GitHubClient(GitProviderClient):
 
     async def fetch_repositories(self, owner: str) -> List[RepoInfo]:
         """Every repository of a user or organisation."""
-        items = await self._items(f"SELECT raw FROM gh_repos WHERE owner = {_literal(owner)}")
+        items = await self._items(f"SELECT raw FROM gh_repos WHERE owner = {literal(owner)}")
         return [self._model(RepoInfo, i) for i in items]
 
     async def fetch_user_info(self) -> UserInfo:
@@ -242,19 +239,19 @@ class GitHubClient(GitProviderClient):
         )
 
     async def fetch_repository_details(self, owner: str, repo: str) -> RepoDetails:
-        items = await self._items(f"SELECT raw FROM gh_repos WHERE owner = {_literal(owner)} AND name = {_literal(repo)}")
+        items = await self._items(f"SELECT raw FROM gh_repos WHERE owner = {literal(owner)} AND name = {literal(repo)}")
         if not items:
             raise NotFoundError(f"GitHub GET /repos/{owner}/{repo}: not found")
         return self._model(RepoDetails, items[0])
 
     async def fetch_contributors(self, owner: str, repo: str) -> List[ContributorInfo]:
         items = await self._items(
-            f"SELECT raw FROM gh_contributors WHERE owner = {_literal(owner)} AND repo = {_literal(repo)}"
+            f"SELECT raw FROM gh_contributors WHERE owner = {literal(owner)} AND repo = {literal(repo)}"
         )
         return [self._model(ContributorInfo, i) for i in items]
 
     async def fetch_branches(self, owner: str, repo: str) -> List[BranchInfo]:
-        items = await self._items(f"SELECT raw FROM gh_branches WHERE owner = {_literal(owner)} AND repo = {_literal(repo)}")
+        items = await self._items(f"SELECT raw FROM gh_branches WHERE owner = {literal(owner)} AND repo = {literal(repo)}")
         return [self._model(BranchInfo, {**i, "commit_sha": (i.get("commit") or {}).get("sha", "")}) for i in items]
 
     async def validate_credentials(self) -> bool:

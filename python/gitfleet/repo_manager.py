@@ -18,6 +18,7 @@ import tempfile
 from collections.abc import Coroutine
 from typing import Any, Callable, Dict, Generator, Generic, List, Optional, TypeVar, Union
 
+from gitfleet._sql import literal
 from gitfleet.errors import GitFleetError
 from gitfleet.models import CloneStatus, CloneStatusType, CloneTask
 
@@ -68,10 +69,6 @@ class Pending(Coroutine, Generic[T]):  # type: ignore[type-arg]
     def close(self) -> None:
         if self._awaiting is not None:
             self._awaiting.close()
-
-
-def _literal(value: str) -> str:
-    return "'" + str(value).replace("'", "''") + "'"
 
 
 def _columns_to_rows(table: Any, skip: int = 0) -> List[Dict[str, Any]]:
@@ -151,8 +148,8 @@ class RepoManager:
     def _bulk_blame(self, repo_path: str, paths: List[str]) -> Dict[str, Union[List[Dict[str, Any]], str]]:
         if not paths:
             return {}
-        listed = ", ".join(_literal(p) for p in paths)
-        query = f"SELECT {BLAME_COLUMNS} FROM blame({_literal(repo_path)}) WHERE path IN ({listed})"
+        listed = ", ".join(literal(p) for p in paths)
+        query = f"SELECT {BLAME_COLUMNS} FROM blame({literal(repo_path)}) WHERE path IN ({listed})"
         try:
             table = self._session.sql(query).to_arrow()
         except GitFleetError as e:  # the repository itself cannot be read
@@ -171,7 +168,7 @@ class RepoManager:
         return result
 
     def _blame_one(self, repo_path: str, path: str) -> Union[List[Dict[str, Any]], str]:
-        query = f"SELECT {BLAME_COLUMNS} FROM blame({_literal(repo_path)}, {_literal(path)})"
+        query = f"SELECT {BLAME_COLUMNS} FROM blame({literal(repo_path)}, {literal(path)})"
         try:
             return _columns_to_rows(self._session.sql(query).to_arrow(), skip=1)
         except GitFleetError as e:
@@ -184,7 +181,7 @@ class RepoManager:
         return Pending(lambda: self._extract_commits(os.fspath(repo_path)))
 
     def _extract_commits(self, repo_path: str) -> List[Dict[str, Any]]:
-        table = self._session.sql(f"SELECT {COMMIT_COLUMNS} FROM commits({_literal(repo_path)})").to_arrow()
+        table = self._session.sql(f"SELECT {COMMIT_COLUMNS} FROM commits({literal(repo_path)})").to_arrow()
         name = os.path.basename(os.path.normpath(repo_path))
         name = name[:-4] if name.endswith(".git") else name
         rows = _columns_to_rows(table)

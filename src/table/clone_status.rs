@@ -17,7 +17,6 @@ use datafusion::physical_plan::ExecutionPlan;
 use super::scan::SessionSettings;
 use super::{int64, schema_of, timestamp, utf8};
 use crate::source::fleet::jobs::{CloneManager, CloneStatus};
-use crate::source::git::location::is_remote;
 use crate::source::git::RepoLocation;
 
 pub fn schema() -> SchemaRef {
@@ -148,12 +147,14 @@ impl TableFunctionImpl for RefreshFunction {
             let Some(spec) = super::pushdown::utf8_literal(expr) else {
                 return plan_err!("refresh_repos(): arguments must be string literals (remote URLs)");
             };
-            if !is_remote(spec.trim()) {
-                return plan_err!("refresh_repos(): '{spec}' is a local path; only remote URLs are fetched");
+            match RepoLocation::resolve_remote(&spec, cache_root)? {
+                Some(target) => targets.push(target),
+                None => {
+                    return plan_err!(
+                        "refresh_repos(): '{spec}' is a local path; only remote URLs are fetched"
+                    )
+                }
             }
-            let location = RepoLocation::resolve_in(&spec, Some(cache_root))?;
-            let url = location.url.expect("remote locations have a URL");
-            targets.push((url, location.path));
         }
         if targets.is_empty() {
             return plan_err!("refresh_repos() needs at least one remote URL");

@@ -84,6 +84,17 @@ impl RepoLocation {
         })
     }
 
+    /// A remote repository's credential-free URL and the place of its clone under
+    /// `cache_root`; None when `spec` is a local path (only remote repositories are cloned).
+    pub fn resolve_remote(spec: &str, cache_root: &Path) -> Result<Option<(String, PathBuf)>> {
+        if !is_remote(spec.trim()) {
+            return Ok(None);
+        }
+        let location = Self::resolve_in(spec, Some(cache_root))?;
+        let url = location.url.expect("remote locations have a URL");
+        Ok(Some((url, location.path)))
+    }
+
     /// The name a repository will have in the `repo` column, without cloning anything.
     pub fn normalised_name(spec: &str) -> String {
         if is_remote(spec.trim()) {
