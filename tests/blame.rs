@@ -126,6 +126,35 @@ fn every_line_of_every_file_matches_git_blame() {
 }
 
 #[test]
+fn with_the_commit_graph_and_its_bloom_filters_every_line_still_matches() {
+    // A copy of the fixture with what clone-on-scan writes: a commit-graph with changed-path
+    // Bloom filters, which let blame skip commits (tests/bloom.rs checks the filters).
+    let repo = scratch_dir("blame-graph").join("repo");
+    let status = std::process::Command::new("cp")
+        .arg("-r")
+        .arg(fixture("blame"))
+        .arg(&repo)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    git(
+        &repo,
+        &["commit-graph", "write", "--reachable", "--changed-paths"],
+    );
+    let files = text_files(&repo, "HEAD");
+    let ours = our_blame(&repo, &format!("SELECT {COLUMNS} FROM blame"));
+    assert_same_as_git(&repo, "HEAD", &ours, &files);
+    // One file at a time, as `blame('/repo', 'path')` looks it up without walking the tree.
+    for path in &files {
+        let ours = our_blame(
+            &repo,
+            &format!("SELECT {COLUMNS} FROM blame('{}', '{path}')", repo.display()),
+        );
+        assert_same_as_git(&repo, "HEAD", &ours, std::slice::from_ref(path));
+    }
+}
+
+#[test]
 fn a_revision_and_a_path_through_the_table_function() {
     let repo = fixture("blame");
     let rev = "HEAD~3";

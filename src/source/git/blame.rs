@@ -1,14 +1,18 @@
 //! Line ownership of the files at a revision, as `git blame` computes it with its defaults
 //! (whole-file renames followed, no -M/-C, all parents of merges): gix-blame for each file,
-//! the files spread over the cores, each worker with its own repository handle.
+//! the files spread over the cores, each worker with its own repository handle. As in git, the
+//! commit-graph's changed-path Bloom filters let the walk pass over commits that did not touch
+//! the file without reading their trees (`bloom.rs`; gix-blame is patched for that hook).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 
 use gix::bstr::{BStr, ByteSlice};
+use gix::object::tree::EntryKind;
 use gix::ObjectId;
 
+use super::bloom::{ChangedPaths, PathKey};
 use super::commits::Person;
 use super::text::is_binary;
 use super::tree::{self, TreeFile};
@@ -83,7 +87,11 @@ pub fn resolve_commit(repo: &gix::Repository, name: &str, rev: Option<&str>) -> 
     }
 }
 
-/// The text files at `commit` that `paths` selects, in tree order. A required path that is
+/// At most this many paths named by `WHERE path IN (...)` are looked up one by one; more are
+/// found by walking the whole tree.
+const DIRECT_LOOKUPS: usize = 64;
+
+/// The text files at `commit` that `paths` selects, sorted by path. A required path that is
 /// missing or names a directory (or a submodule) is an error.
 pub fn files_to_blame(
     repo: &gix::Repository,
@@ -93,53 +101,122 @@ pub fn files_to_blame(
 ) -> Result<Vec<TreeFile>> {
     let tree_id = tree::resolve_tree(repo, name, Some(&commit.to_string()))?
         .ok_or_else(|| Error::git(name, "no tree"))?;
+    let named: Option<Vec<&str>> = match (&paths.required, &paths.exact) {
+        (Some(required), _) => Some(vec![required.as_str()]),
+        (None, Some(exact)) if exact.len() <= DIRECT_LOOKUPS => {
+            Some(exact.iter().map(String::as_str).collect())
+        }
+        _ => None,
+    };
+    match named {
+        // Single-file blame is a few milliseconds: walking every tree would be a good part.
+        Some(named) => named_files(repo, name, tree_id, &named, paths),
+        None => all_files(repo, name, tree_id, paths),
+    }
+}
+
+fn text_file(repo: &gix::Repository, name: &str, file: &TreeFile) -> Result<bool> {
+    let blob = repo.find_blob(file.id).map_err(|e| Error::git(name, e))?;
+    Ok(!is_binary(&blob.data))
+}
+
+fn named_files(
+    repo: &gix::Repository,
+    name: &str,
+    tree_id: ObjectId,
+    named: &[&str],
+    paths: &PathSelection,
+) -> Result<Vec<TreeFile>> {
+    let tree = repo.find_tree(tree_id).map_err(|e| Error::git(name, e))?;
+    let lookup = |path: &str| -> Result<Option<(EntryKind, gix::object::tree::EntryMode, ObjectId)>> {
+        let entry = tree
+            .lookup_entry(path.split('/').map(str::as_bytes))
+            .map_err(|e| Error::git(name, e))?;
+        Ok(entry.map(|e| (e.mode().kind(), e.mode(), e.object_id())))
+    };
     let mut files = Vec::new();
-    let (mut is_dir, mut found) = (false, false);
-    tree::walk_files(repo, name, tree_id, &mut |file| {
-        if let Some(required) = &paths.required {
-            if file
-                .path
-                .starts_with(&format!("{}/", required.trim_end_matches('/')))
-            {
-                is_dir = true;
+    for path in named {
+        match lookup(path)? {
+            Some((kind, mode, id)) if !matches!(kind, EntryKind::Tree | EntryKind::Commit) => {
+                let file = TreeFile {
+                    path: path.to_string(),
+                    mode: format!("{:06o}", mode.value()),
+                    id,
+                    is_submodule: false,
+                };
+                if paths.admits(path) && text_file(repo, name, &file)? {
+                    files.push(file);
+                }
             }
-        }
-        if !file.is_submodule && paths.admits(&file.path) {
-            found = true;
-            let blob = repo.find_blob(file.id).map_err(|e| Error::git(name, e))?;
-            if !is_binary(&blob.data) {
-                files.push(file);
+            found if paths.required.as_deref() == Some(*path) => {
+                let dir = path.trim_end_matches('/');
+                let is_dir = matches!(found, Some((EntryKind::Tree, ..)))
+                    || matches!(lookup(dir)?, Some((EntryKind::Tree, ..)));
+                return Err(blame_target_error(name, path, is_dir));
             }
-        }
-        Ok(true)
-    })?;
-    if let Some(required) = &paths.required {
-        // A binary file is there but has no rows, like every binary file.
-        if !found {
-            return Err(Error::InvalidArgument(if is_dir {
-                format!(
-                    "{name}: '{required}' is a directory; blame a file, or use WHERE path LIKE '{}/%'",
-                    required.trim_end_matches('/')
-                )
-            } else {
-                format!("{name}: no file '{required}' at the blamed revision")
-            }));
+            _ => {}
         }
     }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(files)
 }
 
+fn all_files(
+    repo: &gix::Repository,
+    name: &str,
+    tree_id: ObjectId,
+    paths: &PathSelection,
+) -> Result<Vec<TreeFile>> {
+    let mut files = Vec::new();
+    tree::walk_files(repo, name, tree_id, &mut |file| {
+        if !file.is_submodule && paths.admits(&file.path) && text_file(repo, name, &file)? {
+            files.push(file);
+        }
+        Ok(true)
+    })?;
+    Ok(files)
+}
+
+/// The error for `blame('/repo', 'path')` when `path` is not a file at the blamed revision.
+fn blame_target_error(name: &str, path: &str, is_dir: bool) -> Error {
+    Error::InvalidArgument(if is_dir {
+        format!(
+            "{name}: '{path}' is a directory; blame a file, or use WHERE path LIKE '{}/%'",
+            path.trim_end_matches('/')
+        )
+    } else {
+        format!("{name}: no file '{path}' at the blamed revision")
+    })
+}
+
 /// What blaming files in one repository reuses from file to file: the diff resource cache
-/// (building it reads attributes and configuration) and the diff algorithm.
+/// (building it reads attributes and configuration), the diff algorithm, the commit-graph and
+/// its Bloom filters.
 pub struct Blamer<'r> {
     repo: &'r gix::Repository,
     name: &'r str,
     resources: gix::diff::blob::Platform,
     algorithm: gix::diff::blob::Algorithm,
+    changed_paths: Option<ChangedPaths>,
+    /// Commits passed over thanks to the Bloom filters, over all files blamed so far.
+    skipped_by_filters: usize,
 }
 
 impl<'r> Blamer<'r> {
     pub fn new(repo: &'r gix::Repository, name: &'r str) -> Result<Self> {
+        let graph_in_use = repo
+            .commit_graph_if_enabled()
+            .map_err(|e| Error::git(name, e))?
+            .is_some();
+        // Only where git would use them: with the commit-graph in use and
+        // commitGraph.readChangedPaths not turned off.
+        let read_changed_paths = repo
+            .config_snapshot()
+            .boolean("commitGraph.readChangedPaths")
+            .unwrap_or(true);
+        let changed_paths = (graph_in_use && read_changed_paths)
+            .then(|| ChangedPaths::open(repo.objects.store_ref().path()))
+            .flatten();
         Ok(Blamer {
             repo,
             name,
@@ -147,12 +224,25 @@ impl<'r> Blamer<'r> {
                 .diff_resource_cache_for_tree_diff()
                 .map_err(|e| Error::git(name, e))?,
             algorithm: repo.diff_algorithm().map_err(|e| Error::git(name, e))?,
+            changed_paths,
+            skipped_by_filters: 0,
         })
+    }
+
+    /// Whether the commit-graph's Bloom filters are in use.
+    pub fn uses_changed_paths(&self) -> bool {
+        self.changed_paths.is_some()
+    }
+
+    /// How many commits the Bloom filters let the walks pass over without reading trees.
+    pub fn commits_skipped_by_filters(&self) -> usize {
+        self.skipped_by_filters
     }
 
     /// Blames one file at `commit`.
     pub fn blame(&mut self, commit: ObjectId, path: &str) -> Result<Vec<BlamedLine>> {
         let name = self.name;
+        // gix-blame takes the graph by value (it is not Clone): opened per file, a few mmaps.
         let graph = self
             .repo
             .commit_graph_if_enabled()
@@ -165,16 +255,28 @@ impl<'r> Blamer<'r> {
             rewrites: Some(gix::diff::Rewrites::default()),
             debug_track_path: false,
         };
-        let outcome = gix::blame::file(
+        let changed_paths = self.changed_paths.as_ref();
+        // The path changes only at renames: hash it once per path, not per commit.
+        let mut key: Option<(gix::bstr::BString, PathKey)> = None;
+        let mut maybe_changed = |commit: &gix::oid, path: &BStr| {
+            let filters = changed_paths?;
+            if key.as_ref().is_none_or(|(p, _)| p.as_bstr() != path) {
+                key = Some((path.to_owned(), PathKey::new(path)));
+            }
+            filters.maybe_changed(commit, &key.as_ref()?.1)
+        };
+        let outcome = gix::blame::file_with_changed_paths(
             &self.repo.objects,
             gix::blame::Start::Commit(commit),
             graph,
             &mut self.resources,
             BStr::new(path.as_bytes()),
             options,
+            &mut maybe_changed,
         )
         .map_err(|e| Error::git(name, format!("blame {path}: {e}")))?;
         self.resources.clear_resource_cache_keep_allocation();
+        self.skipped_by_filters += outcome.statistics.commits_skipped_by_changed_paths;
         let lines: Vec<&[u8]> = outcome.blob.lines_with_terminator().collect();
         let mut out = Vec::with_capacity(lines.len());
         for entry in &outcome.entries {

@@ -5,6 +5,7 @@
 //! slower than git (`benches/README.md`).
 
 pub mod blame;
+pub mod bloom;
 pub mod commits;
 pub mod diff;
 pub mod location;
