@@ -155,6 +155,64 @@ fn with_the_commit_graph_and_its_bloom_filters_every_line_still_matches() {
 }
 
 #[test]
+fn diff_attributes_and_binary_looking_versions_do_not_change_the_answer() {
+    // git blame diffs the bytes whatever `.gitattributes` says, and a version that once held
+    // a NUL byte is still diffed line by line.
+    let repo = scratch_dir("blame-attributes").join("repo");
+    git(repo.parent().unwrap(), &["init", "-q", "-b", "main", "repo"]);
+    let commit = |n: i64, files: &[(&str, &[u8])]| {
+        for (path, data) in files {
+            std::fs::write(repo.join(path), data).unwrap();
+        }
+        git(&repo, &["add", "-A"]);
+        let date = format!("{} +0000", 1_700_000_000 + n * 3600);
+        let status = git_command(&repo)
+            .args(["commit", "-q", "-m", &format!("change {n}")])
+            .env("GIT_AUTHOR_NAME", format!("Author {n}"))
+            .env("GIT_AUTHOR_EMAIL", format!("a{n}@example.com"))
+            .env("GIT_AUTHOR_DATE", &date)
+            .env("GIT_COMMITTER_NAME", "C")
+            .env("GIT_COMMITTER_EMAIL", "c@example.com")
+            .env("GIT_COMMITTER_DATE", &date)
+            .status()
+            .unwrap();
+        assert!(status.success());
+    };
+    commit(
+        1,
+        &[
+            (".gitattributes", b"*.txt -diff\nnotes.md binary\n"),
+            ("plain.txt", b"one\ntwo\nthree\nfour\n"),
+            ("notes.md", b"alpha\nbeta\ngamma\n"),
+            ("was-binary.c", b"int a;\n\0int b;\nint c;\n"),
+        ],
+    );
+    commit(
+        2,
+        &[
+            ("plain.txt", b"one\nTWO\nthree\nfour\n"),
+            ("notes.md", b"alpha\nBETA\ngamma\n"),
+        ],
+    );
+    commit(3, &[("was-binary.c", b"int a;\nint b;\nint c;\n")]);
+    commit(
+        4,
+        &[
+            ("plain.txt", b"one\nTWO\nthree\nfour\nfive\n"),
+            ("was-binary.c", b"int a;\nint b;\nint C;\n"),
+        ],
+    );
+    let files: Vec<String> = ["plain.txt", "notes.md", "was-binary.c", ".gitattributes"]
+        .map(String::from)
+        .to_vec();
+    let ours = our_blame(&repo, &format!("SELECT {COLUMNS} FROM blame"));
+    assert_same_as_git(&repo, "HEAD", &ours, &files);
+    // The second commit is named for the lines it changed, not the first.
+    let second = git(&repo, &["rev-parse", "HEAD~2"]).trim().to_string();
+    assert_eq!(ours[&("plain.txt".to_string(), 2)].0, second);
+}
+
+#[test]
 fn a_revision_and_a_path_through_the_table_function() {
     let repo = fixture("blame");
     let rev = "HEAD~3";

@@ -43,34 +43,41 @@ pub fn produce(spec: &ScanSpec, location: &RepoLocation, sink: &mut BatchSink) -
     let want_line = spec.wants("line");
     let mut infos = CommitInfos::new(&repo, name);
     let mut rows = Rows::default();
-    blame::blame_files(location, commit, files, workers, &mut |file: BlamedFile| {
-        for line in &file.lines {
-            let info = infos.get(line.commit)?;
-            rows.path.append_value(&file.path);
-            rows.line_no.append_value(i64::from(line.line_no));
-            rows.sha.append_value(line.commit.to_string());
-            rows.orig_path
-                .append_value(line.orig_path.as_deref().unwrap_or(&file.path));
-            rows.orig_line_no.append_value(i64::from(line.orig_line_no));
-            rows.author_name.append_value(&info.author.name);
-            rows.author_email.append_value(&info.author.email);
-            rows.author_time.append_value(info.author.time * 1_000_000);
-            rows.committer_name.append_value(&info.committer.name);
-            rows.committer_email.append_value(&info.committer.email);
-            rows.committer_time.append_value(info.committer.time * 1_000_000);
-            rows.summary.append_value(&info.summary);
-            if want_line {
-                rows.line.append_value(String::from_utf8_lossy(&line.content));
-            } else {
-                rows.line.append_null();
+    blame::blame_files(
+        location,
+        &repo,
+        commit,
+        files,
+        workers,
+        &mut |file: BlamedFile| {
+            for line in &file.lines {
+                let info = infos.get(line.commit)?;
+                rows.path.append_value(&file.path);
+                rows.line_no.append_value(i64::from(line.line_no));
+                rows.sha.append_value(line.commit.to_string());
+                rows.orig_path
+                    .append_value(line.orig_path.as_deref().unwrap_or(&file.path));
+                rows.orig_line_no.append_value(i64::from(line.orig_line_no));
+                rows.author_name.append_value(&info.author.name);
+                rows.author_email.append_value(&info.author.email);
+                rows.author_time.append_value(info.author.time * 1_000_000);
+                rows.committer_name.append_value(&info.committer.name);
+                rows.committer_email.append_value(&info.committer.email);
+                rows.committer_time.append_value(info.committer.time * 1_000_000);
+                rows.summary.append_value(&info.summary);
+                if want_line {
+                    rows.line.append_value(String::from_utf8_lossy(&line.content));
+                } else {
+                    rows.line.append_null();
+                }
+                rows.len += 1;
             }
-            rows.len += 1;
-        }
-        if rows.len >= sink.batch_rows() {
-            return sink.send(rows.finish(name, &schema())?);
-        }
-        Ok(true)
-    })?;
+            if rows.len >= sink.batch_rows() {
+                return sink.send(rows.finish(name, &schema())?);
+            }
+            Ok(true)
+        },
+    )?;
     if rows.len > 0 {
         sink.send(rows.finish(name, &schema())?)?;
     }

@@ -220,9 +220,7 @@ impl<'r> Blamer<'r> {
         Ok(Blamer {
             repo,
             name,
-            resources: repo
-                .diff_resource_cache_for_tree_diff()
-                .map_err(|e| Error::git(name, e))?,
+            resources: resource_cache(repo).map_err(|e| Error::git(name, e))?,
             algorithm: repo.diff_algorithm().map_err(|e| Error::git(name, e))?,
             changed_paths,
             skipped_by_filters: 0,
@@ -301,16 +299,47 @@ impl<'r> Blamer<'r> {
     }
 }
 
+/// The diff resource cache gix-blame wants, which it uses only to find renames (its line diffs
+/// read the blobs as they are, like git's). gix's own constructor loads an index of HEAD just
+/// to find `.gitattributes` files: most of a single-file blame's setup time.
+fn resource_cache(repo: &gix::Repository) -> std::result::Result<gix::diff::blob::Platform, gix::Error> {
+    use gix::worktree::stack::state::attributes::Source;
+    let no_index = gix::index::State::new(repo.object_hash());
+    let attributes = repo.attributes_only(&no_index, Source::IdMapping)?.detach();
+    gix::diff::resource_cache(
+        repo,
+        gix::diff::blob::pipeline::Mode::ToGit,
+        attributes,
+        gix::diff::blob::pipeline::WorktreeRoots::default(),
+    )
+}
+
 /// Blames `files` on `workers` threads; `emit` gets each file as it is done (not in order)
 /// and may return false to stop.
+/// `repo` is the caller's handle, used as is when there is only one file (a single-file blame
+/// takes a few milliseconds: another handle and a thread would be a good part of them).
 pub fn blame_files(
     location: &RepoLocation,
+    repo: &gix::Repository,
     commit: ObjectId,
     files: Vec<TreeFile>,
     workers: usize,
     emit: &mut dyn FnMut(BlamedFile) -> Result<bool>,
 ) -> Result<()> {
     let name = location.name.as_str();
+    if files.len() <= 1 {
+        let mut repo = repo.clone();
+        repo.object_cache_size_if_unset(64 << 20);
+        let mut blamer = Blamer::new(&repo, name)?;
+        for file in files {
+            let lines = blamer.blame(commit, &file.path)?;
+            emit(BlamedFile {
+                path: file.path,
+                lines,
+            })?;
+        }
+        return Ok(());
+    }
     let next = AtomicUsize::new(0);
     let workers = workers.clamp(1, files.len().max(1));
     // Bounded: a slow consumer holds the workers back instead of buffering whole repositories.

@@ -790,38 +790,21 @@ fn tree_diff_with_rewrites_at_file_path(
 #[expect(clippy::too_many_arguments)]
 fn blob_changes(
     odb: impl gix_object::Find + gix_object::FindHeader,
-    resource_cache: &mut gix_diff::blob::Platform,
+    _resource_cache: &mut gix_diff::blob::Platform,
     oid: ObjectId,
     previous_oid: ObjectId,
-    file_path: &BStr,
-    previous_file_path: &BStr,
+    _file_path: &BStr,
+    _previous_file_path: &BStr,
     diff_algorithm: gix_diff::blob::Algorithm,
     stats: &mut Statistics,
 ) -> Result<Vec<Change>> {
-    resource_cache.set_resource(
-        previous_oid,
-        // TODO(blame): add a test to show of symlink blaming works.
-        gix_object::tree::EntryKind::Blob,
-        previous_file_path,
-        gix_diff::blob::ResourceKind::OldOrSource,
-        &odb,
-    )?;
-    resource_cache.set_resource(
-        oid,
-        gix_object::tree::EntryKind::Blob,
-        file_path,
-        gix_diff::blob::ResourceKind::NewOrDestination,
-        &odb,
-    )?;
-
-    let outcome = resource_cache.prepare_diff()?;
-
-    Ok(blob_changes_from_data(
-        outcome.old.data.as_slice().unwrap_or_default(),
-        outcome.new.data.as_slice().unwrap_or_default(),
-        diff_algorithm,
-        stats,
-    ))
+    // GitFleet: the blobs' bytes as they are, as `git blame` diffs them. The resource cache
+    // would apply `diff` attributes and content-based binary detection, and a version taken as
+    // binary diffs as empty, which hands its lines to the wrong commit.
+    let (mut old, mut new) = (Vec::new(), Vec::new());
+    let old = odb.find_blob(&previous_oid, &mut old)?.data;
+    let new = odb.find_blob(&oid, &mut new)?.data;
+    Ok(blob_changes_from_data(old, new, diff_algorithm, stats))
 }
 
 fn blob_changes_from_data(
