@@ -356,3 +356,24 @@ fn ownership_and_bus_factor_analyses_agree_with_git() {
     ));
     assert_eq!(age[0][0].parse::<i64>().unwrap(), by_email.values().sum::<i64>());
 }
+
+#[test]
+fn projections_read_only_what_they_need_and_agree() {
+    // Without commit columns the commits are not read; the lines and shas stay the same.
+    let repo = fixture("blame");
+    let full = rows(&query(
+        &repo,
+        "SELECT path, line_no, sha, author_email, summary FROM blame ORDER BY path, line_no",
+    ));
+    let narrow = rows(&query(
+        &repo,
+        "SELECT path, line_no, sha FROM blame ORDER BY path, line_no",
+    ));
+    assert_eq!(narrow, full.iter().map(|r| r[..3].to_vec()).collect::<Vec<_>>());
+    let one = rows(&query(
+        &repo,
+        "SELECT author_email FROM blame ORDER BY path, line_no",
+    ));
+    assert_eq!(one, full.iter().map(|r| vec![r[3].clone()]).collect::<Vec<_>>());
+    assert!(full.iter().all(|r| r[3].contains('@') && !r[4].is_empty()));
+}

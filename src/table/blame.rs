@@ -10,7 +10,7 @@ use arrow::datatypes::SchemaRef;
 use super::scan::{BatchSink, ScanSpec};
 use super::{int64, repeated, schema_of, timestamp, utf8};
 use crate::error::Result;
-use crate::source::git::blame::{self, BlamedFile, CommitInfos};
+use crate::source::git::blame::{self, BlamedFile, CommitInfo, CommitInfos};
 use crate::source::git::RepoLocation;
 
 pub fn schema() -> SchemaRef {
@@ -32,6 +32,17 @@ pub fn schema() -> SchemaRef {
     ])
 }
 
+/// The columns that come from the blamed commits' objects.
+const INFO_COLUMNS: [&str; 7] = [
+    "author_name",
+    "author_email",
+    "author_time",
+    "committer_name",
+    "committer_email",
+    "committer_time",
+    "summary",
+];
+
 pub fn produce(spec: &ScanSpec, location: &RepoLocation, sink: &mut BatchSink) -> Result<()> {
     let repo = location.open_gix()?;
     let name = location.name.as_str();
@@ -41,6 +52,9 @@ pub fn produce(spec: &ScanSpec, location: &RepoLocation, sink: &mut BatchSink) -
     let files = blame::files_to_blame(&repo, name, commit, &spec.paths)?;
     let workers = super::scan::workers_per_scan();
     let want_line = spec.wants("line");
+    // Reading the commits is a good part of a single-file blame; skipped when no column needs them.
+    let want_info = INFO_COLUMNS.iter().any(|c| spec.wants(c));
+    let unread = CommitInfo::default();
     let mut infos = CommitInfos::new(&repo, name);
     let mut rows = Rows::default();
     blame::blame_files(
@@ -51,7 +65,11 @@ pub fn produce(spec: &ScanSpec, location: &RepoLocation, sink: &mut BatchSink) -
         workers,
         &mut |file: BlamedFile| {
             for line in &file.lines {
-                let info = infos.get(line.commit)?;
+                let info = if want_info {
+                    infos.get(line.commit)?
+                } else {
+                    &unread
+                };
                 rows.path.append_value(&file.path);
                 rows.line_no.append_value(i64::from(line.line_no));
                 rows.sha.append_value(line.commit.to_string());

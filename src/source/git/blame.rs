@@ -40,7 +40,7 @@ pub struct BlamedFile {
 }
 
 /// Who and what a commit is, for the blame rows.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct CommitInfo {
     pub author: Person,
     pub committer: Person,
