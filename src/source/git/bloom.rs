@@ -187,10 +187,10 @@ impl Layer {
             self.be32(self.indexes + (pos - 1) * 4)
         };
         let end = self.be32(self.indexes + pos * 4);
-        let filter = self.map.get(self.data.start + start..self.data.start + end)?;
         if start > end || self.data.start + end > self.data.end {
-            return None;
+            return None; // a malformed index: no answer rather than a wrong one
         }
+        let filter = &self.map[self.data.start + start..self.data.start + end];
         // A commit whose filter was not computed (too many changed paths, or a write limit)
         // has an empty one: anything may have changed.
         let bits = filter.len() as u64 * 8;
