@@ -9,61 +9,6 @@ use std::path::Path;
 
 use common::*;
 
-/// One line as git blames it: (sha, orig_path, orig_line_no, author_name, author_email,
-/// author_time, committer_email, summary, content).
-type GitLine = (String, String, i64, String, String, i64, String, String, String);
-
-/// `git blame --porcelain REV -- path`, keyed by final line number. The author is the commit's
-/// as recorded (`%an`/`%ae`): git blame applies .mailmap to it, the blame table (like commits)
-/// does not.
-fn git_blame(repo: &Path, rev: &str, path: &str) -> BTreeMap<i64, GitLine> {
-    let out = git_bytes(repo, &["blame", "--porcelain", rev, "--", path]);
-    let mut headers: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
-    let mut lines = BTreeMap::new();
-    let mut current: Option<(String, i64, i64)> = None;
-    let mut recorded: BTreeMap<String, (String, String)> = BTreeMap::new();
-    for raw in out.split(|b| *b == b'\n') {
-        if let Some(content) = raw.strip_prefix(b"\t") {
-            let (sha, orig, fin) = current.take().expect("a header before the content");
-            let h = &headers[&sha];
-            let get = |k: &str| h.get(k).cloned().unwrap_or_default();
-            let (author, email) = recorded.entry(sha.clone()).or_insert_with(|| {
-                let text = git(repo, &["show", "-s", "--format=%an%x00%ae", &sha]);
-                let (a, e) = text.trim_end().split_once('\0').unwrap();
-                (a.to_string(), e.to_string())
-            });
-            lines.insert(
-                fin,
-                (
-                    sha.clone(),
-                    h.get("filename").cloned().unwrap_or_else(|| path.to_string()),
-                    orig,
-                    author.clone(),
-                    email.clone(),
-                    get("author-time").parse().unwrap(),
-                    get("committer-mail").trim_matches(['<', '>']).to_string(),
-                    get("summary"),
-                    String::from_utf8_lossy(content).into_owned(),
-                ),
-            );
-            continue;
-        }
-        let line = String::from_utf8_lossy(raw).into_owned();
-        let parts: Vec<&str> = line.split(' ').collect();
-        if parts.len() >= 3 && parts[0].len() == 40 && parts[1].parse::<i64>().is_ok() {
-            let sha = parts[0].to_string();
-            headers.entry(sha.clone()).or_default();
-            current = Some((sha, parts[1].parse().unwrap(), parts[2].parse().unwrap()));
-        } else if let (Some((sha, _, _)), Some((key, value))) = (&current, line.split_once(' ')) {
-            headers
-                .get_mut(sha)
-                .unwrap()
-                .insert(key.to_string(), value.to_string());
-        }
-    }
-    lines
-}
-
 fn text_files(repo: &Path, rev: &str) -> Vec<String> {
     git(repo, &["ls-tree", "-r", "--name-only", rev])
         .lines()
@@ -306,31 +251,23 @@ fn ownership_and_bus_factor_analyses_agree_with_git() {
                 .or_default() += 1;
         }
     }
-    let sql = |name: &str| {
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("sql/{name}.sql")))
-            .unwrap()
+    // `columns` of the analysis sql/NAME.sql, as rows; then as key -> count.
+    let analysis = |name: &str, columns: &str| {
+        let sql =
+            std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("sql/{name}.sql")))
+                .unwrap();
+        rows(&query(
+            &repo,
+            &format!("SELECT {columns} FROM ({}) a", sql.trim().trim_end_matches(';')),
+        ))
     };
-    let ownership: BTreeMap<String, i64> = rows(&query(
-        &repo,
-        &format!(
-            "SELECT email, lines FROM ({}) o",
-            sql("code_ownership").trim().trim_end_matches(';')
-        ),
-    ))
-    .into_iter()
-    .map(|r| (r[0].clone(), r[1].parse().unwrap()))
-    .collect();
-    assert_eq!(ownership, by_email);
-    let bus: BTreeMap<String, i64> = rows(&query(
-        &repo,
-        &format!(
-            "SELECT directory, bus_factor FROM ({}) b",
-            sql("bus_factor").trim().trim_end_matches(';')
-        ),
-    ))
-    .into_iter()
-    .map(|r| (r[0].clone(), r[1].parse().unwrap()))
-    .collect();
+    let counts = |rows: Vec<Vec<String>>| -> BTreeMap<String, i64> {
+        rows.into_iter()
+            .map(|r| (r[0].clone(), r[1].parse().unwrap()))
+            .collect()
+    };
+    assert_eq!(counts(analysis("code_ownership", "email, lines")), by_email);
+    let bus = counts(analysis("bus_factor", "directory, bus_factor"));
     let expected: BTreeMap<String, i64> = by_dir
         .into_iter()
         .map(|(dir, owners)| {
@@ -347,13 +284,7 @@ fn ownership_and_bus_factor_analyses_agree_with_git() {
         })
         .collect();
     assert_eq!(bus, expected);
-    let age = rows(&query(
-        &repo,
-        &format!(
-            "SELECT sum(lines) FROM ({}) a",
-            sql("code_age").trim().trim_end_matches(';')
-        ),
-    ));
+    let age = analysis("code_age", "sum(lines)");
     assert_eq!(age[0][0].parse::<i64>().unwrap(), by_email.values().sum::<i64>());
 }
 

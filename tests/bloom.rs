@@ -144,33 +144,6 @@ fn a_split_commit_graph_chain_is_read_layer_by_layer() {
     assert!(ruled_out * 100 >= unchanged * 95, "{ruled_out} of {unchanged}");
 }
 
-/// (final line, commit, original line, original path) per line of `git blame --porcelain`.
-fn git_blame(repo: &Path, path: &str) -> Vec<(u32, String, u32, String)> {
-    let out = git(repo, &["blame", "--porcelain", "HEAD", "--", path]);
-    let mut lines = Vec::new();
-    let mut current: Option<(String, u32, u32)> = None;
-    let mut filenames: BTreeMap<String, String> = BTreeMap::new();
-    for line in out.lines() {
-        if line.starts_with('\t') {
-            let (sha, orig, fin) = current.take().unwrap();
-            lines.push((fin, sha.clone(), orig, filenames[&sha].clone()));
-        } else if let Some(name) = line.strip_prefix("filename ") {
-            let sha = current.as_ref().unwrap().0.clone();
-            filenames.insert(sha, name.to_string());
-        } else {
-            let parts: Vec<&str> = line.split(' ').collect();
-            if parts.len() >= 3 && parts[0].len() == 40 && parts[1].parse::<u32>().is_ok() {
-                current = Some((
-                    parts[0].to_string(),
-                    parts[1].parse().unwrap(),
-                    parts[2].parse().unwrap(),
-                ));
-            }
-        }
-    }
-    lines
-}
-
 #[test]
 fn blame_with_the_filters_matches_git_blame() {
     let repo = generated("bloom-blame", 400);
@@ -203,7 +176,11 @@ fn blame_with_the_filters_matches_git_blame() {
                 )
             })
             .collect();
-        assert_eq!(ours, git_blame(&repo, path), "{path}");
+        let theirs: Vec<(u32, String, u32, String)> = git_blame(&repo, "HEAD", path)
+            .into_iter()
+            .map(|(line, l)| (line as u32, l.0, l.2 as u32, l.1))
+            .collect();
+        assert_eq!(ours, theirs, "{path}");
     }
     // Most commits touched none of the file being blamed: the filters passed over them.
     assert!(

@@ -209,3 +209,58 @@ pub fn column_len(batches: &[RecordBatch]) -> usize {
 
 pub mod daemon;
 pub mod history;
+
+/// One line as git blames it: (sha, orig_path, orig_line_no, author_name, author_email,
+/// author_time, committer_email, summary, content).
+pub type GitLine = (String, String, i64, String, String, i64, String, String, String);
+
+/// `git blame --porcelain REV -- path`, keyed by final line number. The author is the commit's
+/// as recorded (`%an`/`%ae`): git blame applies .mailmap to it, the blame table (like commits)
+/// does not.
+pub fn git_blame(repo: &Path, rev: &str, path: &str) -> BTreeMap<i64, GitLine> {
+    let out = git_bytes(repo, &["blame", "--porcelain", rev, "--", path]);
+    let mut headers: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+    let mut lines = BTreeMap::new();
+    let mut current: Option<(String, i64, i64)> = None;
+    let mut recorded: BTreeMap<String, (String, String)> = BTreeMap::new();
+    for raw in out.split(|b| *b == b'\n') {
+        if let Some(content) = raw.strip_prefix(b"\t") {
+            let (sha, orig, fin) = current.take().expect("a header before the content");
+            let h = &headers[&sha];
+            let get = |k: &str| h.get(k).cloned().unwrap_or_default();
+            let (author, email) = recorded.entry(sha.clone()).or_insert_with(|| {
+                let text = git(repo, &["show", "-s", "--format=%an%x00%ae", &sha]);
+                let (a, e) = text.trim_end().split_once('\0').unwrap();
+                (a.to_string(), e.to_string())
+            });
+            lines.insert(
+                fin,
+                (
+                    sha.clone(),
+                    h.get("filename").cloned().unwrap_or_else(|| path.to_string()),
+                    orig,
+                    author.clone(),
+                    email.clone(),
+                    get("author-time").parse().unwrap(),
+                    get("committer-mail").trim_matches(['<', '>']).to_string(),
+                    get("summary"),
+                    String::from_utf8_lossy(content).into_owned(),
+                ),
+            );
+            continue;
+        }
+        let line = String::from_utf8_lossy(raw).into_owned();
+        let parts: Vec<&str> = line.split(' ').collect();
+        if parts.len() >= 3 && parts[0].len() == 40 && parts[1].parse::<i64>().is_ok() {
+            let sha = parts[0].to_string();
+            headers.entry(sha.clone()).or_default();
+            current = Some((sha, parts[1].parse().unwrap(), parts[2].parse().unwrap()));
+        } else if let (Some((sha, _, _)), Some((key, value))) = (&current, line.split_once(' ')) {
+            headers
+                .get_mut(sha)
+                .unwrap()
+                .insert(key.to_string(), value.to_string());
+        }
+    }
+    lines
+}

@@ -128,16 +128,19 @@ fn named_files(
     paths: &PathSelection,
 ) -> Result<Vec<TreeFile>> {
     let tree = repo.find_tree(tree_id).map_err(|e| Error::git(name, e))?;
-    let lookup = |path: &str| -> Result<Option<(EntryKind, gix::object::tree::EntryMode, ObjectId)>> {
+    let lookup = |path: &str| -> Result<Option<(gix::object::tree::EntryMode, ObjectId)>> {
         let entry = tree
             .lookup_entry(path.split('/').map(str::as_bytes))
             .map_err(|e| Error::git(name, e))?;
-        Ok(entry.map(|e| (e.mode().kind(), e.mode(), e.object_id())))
+        Ok(entry.map(|e| (e.mode(), e.object_id())))
+    };
+    let is_tree = |found: Option<(gix::object::tree::EntryMode, ObjectId)>| {
+        found.is_some_and(|(mode, _)| mode.kind() == EntryKind::Tree)
     };
     let mut files = Vec::new();
     for path in named {
         match lookup(path)? {
-            Some((kind, mode, id)) if !matches!(kind, EntryKind::Tree | EntryKind::Commit) => {
+            Some((mode, id)) if !matches!(mode.kind(), EntryKind::Tree | EntryKind::Commit) => {
                 let file = TreeFile {
                     path: path.to_string(),
                     mode: format!("{:06o}", mode.value()),
@@ -149,9 +152,7 @@ fn named_files(
                 }
             }
             found if paths.required.as_deref() == Some(*path) => {
-                let dir = path.trim_end_matches('/');
-                let is_dir = matches!(found, Some((EntryKind::Tree, ..)))
-                    || matches!(lookup(dir)?, Some((EntryKind::Tree, ..)));
+                let is_dir = is_tree(found) || is_tree(lookup(path.trim_end_matches('/'))?);
                 return Err(blame_target_error(name, path, is_dir));
             }
             _ => {}
@@ -314,6 +315,12 @@ fn resource_cache(repo: &gix::Repository) -> std::result::Result<gix::diff::blob
     )
 }
 
+/// Blame reads the same blobs and trees over and over.
+fn with_object_cache(mut repo: gix::Repository) -> gix::Repository {
+    repo.object_cache_size_if_unset(64 << 20);
+    repo
+}
+
 /// Blames `files` on `workers` threads; `emit` gets each file as it is done (not in order)
 /// and may return false to stop.
 /// `repo` is the caller's handle, used as is when there is only one file (a single-file blame
@@ -328,8 +335,7 @@ pub fn blame_files(
 ) -> Result<()> {
     let name = location.name.as_str();
     if files.len() <= 1 {
-        let mut repo = repo.clone();
-        repo.object_cache_size_if_unset(64 << 20);
+        let repo = with_object_cache(repo.clone());
         let mut blamer = Blamer::new(&repo, name)?;
         for file in files {
             let lines = blamer.blame(commit, &file.path)?;
@@ -349,15 +355,13 @@ pub fn blame_files(
             let tx = tx.clone();
             let (files, next) = (&files, &next);
             scope.spawn(move || {
-                let mut repo = match location.open_gix() {
-                    Ok(r) => r,
+                let repo = match location.open_gix() {
+                    Ok(r) => with_object_cache(r),
                     Err(e) => {
                         let _ = tx.send(Err(e));
                         return;
                     }
                 };
-                // Blame reads the same blobs and trees over and over.
-                repo.object_cache_size_if_unset(64 << 20);
                 let mut blamer = match Blamer::new(&repo, name) {
                     Ok(b) => b,
                     Err(e) => {
