@@ -4,16 +4,20 @@
 //! default rename detection (renames, no copies, 50% similarity, limit 1000). Line counts come
 //! from a Myers line diff, binary files (a NUL in the first 8000 bytes) count 0/0.
 
-use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
+use std::rc::Rc;
 
+use gix::bstr::BStr;
 use gix::diff::blob::{sources::byte_lines, Algorithm, Diff, InternedInput};
-use gix::diff::tree_with_rewrites::{ChangeRef, Options};
+use gix::diff::rewrites::tracker::visit::{Destination, Source, SourceKind};
+use gix::diff::rewrites::Tracker;
+use gix::diff::tree::visit::Change;
 use gix::diff::Rewrites;
 use gix::object::tree::EntryKind;
 use gix::ObjectId;
 
 use super::text::{count_lines, is_binary};
+use super::tree_diff::{self, TreeData};
 use crate::error::{Error, Result};
 
 /// One file changed by a commit.
@@ -52,8 +56,7 @@ pub struct Differ<'r> {
     repo: &'r gix::Repository,
     name: &'r str,
     resource_cache: gix::diff::blob::Platform,
-    tree_state: gix::diff::tree::State,
-    trees: RefCell<TreeStore>,
+    trees: TreeStore,
 }
 
 /// A change as plain data, so blobs can be read after the tree diff's borrow ends.
@@ -74,8 +77,7 @@ impl<'r> Differ<'r> {
             repo,
             name,
             resource_cache,
-            tree_state: Default::default(),
-            trees: RefCell::new(TreeStore::default()),
+            trees: TreeStore::default(),
         })
     }
 
@@ -107,46 +109,38 @@ impl<'r> Differ<'r> {
         Ok(())
     }
 
+    /// The tree diff, then git's default rename detection (gix's tracker) over its additions
+    /// and deletions.
     fn tree_changes(&mut self, parent_tree: Option<ObjectId>, tree: ObjectId) -> Result<Vec<RawChange>> {
-        let name = self.name;
-        let objects = CachedTrees {
-            inner: &self.repo.objects,
-            store: &self.trees,
-        };
-        let load = |id: Option<ObjectId>| -> Result<Vec<u8>> {
-            let mut buf = Vec::new();
-            if let Some(id) = id {
-                use gix::objs::Find;
-                objects
-                    .try_find(&id, &mut buf)
-                    .map_err(|e| Error::git(name, e))?
-                    .ok_or_else(|| Error::git(name, format!("tree {id} not found")))?;
-            }
-            Ok(buf)
-        };
-        let old_data = load(parent_tree)?;
-        let new_data = load(Some(tree))?;
-        let kind = self.repo.object_hash();
+        let (repo, name) = (self.repo, self.name);
+        let trees = &mut self.trees;
+        let mut load = |id: &gix::oid| trees.load(repo, name, id);
+        let old = parent_tree.map(|id| load(&id)).transpose()?;
+        let new = load(&tree)?;
+        let mut tracker = Tracker::new(Rewrites::default());
         let mut raw = Vec::new();
-        let options = Options {
-            location: Some(gix::diff::tree::recorder::Location::Path),
-            rewrites: Some(Rewrites::default()),
+        let mut visit = |change: Change, location: &BStr| {
+            if let Some(change) = tracker.try_push_change(change, location) {
+                raw.extend(raw_change(&change, location));
+            }
         };
-        gix::diff::tree_with_rewrites(
-            gix::objs::TreeRefIter::from_bytes(&old_data, kind),
-            gix::objs::TreeRefIter::from_bytes(&new_data, kind),
-            &mut self.resource_cache,
-            &mut self.tree_state,
-            &objects,
-            |change: ChangeRef<'_>| {
-                if let Some(c) = raw_change(change) {
-                    raw.push(c);
-                }
-                Ok(gix::diff::tree_with_rewrites::Action::Continue(()))
-            },
-            options,
-        )
-        .map_err(|e| Error::git(name, e))?;
+        let old_data = old.as_deref().unwrap_or_default();
+        tree_diff::diff(old_data, &new, repo.object_hash(), name, &mut load, &mut visit)?;
+        tracker
+            .emit(
+                |dest, source| {
+                    raw.extend(match source {
+                        Some(source) => rewrite(&dest, &source),
+                        None => raw_change(&dest.change, dest.location),
+                    });
+                    std::ops::ControlFlow::Continue(())
+                },
+                &mut self.resource_cache,
+                &repo.objects,
+                // Only called for copy detection from unmodified files, which is off.
+                |_| Ok::<(), std::io::Error>(()),
+            )
+            .map_err(|e| Error::git(name, e))?;
         self.resource_cache.clear_resource_cache_keep_allocation();
         // git lists changes sorted by path.
         raw.sort_by(|a, b| a.path.cmp(&b.path));
@@ -198,43 +192,33 @@ fn count_changed_lines(old: &[u8], new: &[u8]) -> (i64, i64) {
     )
 }
 
-fn location(path: &gix::bstr::BStr) -> String {
+fn location(path: &BStr) -> String {
     String::from_utf8_lossy(path).into_owned()
 }
 
-fn raw_change(change: ChangeRef<'_>) -> Option<RawChange> {
+/// A change the rename tracker let through; None for directories.
+fn raw_change(change: &Change, path: &BStr) -> Option<RawChange> {
     let file = |mode: gix::object::tree::EntryMode| (!mode.is_tree()).then(|| mode.kind());
-    match change {
-        ChangeRef::Addition {
-            location: path,
-            entry_mode,
-            id,
-            ..
-        } => file(entry_mode).map(|kind| RawChange {
+    match *change {
+        Change::Addition { entry_mode, oid, .. } => file(entry_mode).map(|kind| RawChange {
             path: location(path),
             old_path: None,
             change_type: 'A',
             old: None,
-            new: Some((id, kind)),
+            new: Some((oid, kind)),
         }),
-        ChangeRef::Deletion {
-            location: path,
-            entry_mode,
-            id,
-            ..
-        } => file(entry_mode).map(|kind| RawChange {
+        Change::Deletion { entry_mode, oid, .. } => file(entry_mode).map(|kind| RawChange {
             path: location(path),
             old_path: None,
             change_type: 'D',
-            old: Some((id, kind)),
+            old: Some((oid, kind)),
             new: None,
         }),
-        ChangeRef::Modification {
-            location: path,
+        Change::Modification {
             previous_entry_mode,
-            previous_id,
+            previous_oid,
             entry_mode,
-            id,
+            oid,
         } => {
             let (old_kind, new_kind) = (file(previous_entry_mode)?, file(entry_mode)?);
             let type_changed = is_link(old_kind) != is_link(new_kind)
@@ -243,27 +227,29 @@ fn raw_change(change: ChangeRef<'_>) -> Option<RawChange> {
                 path: location(path),
                 old_path: None,
                 change_type: if type_changed { 'T' } else { 'M' },
-                old: Some((previous_id, old_kind)),
-                new: Some((id, new_kind)),
+                old: Some((previous_oid, old_kind)),
+                new: Some((oid, new_kind)),
             })
         }
-        ChangeRef::Rewrite {
-            source_location,
-            source_entry_mode,
-            source_id,
-            entry_mode,
-            id,
-            location: path,
-            copy,
-            ..
-        } => Some(RawChange {
-            path: location(path),
-            old_path: Some(location(source_location)),
-            change_type: if copy { 'C' } else { 'R' },
-            old: Some((source_id, source_entry_mode.kind())),
-            new: Some((id, entry_mode.kind())),
-        }),
     }
+}
+
+/// A rename (or copy) the tracker paired up; None for directories, whose files are paired too.
+fn rewrite(dest: &Destination<'_, Change>, source: &Source<'_, Change>) -> Option<RawChange> {
+    let (id, mode) = dest.change.oid_and_entry_mode();
+    if mode.is_tree() || source.entry_mode.is_tree() {
+        return None;
+    }
+    Some(RawChange {
+        path: location(dest.location),
+        old_path: Some(location(source.location)),
+        change_type: match source.kind {
+            SourceKind::Rename => 'R',
+            SourceKind::Copy => 'C',
+        },
+        old: Some((source.id, source.entry_mode.kind())),
+        new: Some((id.to_owned(), mode.kind())),
+    })
 }
 
 fn is_link(kind: EntryKind) -> bool {
@@ -272,23 +258,46 @@ fn is_link(kind: EntryKind) -> bool {
 
 /// Decoded trees kept across commits, capped by bytes. A commit's parent tree is read again as
 /// the next commit's own tree (newest-first walk), and large directories change in most commits:
-/// re-decoding them from the pack dominated the stats scan (`benches/README.md`).
+/// re-decoding them from the pack dominated the stats scan (`benches/README.md`). Trees are
+/// shared, not copied, between the store and the diff.
 #[derive(Default)]
 struct TreeStore {
-    trees: HashMap<ObjectId, Vec<u8>>,
+    trees: HashMap<ObjectId, TreeData>,
     order: VecDeque<ObjectId>,
     bytes: usize,
+    scratch: Vec<u8>,
 }
 
 const TREE_STORE_BYTES: usize = 64 * 1024 * 1024;
 
 impl TreeStore {
-    fn put(&mut self, id: ObjectId, data: &[u8]) {
-        if data.len() > TREE_STORE_BYTES / 8 || self.trees.contains_key(&id) {
+    fn load(&mut self, repo: &gix::Repository, name: &str, id: &gix::oid) -> Result<TreeData> {
+        if let Some(tree) = self.trees.get(id) {
+            return Ok(Rc::clone(tree));
+        }
+        use gix::objs::Find;
+        // gix resolves delta chains in a buffer several times the object's size: one scratch
+        // buffer is reused for that, and the tree is copied out at its exact size.
+        let kind = repo
+            .objects
+            .try_find(id, &mut self.scratch)
+            .map_err(|e| Error::git(name, e))?
+            .ok_or_else(|| Error::git(name, format!("tree {id} not found")))?
+            .kind;
+        if kind != gix::objs::Kind::Tree {
+            return Err(Error::git(name, format!("object {id} is a {kind}, expected a tree")));
+        }
+        let tree: TreeData = Rc::from(self.scratch.as_slice());
+        self.put(id.to_owned(), &tree);
+        Ok(tree)
+    }
+
+    fn put(&mut self, id: ObjectId, tree: &TreeData) {
+        if tree.len() > TREE_STORE_BYTES / 8 || self.trees.contains_key(&id) {
             return;
         }
-        self.bytes += data.len();
-        self.trees.insert(id, data.to_vec());
+        self.bytes += tree.len();
+        self.trees.insert(id, Rc::clone(tree));
         self.order.push_back(id);
         while self.bytes > TREE_STORE_BYTES {
             let Some(old) = self.order.pop_front() else { break };
@@ -296,43 +305,6 @@ impl TreeStore {
                 self.bytes -= evicted.len();
             }
         }
-    }
-}
-
-/// The object database seen through the tree store.
-struct CachedTrees<'a, T> {
-    inner: &'a T,
-    store: &'a RefCell<TreeStore>,
-}
-
-impl<T: gix::objs::Find> gix::objs::Find for CachedTrees<'_, T> {
-    fn try_find<'b>(
-        &self,
-        id: &gix::oid,
-        buffer: &'b mut Vec<u8>,
-    ) -> gix::Result<Option<gix::objs::Data<'b>>> {
-        if let Some(tree) = self.store.borrow().trees.get(id) {
-            buffer.clear();
-            buffer.extend_from_slice(tree);
-            return Ok(Some(gix::objs::Data {
-                kind: gix::objs::Kind::Tree,
-                object_hash: id.kind(),
-                data: buffer,
-            }));
-        }
-        let found = self.inner.try_find(id, buffer)?;
-        if let Some(data) = &found {
-            if data.kind == gix::objs::Kind::Tree {
-                self.store.borrow_mut().put(id.to_owned(), data.data);
-            }
-        }
-        Ok(found)
-    }
-}
-
-impl<T: gix::objs::FindHeader> gix::objs::FindHeader for CachedTrees<'_, T> {
-    fn try_header(&self, id: &gix::oid) -> gix::Result<Option<gix::objs::Header>> {
-        self.inner.try_header(id)
     }
 }
 
@@ -348,15 +320,15 @@ mod tests {
             bytes[..4].copy_from_slice(&n.to_be_bytes());
             ObjectId::try_from(bytes.as_slice()).unwrap()
         };
-        let tree = vec![7u8; TREE_STORE_BYTES / 16];
+        let tree: TreeData = Rc::from(vec![7u8; TREE_STORE_BYTES / 16]);
         for n in 0..40 {
             store.put(id(n), &tree);
             assert!(store.bytes <= TREE_STORE_BYTES);
         }
         assert!(store.trees.contains_key(&id(39)), "newest kept");
         assert!(!store.trees.contains_key(&id(0)), "oldest evicted");
-        store.put(id(100), &vec![0u8; TREE_STORE_BYTES / 4]);
+        store.put(id(100), &Rc::from(vec![0u8; TREE_STORE_BYTES / 4]));
         assert!(!store.trees.contains_key(&id(100)), "huge trees are not stored");
-        assert_eq!(store.bytes, store.trees.values().map(Vec::len).sum::<usize>());
+        assert_eq!(store.bytes, store.trees.values().map(|t| t.len()).sum::<usize>());
     }
 }

@@ -15,5 +15,6 @@ pub mod stats_cache;
 pub mod status;
 pub mod text;
 pub mod tree;
+pub mod tree_diff;
 
 pub use location::RepoLocation;
