@@ -87,12 +87,13 @@ fn commit_stats_match_numstat() {
     assert_eq!(actual, sorted(expected));
 }
 
-#[test]
-fn commit_files_match_numstat_and_name_status() {
-    let repo = fixture("basic");
-    let merges = merges(&repo);
+/// `commit_files` of every non-merge commit as git reports it: `--numstat` counts (renames
+/// shown with their old path) and `--name-status` letters. Lines are
+/// `sha, path, old_path, change_type, additions, deletions`.
+fn git_commit_files(repo: &Path) -> Vec<String> {
+    let merges = merges(repo);
     // Status letters from --name-status -z: "M\0path\0" or "R086\0old\0new\0".
-    let status_out = git(&repo, &["log", "--name-status", "-z", "--format=%x01%H"]);
+    let status_out = git(repo, &["log", "--name-status", "-z", "--format=%x01%H"]);
     let mut status: BTreeMap<(String, String), String> = BTreeMap::new();
     for record in status_out.split('\x01').filter(|r| !r.is_empty()) {
         let (sha, rest) = record.split_at(40);
@@ -112,7 +113,7 @@ fn commit_files_match_numstat_and_name_status() {
         }
     }
     let mut expected = Vec::new();
-    for (sha, files) in numstat(&repo, &[]) {
+    for (sha, files) in numstat(repo, &[]) {
         if merges.contains(&sha) {
             continue;
         }
@@ -127,12 +128,22 @@ fn commit_files_match_numstat_and_name_status() {
             ));
         }
     }
-    let actual = sorted_lines(&query(
-        &repo,
+    sorted(expected)
+}
+
+fn our_commit_files(repo: &Path) -> Vec<String> {
+    sorted_lines(&query(
+        repo,
         "SELECT cf.sha, path, old_path, change_type, cf.additions, cf.deletions \
          FROM commit_files cf JOIN commits c ON c.sha = cf.sha WHERE NOT c.is_merge",
-    ));
-    assert_eq!(actual, sorted(expected));
+    ))
+}
+
+#[test]
+fn commit_files_match_numstat_and_name_status() {
+    let repo = fixture("basic");
+    let actual = our_commit_files(&repo);
+    assert_eq!(actual, git_commit_files(&repo));
     // The fixture's interesting cases are really there.
     let joined = actual.join("\n");
     assert!(
@@ -140,6 +151,36 @@ fn commit_files_match_numstat_and_name_status() {
         "rename with an edit"
     );
     assert!(joined.contains("link-to-readme\x1fNULL\x1fT"), "type change");
+}
+
+#[test]
+fn tree_shapes_match_numstat_and_name_status() {
+    let repo = fixture("trees");
+    let actual = our_commit_files(&repo);
+    assert_eq!(actual, git_commit_files(&repo));
+    let joined = actual.join("\n");
+    for (case, needle) in [
+        (
+            "renamed directory",
+            "lib/helpers/numbers.txt\x1flib/util/numbers.txt\x1fR\x1f0\x1f0",
+        ),
+        (
+            "edit inside a renamed directory",
+            "lib/support/strings.txt\x1flib/helpers/strings.txt\x1fR\x1f1\x1f1",
+        ),
+        (
+            "last entry of the big directory",
+            "big/f300.txt\x1fNULL\x1fM\x1f1\x1f1",
+        ),
+        (
+            "file replaced by a directory",
+            "a/inner.txt\x1fNULL\x1fA\x1f4\x1f0",
+        ),
+        ("nested deletion", "deep/a/b/c.txt\x1fNULL\x1fD\x1f0\x1f4"),
+        ("symlink to file", "link\x1fNULL\x1fT"),
+    ] {
+        assert!(joined.contains(needle), "{case}: {needle:?} not in\n{joined}");
+    }
 }
 
 #[test]

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use gix::ObjectId;
 
 use super::commits::{walk, CommitNeeds, CommitReader, CommitRecord, ScanCounters, TimeBounds};
-use super::diff::DiffStats;
+use super::diff::{self, DiffStats};
 use super::stats_cache::StatsCache;
 use super::RepoLocation;
 use crate::error::{Error, Result};
@@ -66,10 +66,13 @@ fn read_all(
     cache: Option<&StatsCache>,
     emit: &mut dyn FnMut(CommitRecord) -> Result<bool>,
 ) -> Result<()> {
-    let repo = plan.location.open_gix()?;
+    let expensive = plan.needs.stats || plan.needs.files;
+    let mut repo = plan.location.open_gix()?;
+    if expensive {
+        diff::use_diff_pack_cache(&mut repo);
+    }
     let name = plan.location.name.as_str();
     let ids = walk(&repo, name, plan.rev, plan.times.committer_min)?;
-    let expensive = plan.needs.stats || plan.needs.files;
     if plan.workers <= 1 || !expensive {
         let mut reader = CommitReader::new(&repo, name, plan.needs, cache, plan.counters)?;
         for id in ids {
@@ -92,7 +95,8 @@ fn read_all(
             let result_tx = result_tx.clone();
             let shared = &shared;
             scope.spawn(move || {
-                let repo = shared.to_thread_local();
+                let mut repo = shared.to_thread_local();
+                diff::use_diff_pack_cache(&mut repo);
                 let mut reader = match CommitReader::new(&repo, name, plan.needs, cache, plan.counters) {
                     Ok(r) => r,
                     Err(e) => {

@@ -539,13 +539,29 @@ mod tests {
                     oid,
                     path,
                     relation: r,
-                } => (path.to_string(), 'A', 0, entry_mode.value(), null, *oid, relation(r)),
+                } => (
+                    path.to_string(),
+                    'A',
+                    0,
+                    entry_mode.value(),
+                    null,
+                    *oid,
+                    relation(r),
+                ),
                 Recorded::Deletion {
                     entry_mode,
                     oid,
                     path,
                     relation: r,
-                } => (path.to_string(), 'D', entry_mode.value(), 0, *oid, null, relation(r)),
+                } => (
+                    path.to_string(),
+                    'D',
+                    entry_mode.value(),
+                    0,
+                    *oid,
+                    null,
+                    relation(r),
+                ),
                 Recorded::Modification {
                     previous_entry_mode,
                     previous_oid,
@@ -679,14 +695,20 @@ mod tests {
         let old = tree(&[entry("a", 1), entry("c", 2), entry("d", 3)]);
         let new = tree(&[entry("b100644 c", 2), entry("d", 3)]);
         let (start, old_end, new_end) = shared_ends(&old, &new, hash_len);
-        assert_eq!(&old[start..old_end], tree(&[entry("a", 1), entry("c", 2)]).as_slice());
+        assert_eq!(
+            &old[start..old_end],
+            tree(&[entry("a", 1), entry("c", 2)]).as_slice()
+        );
         assert_eq!(&new[start..new_end], entry("b100644 c", 2).as_slice());
         let changes = normalise(ours(&old, &new, &Trees::default()));
         assert_eq!(changes, normalise(gix_diff(&old, &new, &Trees::default())));
         assert_eq!(changes.len(), 3, "a and c deleted, b100644 c added");
         // Identical and empty trees.
         let old = tree(&[entry("a", 1), entry("b", 2), entry("c", 3)]);
-        assert_eq!(shared_ends(&old, &old, hash_len), (old.len(), old.len(), old.len()));
+        assert_eq!(
+            shared_ends(&old, &old, hash_len),
+            (old.len(), old.len(), old.len())
+        );
         assert_eq!(shared_ends(&[], &old, hash_len), (0, 0, old.len()));
         // A truncated tree is left whole for the parser to reject.
         let cut = &old[..old.len() - 5];
