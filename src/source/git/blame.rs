@@ -14,6 +14,7 @@ use gix::ObjectId;
 
 use super::bloom::{ChangedPaths, PathKey};
 use super::commits::Person;
+use super::odb;
 use super::text::is_binary;
 use super::tree::{self, TreeFile};
 use super::RepoLocation;
@@ -318,6 +319,7 @@ fn resource_cache(repo: &gix::Repository) -> std::result::Result<gix::diff::blob
 /// Blame reads the same blobs and trees over and over.
 fn with_object_cache(mut repo: gix::Repository) -> gix::Repository {
     repo.object_cache_size_if_unset(64 << 20);
+    odb::use_history_pack_cache(&mut repo);
     repo
 }
 

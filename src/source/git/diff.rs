@@ -179,30 +179,6 @@ impl<'r> Differ<'r> {
     }
 }
 
-/// Bytes of decoded objects each diffing repository handle keeps for delta resolution.
-const PACK_CACHE_BYTES: usize = 32 * 1024 * 1024;
-
-/// Gives a handle that diffs history a delta-base cache sized by bytes instead of gix's default
-/// of 64 entries. A diff reads a few trees and blobs per commit, so with 64 entries a
-/// directory's previous version is gone by the time the directory changes again, and its
-/// whole delta chain (up to 50 deep) is resolved from the base once more: 17% of the stats
-/// scan's CPU on the benchmark history (`benches/README.md`). A repository that sets
-/// `core.deltaBaseCacheLimit` keeps its own choice.
-pub fn use_diff_pack_cache(repo: &mut gix::Repository) {
-    if repo
-        .config_snapshot()
-        .integer("core.deltaBaseCacheLimit")
-        .is_some()
-    {
-        return;
-    }
-    repo.objects.set_pack_cache(|| {
-        Box::new(gix::odb::pack::cache::lru::MemoryCappedHashmap::new(
-            PACK_CACHE_BYTES,
-        ))
-    });
-}
-
 /// Lines added and removed between two texts, by a Myers diff as git's default.
 fn count_changed_lines(old: &[u8], new: &[u8]) -> (i64, i64) {
     if old == new {

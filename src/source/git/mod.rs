@@ -9,6 +9,7 @@ pub mod bloom;
 pub mod commits;
 pub mod diff;
 pub mod location;
+pub mod odb;
 pub mod parallel;
 pub mod refs;
 pub mod stats_cache;

@@ -10,7 +10,8 @@ use std::sync::{Arc, Mutex};
 use gix::ObjectId;
 
 use super::commits::{walk, CommitNeeds, CommitReader, CommitRecord, ScanCounters, TimeBounds};
-use super::diff::{self, DiffStats};
+use super::diff::DiffStats;
+use super::odb;
 use super::stats_cache::StatsCache;
 use super::RepoLocation;
 use crate::error::{Error, Result};
@@ -69,7 +70,7 @@ fn read_all(
     let expensive = plan.needs.stats || plan.needs.files;
     let mut repo = plan.location.open_gix()?;
     if expensive {
-        diff::use_diff_pack_cache(&mut repo);
+        odb::use_history_pack_cache(&mut repo);
     }
     let name = plan.location.name.as_str();
     let ids = walk(&repo, name, plan.rev, plan.times.committer_min)?;
@@ -96,7 +97,7 @@ fn read_all(
             let shared = &shared;
             scope.spawn(move || {
                 let mut repo = shared.to_thread_local();
-                diff::use_diff_pack_cache(&mut repo);
+                odb::use_history_pack_cache(&mut repo);
                 let mut reader = match CommitReader::new(&repo, name, plan.needs, cache, plan.counters) {
                     Ok(r) => r,
                     Err(e) => {
