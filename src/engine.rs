@@ -150,7 +150,7 @@ fn build(config: &EngineConfig) -> DFResult<(SessionContext, Arc<CloneManager>)>
         );
     }
     ctx.register_table("clone_status", Arc::new(CloneStatusTable::new(fleet.clone())))?;
-    for (name, table) in crate::table::github::tables(github_client(config)) {
+    for (name, table) in crate::table::github::tables(github_client(config), config.strict) {
         ctx.register_table(name, table)?;
     }
     ctx.register_udtf("refresh_repos", Arc::new(RefreshFunction::new(settings)));

@@ -316,6 +316,36 @@ fn missing_filters_and_unknown_repositories_are_one_line_errors() {
 }
 
 #[test]
+fn an_unknown_repository_among_several_is_left_out_with_a_warning() {
+    let gh = FakeGitHub::start("partial", &[]);
+    let sql = "SELECT repo, count(*) FROM gh_branches WHERE owner = 'acme' \
+               AND repo IN ('rocket', 'nope', 'anvil') GROUP BY repo ORDER BY repo";
+    let out = gh.sql(&[ALICE], &[], sql);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout).lines().skip(1).collect::<Vec<_>>(),
+        vec!["anvil,2", "rocket,2"]
+    );
+    let err = text(&out.stderr);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(
+        err.contains("warning: GitHub GET /repos/acme/nope/branches: not found (404)")
+            && err.contains("left out"),
+        "{err}"
+    );
+    // An unknown owner among several, in a listing that first asks who the owner is.
+    let rows = gh.rows(
+        &[ALICE],
+        "SELECT owner, count(*) FROM gh_repos WHERE owner IN ('acme', 'ghost') GROUP BY owner",
+    );
+    assert_eq!(rows, vec!["acme,2"]);
+    // --strict: the missing repository is the query's error.
+    let out = gh.sql(&[ALICE], &["--strict"], sql);
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("/repos/acme/nope/branches: not found (404)"));
+}
+
+#[test]
 fn conditional_requests_are_answered_from_the_etag_cache() {
     let gh = FakeGitHub::start("etag", &[]);
     let sql = "SELECT number, title FROM gh_issues WHERE owner = 'acme' AND repo = 'rocket' ORDER BY 1";

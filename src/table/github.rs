@@ -26,6 +26,7 @@ use serde_json::Value;
 
 use super::pushdown::{column_strings, lower_time_bound, narrow};
 use super::{boolean, int64, repeated, schema_of, timestamp, utf8, utf8_list};
+use crate::error::Error;
 use crate::source::github::{GitHub, LazyGitHub, Media};
 
 /// How a column's values are typed.
@@ -302,8 +303,10 @@ fn specs() -> Vec<Spec> {
     ]
 }
 
-/// Every `gh_*` table over one client.
-pub fn tables(github: Arc<LazyGitHub>) -> Vec<(&'static str, Arc<dyn TableProvider>)> {
+/// Every `gh_*` table over one client. Without `strict`, a query over several repositories
+/// (or owners) leaves out the ones GitHub does not know (404), with a warning on stderr, as a
+/// failed clone does not hide the other repositories' rows; with it, that is the query's error.
+pub fn tables(github: Arc<LazyGitHub>, strict: bool) -> Vec<(&'static str, Arc<dyn TableProvider>)> {
     specs()
         .into_iter()
         .map(|spec| {
@@ -313,6 +316,7 @@ pub fn tables(github: Arc<LazyGitHub>) -> Vec<(&'static str, Arc<dyn TableProvid
                 spec: Arc::new(spec),
                 schema,
                 github: github.clone(),
+                strict,
             });
             (name, table)
         })
@@ -333,6 +337,7 @@ pub struct GitHubTable {
     spec: Arc<Spec>,
     schema: SchemaRef,
     github: Arc<LazyGitHub>,
+    strict: bool,
 }
 
 impl fmt::Debug for GitHubTable {
@@ -475,6 +480,9 @@ impl TableProvider for GitHubTable {
             Keys::None | Keys::Tokens => vec![Target::default()],
         };
         let github = self.github.get().map_err(DataFusionError::Plan)?;
+        // A single repository that does not exist is the query's error: there are no other
+        // rows to keep.
+        let skip_missing = !self.strict && targets.len() > 1;
         let partitions: Vec<Arc<dyn PartitionStream>> = targets
             .into_iter()
             .map(|target| {
@@ -485,6 +493,7 @@ impl TableProvider for GitHubTable {
                     target,
                     state: selection.state.clone(),
                     since: selection.since,
+                    skip_missing,
                 }) as Arc<dyn PartitionStream>
             })
             .collect();
@@ -542,6 +551,8 @@ struct Listing {
     target: Target,
     state: Option<String>,
     since: Option<i64>,
+    /// A 404 before the first page ends this listing with a warning instead of the query.
+    skip_missing: bool,
 }
 
 /// Where a listing is in its pages.
@@ -561,19 +572,27 @@ impl PartitionStream for Listing {
         let pages = futures::stream::try_unfold(Cursor::Start, move |cursor| {
             let listing = listing.clone();
             async move {
+                let first = matches!(cursor, Cursor::Start);
                 let url = match cursor {
                     Cursor::Done => return Ok(None),
-                    Cursor::Next(url) => url,
+                    Cursor::Next(url) => Ok(url),
                     Cursor::Start if listing.spec.keys == Keys::Tokens => {
                         return Ok(Some((listing.rate_limits().await?, Cursor::Done)));
                     }
-                    Cursor::Start => listing.first_url().await?,
+                    Cursor::Start => listing.first_url().await,
                 };
-                let page = listing
-                    .github
-                    .get(&url, listing.spec.media)
-                    .await
-                    .map_err(DataFusionError::from)?;
+                let page = match url {
+                    Ok(url) => listing.github.get(&url, listing.spec.media).await,
+                    Err(e) => Err(e),
+                };
+                let page = match page {
+                    Ok(page) => page,
+                    Err(Error::GitHubNotFound(what)) if first && listing.skip_missing => {
+                        eprintln!("warning: {what}; its rows are left out");
+                        return Ok(None);
+                    }
+                    Err(e) => return Err(DataFusionError::from(e)),
+                };
                 let batch = listing.batch(&page.body)?;
                 let next = page.next.map_or(Cursor::Done, Cursor::Next);
                 Ok(Some((batch, next)))
@@ -585,7 +604,7 @@ impl PartitionStream for Listing {
 
 impl Listing {
     /// The first page's URL (`per_page=100`; later pages follow `Link` exactly).
-    async fn first_url(&self) -> DFResult<String> {
+    async fn first_url(&self) -> Result<String, Error> {
         let gh = &self.github;
         let Target { owner, repo } = &self.target;
         let (o, r) = (encode(owner), repo.as_deref().map(encode));
@@ -594,10 +613,7 @@ impl Listing {
             (Keys::OwnerAndOptionalName, Some(name)) => return Ok(gh.url(&format!("/repos/{o}/{name}"))),
             (Keys::OwnerAndOptionalName, None) => {
                 // Organisations list all the repositories the token can see; users their own.
-                let who = gh
-                    .get(&gh.url(&format!("/users/{o}")), Media::Json)
-                    .await
-                    .map_err(DataFusionError::from)?;
+                let who = gh.get(&gh.url(&format!("/users/{o}")), Media::Json).await?;
                 if who.body.get("type").and_then(Value::as_str) == Some("Organization") {
                     query.push("type=all".into());
                     format!("/orgs/{o}/repos")

@@ -288,6 +288,14 @@ class Handler(BaseHTTPRequestHandler):
         return send(200, body, headers)
 
 
+class Server(ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        # A client that stops a query (--strict, LIMIT) hangs up on answers in flight.
+        if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            return
+        super().handle_error(request, client_address)
+
+
 def main():
     port_file, log_file = sys.argv[1], sys.argv[2]
     quotas, secondary, flaky, slow = {}, [], [], 0.0
@@ -304,7 +312,7 @@ def main():
             flaky.append(value)
         elif flag == "--slow":
             slow = float(value)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = Server(("127.0.0.1", 0), Handler)
     server.state = State(quotas, secondary, flaky, log_file, slow)
     with open(port_file + ".tmp", "w") as f:
         f.write(str(server.server_port))
