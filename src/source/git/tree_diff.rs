@@ -106,24 +106,24 @@ impl TreeDiff<'_, '_, '_> {
             match (l, r) {
                 (None, None) => return Ok(()),
                 (Some(a), None) => {
-                    self.deleted(a, relation)?;
+                    self.one_sided(Side::Old, a, relation);
                     l = self.next(&mut lhs)?;
                 }
                 (None, Some(b)) => {
-                    self.added(b, relation)?;
+                    self.one_sided(Side::New, b, relation);
                     r = self.next(&mut rhs)?;
                 }
                 (Some(a), Some(b)) => match order(&a, &b) {
                     Ordering::Less => {
-                        self.deleted(a, relation)?;
+                        self.one_sided(Side::Old, a, relation);
                         l = self.next(&mut lhs)?;
                     }
                     Ordering::Greater => {
-                        self.added(b, relation)?;
+                        self.one_sided(Side::New, b, relation);
                         r = self.next(&mut rhs)?;
                     }
                     Ordering::Equal => {
-                        self.same_name(a, b, relation)?;
+                        self.same_name(a, b, relation);
                         l = self.next(&mut lhs)?;
                         r = self.next(&mut rhs)?;
                     }
@@ -155,115 +155,67 @@ impl TreeDiff<'_, '_, '_> {
             .map_err(|e| Error::git(self.repo_name, format!("malformed tree: {e}")))
     }
 
-    fn deleted(&mut self, entry: EntryRef<'_>, propagated: Option<Relation>) -> Result<()> {
+    /// An entry only in the old tree (`Side::Old`: deleted) or only in the new one (added). A
+    /// directory is reported as the parent of everything below it, which is queued.
+    fn one_sided(&mut self, side: Side, entry: EntryRef<'_>, propagated: Option<Relation>) {
         let relation = propagated.or_else(|| entry.mode.is_tree().then(|| self.new_parent()));
-        self.emit(
-            entry.filename,
-            Change::Deletion {
-                entry_mode: entry.mode,
-                oid: entry.oid.to_owned(),
+        let (entry_mode, oid) = (entry.mode, entry.oid.to_owned());
+        let change = match side {
+            Side::Old => Change::Deletion {
+                entry_mode,
+                oid,
                 relation,
             },
-        );
-        if entry.mode.is_tree() {
-            self.schedule(entry.filename, Some(entry.oid), None, to_child(relation));
-        }
-        Ok(())
-    }
-
-    fn added(&mut self, entry: EntryRef<'_>, propagated: Option<Relation>) -> Result<()> {
-        let relation = propagated.or_else(|| entry.mode.is_tree().then(|| self.new_parent()));
-        self.emit(
-            entry.filename,
-            Change::Addition {
-                entry_mode: entry.mode,
-                oid: entry.oid.to_owned(),
+            Side::New => Change::Addition {
+                entry_mode,
+                oid,
                 relation,
             },
-        );
+        };
+        self.emit(entry.filename, change);
         if entry.mode.is_tree() {
-            self.schedule(entry.filename, None, Some(entry.oid), to_child(relation));
+            let id = Some(entry.oid);
+            let (old, new) = match side {
+                Side::Old => (id, None),
+                Side::New => (None, id),
+            };
+            self.schedule(entry.filename, old, new, to_child(relation));
         }
-        Ok(())
     }
 
-    /// Entries with the same name on both sides (as gix: a file replaced by a directory is a
-    /// deletion and an addition, the directory's side carrying the relation).
-    fn same_name(&mut self, a: EntryRef<'_>, b: EntryRef<'_>, relation: Option<Relation>) -> Result<()> {
+    /// Entries with the same name on both sides. Both sides exist only under modified
+    /// directories, which carry no relation, so `relation` is None here (as in gix, where a
+    /// file replaced by a directory is a deletion and an addition, the directory's side the
+    /// parent of its contents).
+    fn same_name(&mut self, a: EntryRef<'_>, b: EntryRef<'_>, relation: Option<Relation>) {
         match (a.mode.is_tree(), b.mode.is_tree()) {
+            (true, true) if a.oid == b.oid => {}
             (true, true) => {
-                if a.oid == b.oid {
-                    return Ok(());
-                }
-                self.emit(
-                    a.filename,
-                    Change::Modification {
-                        previous_entry_mode: a.mode,
-                        previous_oid: a.oid.to_owned(),
-                        entry_mode: b.mode,
-                        oid: b.oid.to_owned(),
-                    },
-                );
+                self.modified(&a, &b);
                 self.schedule(a.filename, Some(a.oid), Some(b.oid), relation);
-                Ok(())
-            }
-            (false, true) => {
-                self.emit(
-                    a.filename,
-                    Change::Deletion {
-                        entry_mode: a.mode,
-                        oid: a.oid.to_owned(),
-                        relation: None,
-                    },
-                );
-                let parent = relation.or_else(|| Some(self.new_parent()));
-                self.emit(
-                    b.filename,
-                    Change::Addition {
-                        entry_mode: b.mode,
-                        oid: b.oid.to_owned(),
-                        relation: parent,
-                    },
-                );
-                self.schedule(b.filename, None, Some(b.oid), to_child(parent));
-                Ok(())
-            }
-            (true, false) => {
-                let parent = relation.or_else(|| Some(self.new_parent()));
-                self.emit(
-                    a.filename,
-                    Change::Deletion {
-                        entry_mode: a.mode,
-                        oid: a.oid.to_owned(),
-                        relation: parent,
-                    },
-                );
-                self.emit(
-                    b.filename,
-                    Change::Addition {
-                        entry_mode: b.mode,
-                        oid: b.oid.to_owned(),
-                        relation: None,
-                    },
-                );
-                self.schedule(a.filename, Some(a.oid), None, to_child(parent));
-                Ok(())
             }
             (false, false) => {
                 if a.oid != b.oid || a.mode != b.mode {
-                    self.emit(
-                        a.filename,
-                        Change::Modification {
-                            previous_entry_mode: a.mode,
-                            previous_oid: a.oid.to_owned(),
-                            entry_mode: b.mode,
-                            oid: b.oid.to_owned(),
-                        },
-                    );
+                    self.modified(&a, &b);
                 }
-                Ok(())
+            }
+            _ => {
+                self.one_sided(Side::Old, a, relation);
+                self.one_sided(Side::New, b, relation);
             }
         }
+    }
+
+    fn modified(&mut self, a: &EntryRef<'_>, b: &EntryRef<'_>) {
+        self.emit(
+            a.filename,
+            Change::Modification {
+                previous_entry_mode: a.mode,
+                previous_oid: a.oid.to_owned(),
+                entry_mode: b.mode,
+                oid: b.oid.to_owned(),
+            },
+        );
     }
 
     /// Queues the directory `name` (in the current one) for comparison.
@@ -304,6 +256,12 @@ impl TreeDiff<'_, '_, '_> {
         (self.visit)(change, self.path.as_bstr());
         self.path.truncate(len);
     }
+}
+
+#[derive(Clone, Copy)]
+enum Side {
+    Old,
+    New,
 }
 
 fn order(a: &EntryRef<'_>, b: &EntryRef<'_>) -> Ordering {
