@@ -4,7 +4,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$here"
-export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/gitfleet-target}
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$here/target}
 export CARGO_TERM_COLOR=never
 
 need_apt=()

@@ -2,17 +2,9 @@
 
 mod common;
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use common::*;
-
-fn merges(repo: &Path) -> Vec<String> {
-    git(repo, &["rev-list", "--merges", "--all"])
-        .lines()
-        .map(str::to_string)
-        .collect()
-}
 
 #[test]
 fn commits_match_git_log() {
@@ -85,58 +77,6 @@ fn commit_stats_match_numstat() {
         "SELECT sha, additions, deletions, files_changed FROM commits WHERE NOT is_merge",
     ));
     assert_eq!(actual, sorted(expected));
-}
-
-/// `commit_files` of every non-merge commit as git reports it: `--numstat` counts (renames
-/// shown with their old path) and `--name-status` letters. Lines are
-/// `sha, path, old_path, change_type, additions, deletions`.
-fn git_commit_files(repo: &Path) -> Vec<String> {
-    let merges = merges(repo);
-    // Status letters from --name-status -z: "M\0path\0" or "R086\0old\0new\0".
-    let status_out = git(repo, &["log", "--name-status", "-z", "--format=%x01%H"]);
-    let mut status: BTreeMap<(String, String), String> = BTreeMap::new();
-    for record in status_out.split('\x01').filter(|r| !r.is_empty()) {
-        let (sha, rest) = record.split_at(40);
-        let mut fields = rest
-            .split('\0')
-            .map(|f| f.trim_start_matches('\n'))
-            .filter(|f| !f.is_empty());
-        while let Some(code) = fields.next() {
-            let letter = &code[..1];
-            let path = if letter == "R" || letter == "C" {
-                fields.next();
-                fields.next().unwrap()
-            } else {
-                fields.next().unwrap()
-            };
-            status.insert((sha.to_string(), path.to_string()), letter.to_string());
-        }
-    }
-    let mut expected = Vec::new();
-    for (sha, files) in numstat(repo, &[]) {
-        if merges.contains(&sha) {
-            continue;
-        }
-        for (path, old, a, d) in files {
-            let letter = status
-                .get(&(sha.clone(), path.clone()))
-                .cloned()
-                .unwrap_or_default();
-            expected.push(format!(
-                "{sha}\x1f{path}\x1f{}\x1f{letter}\x1f{a}\x1f{d}",
-                old.unwrap_or("NULL".into())
-            ));
-        }
-    }
-    sorted(expected)
-}
-
-fn our_commit_files(repo: &Path) -> Vec<String> {
-    sorted_lines(&query(
-        repo,
-        "SELECT cf.sha, path, old_path, change_type, cf.additions, cf.deletions \
-         FROM commit_files cf JOIN commits c ON c.sha = cf.sha WHERE NOT c.is_merge",
-    ))
 }
 
 #[test]

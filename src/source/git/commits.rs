@@ -56,6 +56,8 @@ pub struct ScanCounters {
     pub commits: AtomicU64,
     pub diffs: AtomicU64,
     pub cache_hits: AtomicU64,
+    /// The `diff.renameLimit` some commit needed for inexact rename detection (0: none).
+    pub needed_rename_limit: AtomicU64,
 }
 
 impl ScanCounters {
@@ -328,6 +330,11 @@ impl<'r> CommitReader<'r> {
             };
             let lines = self.needs.stats || self.needs.file_lines;
             differ.changes(parent_tree, decoded.tree(), lines, &mut record.files)?;
+            if let Some(needed) = differ.needed_rename_limit() {
+                self.counters
+                    .needed_rename_limit
+                    .fetch_max(needed as u64, Ordering::Relaxed);
+            }
             record.stats = Some(DiffStats::of(&record.files));
         }
         Ok(Some(record))

@@ -1,21 +1,20 @@
 //! Per-commit file changes with line statistics, equal to `git log --numstat`.
 //!
 //! A commit is compared with its first parent (a root commit with the empty tree), with git's
-//! default rename detection (renames, no copies, 50% similarity, limit 1000). Line counts come
-//! from a Myers line diff, binary files (a NUL in the first 8000 bytes) count 0/0.
+//! rename detection as `git log` runs it (`renames.rs`: renames, no copies, 50% similarity,
+//! `diff.renames` and `diff.renameLimit` from the repository's config). Line counts come from a
+//! Myers line diff, binary files (a NUL in the first 8000 bytes) count 0/0.
 
 use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
 
-use gix::bstr::BStr;
+use gix::bstr::{BStr, ByteSlice};
 use gix::diff::blob::{sources::byte_lines, Algorithm, Diff, InternedInput};
-use gix::diff::rewrites::tracker::visit::{Destination, Source, SourceKind};
-use gix::diff::rewrites::Tracker;
 use gix::diff::tree::visit::Change;
-use gix::diff::Rewrites;
 use gix::object::tree::EntryKind;
 use gix::ObjectId;
 
+use super::renames::{self, RenameFile, RenameOptions};
 use super::text::{count_lines, is_binary};
 use super::tree_diff::{self, TreeData};
 use crate::error::{Error, Result};
@@ -55,7 +54,9 @@ impl DiffStats {
 pub struct Differ<'r> {
     repo: &'r gix::Repository,
     name: &'r str,
-    resource_cache: gix::diff::blob::Platform,
+    renames: RenameOptions,
+    /// The largest `diff.renameLimit` a commit so far needed for inexact rename detection.
+    needed_rename_limit: Option<usize>,
     trees: TreeStore,
 }
 
@@ -70,15 +71,19 @@ struct RawChange {
 
 impl<'r> Differ<'r> {
     pub fn new(repo: &'r gix::Repository, name: &'r str) -> Result<Self> {
-        let resource_cache = repo
-            .diff_resource_cache_for_tree_diff()
-            .map_err(|e| Error::git(name, e))?;
         Ok(Differ {
             repo,
             name,
-            resource_cache,
+            renames: RenameOptions::from_config(&repo.config_snapshot()),
+            needed_rename_limit: None,
             trees: TreeStore::default(),
         })
+    }
+
+    /// Set when some commit had too many rename candidates for `diff.renameLimit` (git skips
+    /// inexact detection there and warns): the limit that would have been needed.
+    pub fn needed_rename_limit(&self) -> Option<usize> {
+        self.needed_rename_limit
     }
 
     /// The changes from `parent_tree` (None: the empty tree) to `tree`, appended to `out`.
@@ -109,39 +114,60 @@ impl<'r> Differ<'r> {
         Ok(())
     }
 
-    /// The tree diff, then git's default rename detection (gix's tracker) over its additions
-    /// and deletions.
+    /// The tree diff, then git's rename detection over its additions and deletions.
     fn tree_changes(&mut self, parent_tree: Option<ObjectId>, tree: ObjectId) -> Result<Vec<RawChange>> {
         let (repo, name) = (self.repo, self.name);
         let trees = &mut self.trees;
         let mut load = |id: &gix::oid| trees.load(repo, name, id);
         let old = parent_tree.map(|id| load(&id)).transpose()?;
         let new = load(&tree)?;
-        let mut tracker = Tracker::new(Rewrites::default());
         let mut raw = Vec::new();
-        let mut visit = |change: Change, location: &BStr| {
-            if let Some(change) = tracker.try_push_change(change, location) {
-                raw.extend(raw_change(&change, location));
-            }
+        let (mut deleted, mut added) = (Vec::new(), Vec::new());
+        let mut visit = |change: Change, location: &BStr| match change {
+            Change::Addition { entry_mode, oid, .. } if !entry_mode.is_tree() => added.push(RenameFile {
+                path: location.to_vec(),
+                id: oid,
+                kind: entry_mode.kind(),
+            }),
+            Change::Deletion { entry_mode, oid, .. } if !entry_mode.is_tree() => deleted.push(RenameFile {
+                path: location.to_vec(),
+                id: oid,
+                kind: entry_mode.kind(),
+            }),
+            change => raw.extend(modification(&change, location)),
         };
         let old_data = old.as_deref().unwrap_or_default();
         tree_diff::diff(old_data, &new, repo.object_hash(), name, &mut load, &mut visit)?;
-        tracker
-            .emit(
-                |dest, source| {
-                    raw.extend(match source {
-                        Some(source) => rewrite(&dest, &source),
-                        None => raw_change(&dest.change, dest.location),
-                    });
-                    std::ops::ControlFlow::Continue(())
-                },
-                &mut self.resource_cache,
-                &repo.objects,
-                // Only called for copy detection from unmodified files, which is off.
-                |_| Ok::<(), std::io::Error>(()),
-            )
-            .map_err(|e| Error::git(name, e))?;
-        self.resource_cache.clear_resource_cache_keep_allocation();
+        // Pairing depends on order: git's queue is sorted by path.
+        deleted.sort_by(|a, b| a.path.cmp(&b.path));
+        added.sort_by(|a, b| a.path.cmp(&b.path));
+        let found = renames::detect(&deleted, &added, self.renames, &mut RepoBlobs { repo, name })?;
+        if let Some(needed) = found.needed_limit {
+            self.needed_rename_limit = self.needed_rename_limit.max(Some(needed));
+        }
+        let mut source_used = vec![false; deleted.len()];
+        for (file, source) in added.iter().zip(&found.source_of) {
+            let old = source.map(|s| {
+                source_used[s] = true;
+                &deleted[s]
+            });
+            raw.push(RawChange {
+                path: location(file.path.as_bstr()),
+                old_path: old.map(|o| location(o.path.as_bstr())),
+                change_type: if old.is_some() { 'R' } else { 'A' },
+                old: old.map(|o| (o.id, o.kind)),
+                new: Some((file.id, file.kind)),
+            });
+        }
+        for (file, _) in deleted.iter().zip(&source_used).filter(|(_, used)| !**used) {
+            raw.push(RawChange {
+                path: location(file.path.as_bstr()),
+                old_path: None,
+                change_type: 'D',
+                old: Some((file.id, file.kind)),
+                new: None,
+            });
+        }
         // git lists changes sorted by path.
         raw.sort_by(|a, b| a.path.cmp(&b.path));
         Ok(raw)
@@ -196,60 +222,47 @@ fn location(path: &BStr) -> String {
     String::from_utf8_lossy(path).into_owned()
 }
 
-/// A change the rename tracker let through; None for directories.
-fn raw_change(change: &Change, path: &BStr) -> Option<RawChange> {
+/// A modified file as a change (M, or T when it became or stopped being a symlink or
+/// submodule); None for directories and for additions and deletions.
+fn modification(change: &Change, path: &BStr) -> Option<RawChange> {
     let file = |mode: gix::object::tree::EntryMode| (!mode.is_tree()).then(|| mode.kind());
-    match *change {
-        Change::Addition { entry_mode, oid, .. } => file(entry_mode).map(|kind| RawChange {
-            path: location(path),
-            old_path: None,
-            change_type: 'A',
-            old: None,
-            new: Some((oid, kind)),
-        }),
-        Change::Deletion { entry_mode, oid, .. } => file(entry_mode).map(|kind| RawChange {
-            path: location(path),
-            old_path: None,
-            change_type: 'D',
-            old: Some((oid, kind)),
-            new: None,
-        }),
-        Change::Modification {
-            previous_entry_mode,
-            previous_oid,
-            entry_mode,
-            oid,
-        } => {
-            let (old_kind, new_kind) = (file(previous_entry_mode)?, file(entry_mode)?);
-            let type_changed = is_link(old_kind) != is_link(new_kind)
-                || (old_kind == EntryKind::Commit) != (new_kind == EntryKind::Commit);
-            Some(RawChange {
-                path: location(path),
-                old_path: None,
-                change_type: if type_changed { 'T' } else { 'M' },
-                old: Some((previous_oid, old_kind)),
-                new: Some((oid, new_kind)),
-            })
-        }
-    }
+    let Change::Modification {
+        previous_entry_mode,
+        previous_oid,
+        entry_mode,
+        oid,
+    } = *change
+    else {
+        return None;
+    };
+    let (old_kind, new_kind) = (file(previous_entry_mode)?, file(entry_mode)?);
+    let type_changed = is_link(old_kind) != is_link(new_kind)
+        || (old_kind == EntryKind::Commit) != (new_kind == EntryKind::Commit);
+    Some(RawChange {
+        path: location(path),
+        old_path: None,
+        change_type: if type_changed { 'T' } else { 'M' },
+        old: Some((previous_oid, old_kind)),
+        new: Some((oid, new_kind)),
+    })
 }
 
-/// A rename (or copy) the tracker paired up; None for directories, whose files are paired too.
-fn rewrite(dest: &Destination<'_, Change>, source: &Source<'_, Change>) -> Option<RawChange> {
-    let (id, mode) = dest.change.oid_and_entry_mode();
-    if mode.is_tree() || source.entry_mode.is_tree() {
-        return None;
+/// Blob sizes and contents for rename scoring, from the repository's object database.
+struct RepoBlobs<'r> {
+    repo: &'r gix::Repository,
+    name: &'r str,
+}
+
+impl renames::Blobs for RepoBlobs<'_> {
+    fn size(&mut self, id: &ObjectId) -> Result<u64> {
+        let header = self.repo.find_header(*id).map_err(|e| Error::git(self.name, e))?;
+        Ok(header.size())
     }
-    Some(RawChange {
-        path: location(dest.location),
-        old_path: Some(location(source.location)),
-        change_type: match source.kind {
-            SourceKind::Rename => 'R',
-            SourceKind::Copy => 'C',
-        },
-        old: Some((source.id, source.entry_mode.kind())),
-        new: Some((id.to_owned(), mode.kind())),
-    })
+
+    fn data(&mut self, id: &ObjectId) -> Result<Vec<u8>> {
+        let blob = self.repo.find_blob(*id).map_err(|e| Error::git(self.name, e))?;
+        Ok(blob.detach().data)
+    }
 }
 
 fn is_link(kind: EntryKind) -> bool {

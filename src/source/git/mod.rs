@@ -12,6 +12,7 @@ pub mod location;
 pub mod odb;
 pub mod parallel;
 pub mod refs;
+pub mod renames;
 pub mod stats_cache;
 pub mod status;
 pub mod text;

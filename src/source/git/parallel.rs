@@ -12,6 +12,7 @@ use gix::ObjectId;
 use super::commits::{walk, CommitNeeds, CommitReader, CommitRecord, ScanCounters, TimeBounds};
 use super::diff::DiffStats;
 use super::odb;
+use super::renames::RenameOptions;
 use super::stats_cache::StatsCache;
 use super::RepoLocation;
 use crate::error::{Error, Result};
@@ -38,8 +39,17 @@ type ChunkResult = (usize, Result<Vec<CommitRecord>>);
 /// Calls `emit` for each selected commit in walk order until it returns false.
 pub fn read_commits(plan: &ReadPlan<'_>, emit: &mut dyn FnMut(CommitRecord) -> Result<bool>) -> Result<()> {
     let use_cache = plan.needs.stats && !plan.needs.files;
+    let mut repo = plan.location.open_gix()?;
     let mut cache = match plan.cache_root {
-        Some(root) if use_cache => Some(StatsCache::open(root, &plan.location.name)),
+        Some(root) if use_cache => {
+            // Rename settings change the stats, so they are part of the cache's key.
+            let renames = RenameOptions::from_config(&repo.config_snapshot());
+            Some(StatsCache::open(
+                root,
+                &plan.location.name,
+                &format!("{renames:?}"),
+            ))
+        }
         _ => None,
     };
     let mut computed: Vec<(ObjectId, DiffStats)> = Vec::new();
@@ -54,28 +64,40 @@ pub fn read_commits(plan: &ReadPlan<'_>, emit: &mut dyn FnMut(CommitRecord) -> R
         }
         emit(record)
     };
-    let result = read_all(plan, cache.as_ref(), &mut emit);
+    if plan.needs.stats || plan.needs.files {
+        odb::use_history_pack_cache(&mut repo);
+    }
+    let result = read_all(plan, &repo, cache.as_ref(), &mut emit);
     // Whatever was computed is kept, even when the consumer stopped early or a later commit failed.
     if let Some(cache) = &mut cache {
         cache.store(&computed);
+    }
+    let needed = plan
+        .counters
+        .needed_rename_limit
+        .load(std::sync::atomic::Ordering::Relaxed);
+    if needed > 0 {
+        // git log warns the same way, once at the end.
+        eprintln!(
+            "warning: {}: inexact rename detection was skipped on commits with too many files; \
+             set diff.renameLimit to at least {needed} to detect those renames",
+            plan.location.name
+        );
     }
     result
 }
 
 fn read_all(
     plan: &ReadPlan<'_>,
+    repo: &gix::Repository,
     cache: Option<&StatsCache>,
     emit: &mut dyn FnMut(CommitRecord) -> Result<bool>,
 ) -> Result<()> {
     let expensive = plan.needs.stats || plan.needs.files;
-    let mut repo = plan.location.open_gix()?;
-    if expensive {
-        odb::use_history_pack_cache(&mut repo);
-    }
     let name = plan.location.name.as_str();
-    let ids = walk(&repo, name, plan.rev, plan.times.committer_min)?;
+    let ids = walk(repo, name, plan.rev, plan.times.committer_min)?;
     if plan.workers <= 1 || !expensive {
-        let mut reader = CommitReader::new(&repo, name, plan.needs, cache, plan.counters)?;
+        let mut reader = CommitReader::new(repo, name, plan.needs, cache, plan.counters)?;
         for id in ids {
             if let Some(record) = reader.read(id?, &plan.times)? {
                 if !emit(record)? {

@@ -1,12 +1,16 @@
 //! An on-disk cache of per-commit diff stats, so a second scan of an unchanged history
 //! computes no diffs. A commit id names immutable content, so entries are never invalidated.
 //!
-//! Layout: `<cache>/stats/v1/<repo key>/seg-*.bin`, each segment a header and fixed-width
-//! records (20-byte SHA-1, additions, deletions, files changed as little-endian i64). A scan
+//! Layout: `<cache>/stats/v2/<repo key>/seg-*.bin`, each segment a header, fixed-width
+//! records (20-byte SHA-1, additions, deletions, files changed as little-endian i64) and a
+//! checksum of both (64-bit FNV-1a, which any single changed byte changes). The key covers the
+//! repository and its rename settings (`diff.renames`, `diff.renameLimit`), which change the
+//! stats; v1 held stats from an earlier rename detection that differed from git's. A scan
 //! that computed new stats writes them as a new segment: written to a temporary name, then
 //! renamed, so concurrent writers never see or leave a partial segment. Segments are merged
 //! when there are many; a reader that loses a race with a merge just misses the cache.
-//! Unreadable or foreign files are ignored, never trusted.
+//! A damaged segment (bad checksum, negative counts) is removed with one warning and its stats
+//! are computed again; foreign files are ignored, never trusted.
 
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
@@ -17,7 +21,8 @@ use gix::ObjectId;
 
 use super::diff::DiffStats;
 
-const MAGIC: &[u8; 8] = b"GFSTAT01";
+const MAGIC: &[u8; 8] = b"GFSTAT02";
+const CHECKSUM: usize = 8;
 const RECORD: usize = 20 + 3 * 8;
 /// Merge segments once there are more than this many.
 const MAX_SEGMENTS: usize = 16;
@@ -29,10 +34,11 @@ pub struct StatsCache {
 }
 
 impl StatsCache {
-    /// Loads the cache of the repository at `repo_path` (the normalised location).
-    pub fn open(cache_root: &Path, repo_path: &str) -> Self {
+    /// Loads the cache of the repository at `repo_path` (the normalised location) for stats
+    /// computed under `settings` (anything else that changes them, e.g. rename options).
+    pub fn open(cache_root: &Path, repo_path: &str, settings: &str) -> Self {
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
-        repo_path.hash(&mut hasher);
+        (repo_path, settings).hash(&mut hasher);
         let leaf = Path::new(repo_path)
             .file_name()
             .map(|n| {
@@ -42,7 +48,7 @@ impl StatsCache {
             .unwrap_or_default();
         let dir = cache_root
             .join("stats")
-            .join("v1")
+            .join("v2")
             .join(format!("{leaf}-{:016x}", hasher.finish()));
         let mut cache = StatsCache {
             dir,
@@ -66,10 +72,17 @@ impl StatsCache {
             if !is_segment {
                 continue;
             }
-            if let Ok(bytes) = std::fs::read(&path) {
-                if parse_segment(&bytes, &mut self.entries) {
-                    self.segments.push(path);
+            let Ok(bytes) = std::fs::read(&path) else { continue };
+            match parse_segment(&bytes, &mut self.entries) {
+                Segment::Valid => self.segments.push(path),
+                Segment::Damaged => {
+                    eprintln!(
+                        "warning: stats cache segment {} is damaged; removed, its stats are computed again",
+                        path.display()
+                    );
+                    let _ = std::fs::remove_file(&path);
                 }
+                Segment::Foreign => {}
             }
         }
     }
@@ -120,6 +133,8 @@ impl StatsCache {
                 bytes.extend_from_slice(&v.to_le_bytes());
             }
         }
+        let sum = checksum(&bytes);
+        bytes.extend_from_slice(&sum.to_le_bytes());
         let unique = crate::source::unique_name();
         let tmp = self.dir.join(format!(".tmp-{unique}"));
         let path = self.dir.join(format!("seg-{unique}.bin"));
@@ -136,29 +151,51 @@ impl StatsCache {
     }
 }
 
-/// Adds a segment's records to `out`; false (and nothing added) when it is not a valid segment.
-fn parse_segment(bytes: &[u8], out: &mut HashMap<ObjectId, DiffStats>) -> bool {
-    let Some(body) = bytes.strip_prefix(MAGIC.as_slice()) else {
-        return false;
-    };
-    if body.len() % RECORD != 0 {
-        return false;
+enum Segment {
+    Valid,
+    /// Ours, but changed since it was written.
+    Damaged,
+    /// Not a segment of this format.
+    Foreign,
+}
+
+/// 64-bit FNV-1a: every step is a bijection of the state, so one changed byte always changes it.
+fn checksum(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+/// Adds a segment's records to `out`; nothing is added unless the whole segment checks out.
+fn parse_segment(bytes: &[u8], out: &mut HashMap<ObjectId, DiffStats>) -> Segment {
+    if !bytes.starts_with(MAGIC) {
+        return Segment::Foreign;
     }
-    for record in body.chunks_exact(RECORD) {
+    if bytes.len() < MAGIC.len() + CHECKSUM || (bytes.len() - MAGIC.len() - CHECKSUM) % RECORD != 0 {
+        return Segment::Damaged;
+    }
+    let (content, sum) = bytes.split_at(bytes.len() - CHECKSUM);
+    if checksum(content) != u64::from_le_bytes(sum.try_into().expect("8 bytes")) {
+        return Segment::Damaged;
+    }
+    let mut records = Vec::new();
+    for record in content[MAGIC.len()..].chunks_exact(RECORD) {
         let Ok(id) = ObjectId::try_from(&record[..20]) else {
-            return false;
+            return Segment::Damaged;
         };
         let num = |i: usize| i64::from_le_bytes(record[20 + i * 8..28 + i * 8].try_into().expect("8 bytes"));
-        out.insert(
-            id,
-            DiffStats {
-                additions: num(0),
-                deletions: num(1),
-                files_changed: num(2),
-            },
-        );
+        let stats = DiffStats {
+            additions: num(0),
+            deletions: num(1),
+            files_changed: num(2),
+        };
+        if stats.additions < 0 || stats.deletions < 0 || stats.files_changed < 0 {
+            return Segment::Damaged;
+        }
+        records.push((id, stats));
     }
-    true
+    out.extend(records);
+    Segment::Valid
 }
 
 #[cfg(test)]
@@ -178,15 +215,15 @@ mod tests {
             files_changed: 1,
         };
         for n in 0..(MAX_SEGMENTS as u8 + 3) {
-            let mut cache = StatsCache::open(root.path(), "/repo/a");
+            let mut cache = StatsCache::open(root.path(), "/repo/a", "");
             cache.store(&[(id(n), stats(i64::from(n)))]);
         }
-        let cache = StatsCache::open(root.path(), "/repo/a");
+        let cache = StatsCache::open(root.path(), "/repo/a", "");
         assert_eq!(cache.len(), MAX_SEGMENTS + 3);
         assert_eq!(cache.get(&id(5)), Some(stats(5)));
         assert!(cache.segments.len() <= MAX_SEGMENTS, "segments were merged");
         assert!(
-            StatsCache::open(root.path(), "/repo/b").is_empty(),
+            StatsCache::open(root.path(), "/repo/b", "").is_empty(),
             "per repository"
         );
     }
@@ -194,11 +231,62 @@ mod tests {
     #[test]
     fn corrupt_segments_are_ignored() {
         let root = tempfile::tempdir().unwrap();
-        let mut cache = StatsCache::open(root.path(), "/repo/a");
+        let mut cache = StatsCache::open(root.path(), "/repo/a", "");
         cache.store(&[(id(1), DiffStats::default())]);
-        std::fs::write(cache.dir.join("seg-bad.bin"), b"GFSTAT01 truncated").unwrap();
+        std::fs::write(cache.dir.join("seg-bad.bin"), b"GFSTAT02 truncated").unwrap();
         std::fs::write(cache.dir.join("seg-foreign.bin"), b"something else entirely").unwrap();
-        let cache = StatsCache::open(root.path(), "/repo/a");
+        let cache = StatsCache::open(root.path(), "/repo/a", "");
         assert_eq!(cache.len(), 1);
+        assert!(
+            !cache.dir.join("seg-bad.bin").exists(),
+            "a damaged segment is removed"
+        );
+        assert!(
+            cache.dir.join("seg-foreign.bin").exists(),
+            "a foreign file is left alone"
+        );
+    }
+
+    #[test]
+    fn any_flipped_byte_or_negative_count_drops_the_segment() {
+        let root = tempfile::tempdir().unwrap();
+        let mut cache = StatsCache::open(root.path(), "/repo/a", "");
+        let stats = DiffStats {
+            additions: 3,
+            deletions: 4,
+            files_changed: 1,
+        };
+        cache.store(&[(id(1), stats), (id(2), stats)]);
+        let segment = cache.segments[0].clone();
+        let good = std::fs::read(&segment).unwrap();
+        for at in 0..good.len() {
+            let mut bad = good.clone();
+            bad[at] ^= 0x10;
+            let mut out = HashMap::new();
+            assert!(
+                !matches!(parse_segment(&bad, &mut out), Segment::Valid) && out.is_empty(),
+                "byte {at} flipped was trusted"
+            );
+        }
+        // A well-formed segment whose counts are impossible (written by something else).
+        let mut forged = MAGIC.to_vec();
+        forged.extend_from_slice(id(3).as_bytes());
+        for v in [i64::MAX, -1, 1] {
+            forged.extend_from_slice(&v.to_le_bytes());
+        }
+        let sum = checksum(&forged);
+        forged.extend_from_slice(&sum.to_le_bytes());
+        assert!(matches!(
+            parse_segment(&forged, &mut HashMap::new()),
+            Segment::Damaged
+        ));
+    }
+
+    #[test]
+    fn settings_key_the_cache() {
+        let root = tempfile::tempdir().unwrap();
+        StatsCache::open(root.path(), "/repo/a", "renames").store(&[(id(1), DiffStats::default())]);
+        assert_eq!(StatsCache::open(root.path(), "/repo/a", "renames").len(), 1);
+        assert!(StatsCache::open(root.path(), "/repo/a", "no-renames").is_empty());
     }
 }

@@ -1,0 +1,569 @@
+//! Rename detection exactly as `git log` does it: a port of git 2.47's `diffcore-rename.c`
+//! and `diffcore-delta.c` for the default, renames without copies.
+//!
+//! Steps, each on what the previous one left unpaired:
+//! 1. exact renames: a deleted and an added file with the same blob id (and, unless both are
+//!    regular files, the same mode); an unused source with the same basename first, else the
+//!    first unused one;
+//! 2. same basename: a basename unique among the remaining sources and among the remaining
+//!    destinations pairs when its similarity reaches 75% (git 2.33+);
+//! 3. the similarity matrix: every remaining destination against every remaining source, scored
+//!    by git's span hashing, the best four per destination kept, sorted by score (then same
+//!    basename) with a stable sort, paired greedily from the top down to 50% — unless sources x
+//!    destinations exceeds `diff.renameLimit`², when git skips this step and says so.
+//!
+//! Which file pairs with which follows from the order of the inputs, so callers pass deleted
+//! and added files in git's queue order (sorted by path bytes). gix's tracker gives other
+//! pairings when many near-identical files move at once, hence this port.
+
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use gix::object::tree::EntryKind;
+use gix::ObjectId;
+
+use super::text::is_binary;
+use crate::error::Result;
+
+/// git's similarity scale: 60000 is identical.
+const MAX_SCORE: u64 = 60000;
+/// `-M` default: 50%.
+const MINIMUM_SCORE: u64 = 30000;
+/// Same-basename pairs need half-way between the minimum and identical: 75%.
+const BASENAME_SCORE: u64 = MINIMUM_SCORE + (MAX_SCORE - MINIMUM_SCORE) / 2;
+/// Candidates kept per destination in the matrix.
+const CANDIDATES_PER_DST: usize = 4;
+/// Identical sources looked at per destination in the exact step.
+const IDENTICAL_ALTERNATIVES: usize = 100;
+
+/// How `git log` detects renames in this repository (`diff.renames`, `diff.renameLimit`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RenameOptions {
+    pub enabled: bool,
+    /// Sources x destinations above `limit²` skip inexact detection; 0 is unlimited.
+    pub limit: usize,
+}
+
+impl Default for RenameOptions {
+    fn default() -> Self {
+        RenameOptions {
+            enabled: true,
+            limit: 1000,
+        }
+    }
+}
+
+impl RenameOptions {
+    /// Reads `diff.renames` and `diff.renameLimit` as git reads them. `diff.renames=copies`
+    /// asks for copy detection, which is not supported: renames are detected as by default.
+    pub fn from_config(config: &gix::config::Snapshot<'_>) -> Self {
+        let mut options = RenameOptions::default();
+        // A value that is not a boolean ("copies") still means detection on.
+        if let Some(enabled) = config.boolean("diff.renames") {
+            options.enabled = enabled;
+        }
+        if let Some(limit) = config.integer("diff.renameLimit") {
+            options.limit = usize::try_from(limit).unwrap_or(0);
+        }
+        options
+    }
+}
+
+/// One side of a deletion or addition.
+#[derive(Debug, Clone)]
+pub struct RenameFile {
+    pub path: Vec<u8>,
+    pub id: ObjectId,
+    pub kind: EntryKind,
+}
+
+/// Blob access for similarity scoring.
+pub trait Blobs {
+    /// The blob's size in bytes, without reading its content where the store allows.
+    fn size(&mut self, id: &ObjectId) -> Result<u64>;
+    /// The blob's content.
+    fn data(&mut self, id: &ObjectId) -> Result<Vec<u8>>;
+}
+
+/// What detection found.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Renames {
+    /// For each added file (by index), the deleted file (by index) it was renamed from.
+    pub source_of: Vec<Option<usize>>,
+    /// Set when inexact detection was skipped for too many candidates: the `diff.renameLimit`
+    /// that would have allowed it, as git reports it.
+    pub needed_limit: Option<usize>,
+}
+
+/// Pairs `deleted` with `added` files as git does. Both lists must be in git's order.
+pub fn detect(
+    deleted: &[RenameFile],
+    added: &[RenameFile],
+    options: RenameOptions,
+    blobs: &mut dyn Blobs,
+) -> Result<Renames> {
+    let mut state = Detection {
+        deleted,
+        added,
+        source_of: vec![None; added.len()],
+        used: vec![false; deleted.len()],
+        sizes: HashMap::new(),
+        spans: HashMap::new(),
+        blobs,
+    };
+    let mut needed_limit = None;
+    if options.enabled && !deleted.is_empty() && !added.is_empty() {
+        state.exact();
+        let mut sources = state.unused_sources();
+        state.same_basename(&sources)?;
+        sources.retain(|&s| !state.used[s]);
+        let destinations = state.source_of.iter().filter(|s| s.is_none()).count();
+        if destinations > 0 && !sources.is_empty() {
+            let limit = options.limit as u128;
+            if limit > 0 && (destinations as u128) * (sources.len() as u128) > limit * limit {
+                needed_limit = Some(destinations.max(sources.len()));
+            } else {
+                state.matrix(&sources)?;
+            }
+        }
+    }
+    Ok(Renames {
+        source_of: state.source_of,
+        needed_limit,
+    })
+}
+
+struct Detection<'a> {
+    deleted: &'a [RenameFile],
+    added: &'a [RenameFile],
+    source_of: Vec<Option<usize>>,
+    used: Vec<bool>,
+    sizes: HashMap<ObjectId, u64>,
+    spans: HashMap<ObjectId, Rc<[Span]>>,
+    blobs: &'a mut dyn Blobs,
+}
+
+/// One entry of the similarity matrix (`struct diff_score`).
+#[derive(Debug, Clone, Copy)]
+struct Candidate {
+    src: usize,
+    /// None: an empty slot, sorted last.
+    dst: Option<usize>,
+    score: u64,
+    same_name: bool,
+}
+
+impl Detection<'_> {
+    fn record(&mut self, dst: usize, src: usize) {
+        self.source_of[dst] = Some(src);
+        self.used[src] = true;
+    }
+
+    fn unused_sources(&self) -> Vec<usize> {
+        (0..self.deleted.len()).filter(|&s| !self.used[s]).collect()
+    }
+
+    /// `find_exact_renames`: sources with a destination's blob id, in source order.
+    fn exact(&mut self) {
+        let mut by_id: HashMap<ObjectId, Vec<usize>> = HashMap::new();
+        for (s, file) in self.deleted.iter().enumerate() {
+            by_id.entry(file.id).or_default().push(s);
+        }
+        for dst in 0..self.added.len() {
+            let target = &self.added[dst];
+            let Some(candidates) = by_id.get(&target.id) else {
+                continue;
+            };
+            let mut best: Option<(usize, u8)> = None;
+            let mut left = IDENTICAL_ALTERNATIVES;
+            for &src in candidates {
+                let source = &self.deleted[src];
+                if (!is_regular(source.kind) || !is_regular(target.kind)) && source.kind != target.kind {
+                    continue;
+                }
+                if self.used[src] {
+                    continue;
+                }
+                let score = 1 + u8::from(basename_same(&source.path, &target.path));
+                if best.is_none_or(|(_, b)| score > b) {
+                    best = Some((src, score));
+                    if score == 2 {
+                        break;
+                    }
+                }
+                left -= 1;
+                if left == 0 {
+                    break;
+                }
+            }
+            if let Some((src, _)) = best {
+                self.record(dst, src);
+            }
+        }
+    }
+
+    /// `find_basename_matches`: a basename unique among both remaining sources and remaining
+    /// destinations is a rename when similar enough.
+    fn same_basename(&mut self, sources: &[usize]) -> Result<()> {
+        fn unique<'n>(names: &mut HashMap<&'n [u8], Option<usize>>, name: &'n [u8], index: usize) {
+            names
+                .entry(name)
+                .and_modify(|slot| *slot = None)
+                .or_insert(Some(index));
+        }
+        let (deleted, added) = (self.deleted, self.added);
+        let mut source_names = HashMap::new();
+        for &s in sources {
+            unique(&mut source_names, basename(&deleted[s].path), s);
+        }
+        let mut destination_names = HashMap::new();
+        for (d, file) in added.iter().enumerate() {
+            if self.source_of[d].is_none() {
+                unique(&mut destination_names, basename(&file.path), d);
+            }
+        }
+        for &s in sources {
+            let name = basename(&deleted[s].path);
+            let (Some(Some(src)), Some(Some(dst))) = (source_names.get(name), destination_names.get(name))
+            else {
+                continue;
+            };
+            let (src, dst) = (*src, *dst);
+            if self.source_of[dst].is_some() {
+                continue;
+            }
+            if self.similarity(src, dst, BASENAME_SCORE)? >= BASENAME_SCORE {
+                self.record(dst, src);
+            }
+        }
+        Ok(())
+    }
+
+    /// The similarity matrix (`diffcore_rename_extended`'s inexact step and `find_renames`).
+    fn matrix(&mut self, sources: &[usize]) -> Result<()> {
+        let mut matrix = Vec::new();
+        for dst in 0..self.added.len() {
+            if self.source_of[dst].is_some() {
+                continue;
+            }
+            let empty = Candidate {
+                src: 0,
+                dst: None,
+                score: 0,
+                same_name: false,
+            };
+            let mut best = [empty; CANDIDATES_PER_DST];
+            for &src in sources {
+                let candidate = Candidate {
+                    src,
+                    dst: Some(dst),
+                    score: self.similarity(src, dst, MINIMUM_SCORE)?,
+                    same_name: basename_same(&self.deleted[src].path, &self.added[dst].path),
+                };
+                record_if_better(&mut best, candidate);
+            }
+            matrix.extend(best);
+        }
+        // git's STABLE_QSORT: equal candidates keep their place.
+        matrix.sort_by(|a, b| score_order(a, b).cmp(&0));
+        for candidate in matrix {
+            let Some(dst) = candidate.dst else { break };
+            if candidate.score < MINIMUM_SCORE {
+                break;
+            }
+            if self.source_of[dst].is_some() || self.used[candidate.src] {
+                continue;
+            }
+            self.record(dst, candidate.src);
+        }
+        Ok(())
+    }
+
+    /// `estimate_similarity`: the share of the larger file's bytes copied from the source, on
+    /// git's 0..60000 scale; 0 for non-regular files and for sizes too far apart to reach
+    /// `minimum`.
+    fn similarity(&mut self, src: usize, dst: usize, minimum: u64) -> Result<u64> {
+        let (source, target) = (&self.deleted[src], &self.added[dst]);
+        if !is_regular(source.kind) || !is_regular(target.kind) {
+            return Ok(0);
+        }
+        let (source_id, target_id) = (source.id, target.id);
+        let source_size = self.size(&source_id)?;
+        let target_size = self.size(&target_id)?;
+        let max_size = source_size.max(target_size);
+        let delta_size = max_size - source_size.min(target_size);
+        if max_size * (MAX_SCORE - minimum) < delta_size * MAX_SCORE {
+            return Ok(0);
+        }
+        let source_spans = self.spans(&source_id)?;
+        let target_spans = self.spans(&target_id)?;
+        let (copied, _added) = count_changes(&source_spans, &target_spans);
+        Ok(if target_size == 0 {
+            0
+        } else {
+            copied * MAX_SCORE / max_size
+        })
+    }
+
+    fn size(&mut self, id: &ObjectId) -> Result<u64> {
+        if let Some(size) = self.sizes.get(id) {
+            return Ok(*size);
+        }
+        let size = self.blobs.size(id)?;
+        self.sizes.insert(*id, size);
+        Ok(size)
+    }
+
+    fn spans(&mut self, id: &ObjectId) -> Result<Rc<[Span]>> {
+        if let Some(spans) = self.spans.get(id) {
+            return Ok(Rc::clone(spans));
+        }
+        let data = self.blobs.data(id)?;
+        let spans: Rc<[Span]> = hash_spans(&data, !is_binary(&data)).into();
+        self.spans.insert(*id, Rc::clone(&spans));
+        Ok(spans)
+    }
+}
+
+fn is_regular(kind: EntryKind) -> bool {
+    matches!(kind, EntryKind::Blob | EntryKind::BlobExecutable)
+}
+
+fn basename(path: &[u8]) -> &[u8] {
+    path.rsplit(|&b| b == b'/').next().unwrap_or(path)
+}
+
+/// git's `basename_same`: the last path components are equal.
+fn basename_same(src: &[u8], dst: &[u8]) -> bool {
+    let (mut i, mut j) = (src.len(), dst.len());
+    while i > 0 && j > 0 {
+        i -= 1;
+        j -= 1;
+        if src[i] != dst[j] {
+            return false;
+        }
+        if src[i] == b'/' {
+            return true;
+        }
+    }
+    (i == 0 || src[i - 1] == b'/') && (j == 0 || dst[j - 1] == b'/')
+}
+
+/// git's `score_compare`: positive when `a` sorts after `b` (empty slots last, then higher
+/// scores first, then same-basename first).
+fn score_order(a: &Candidate, b: &Candidate) -> i64 {
+    match (a.dst, b.dst) {
+        (None, other) => i64::from(other.is_some()),
+        (_, None) => -1,
+        _ if a.score == b.score => i64::from(b.same_name) - i64::from(a.same_name),
+        _ => b.score as i64 - a.score as i64,
+    }
+}
+
+/// git's `record_if_better`: replaces the worst of the kept candidates (the first worst) when
+/// `candidate` is strictly better.
+fn record_if_better(kept: &mut [Candidate; CANDIDATES_PER_DST], candidate: Candidate) {
+    let mut worst = 0;
+    for i in 1..CANDIDATES_PER_DST {
+        if score_order(&kept[i], &kept[worst]) > 0 {
+            worst = i;
+        }
+    }
+    if score_order(&kept[worst], &candidate) > 0 {
+        kept[worst] = candidate;
+    }
+}
+
+/// A span hash and the bytes of spans with that hash (`struct spanhash`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Span {
+    hash: u32,
+    count: u64,
+}
+
+/// git's span hashing: bytes cut after each LF or 64 bytes, each span hashed into
+/// `HASHBASE` buckets; a CR before LF is skipped in text. Sorted by hash.
+fn hash_spans(data: &[u8], is_text: bool) -> Vec<Span> {
+    const HASHBASE: u32 = 107927;
+    let mut counts: HashMap<u32, u64> = HashMap::new();
+    let mut add = |a1: u32, a2: u32, n: u64| {
+        let hash = a1.wrapping_add(a2.wrapping_mul(0x61)) % HASHBASE;
+        *counts.entry(hash).or_default() += n;
+    };
+    let (mut a1, mut a2, mut n) = (0u32, 0u32, 0u64);
+    let mut at = 0;
+    while at < data.len() {
+        let c = data[at];
+        at += 1;
+        if is_text && c == b'\r' && data.get(at) == Some(&b'\n') {
+            continue;
+        }
+        let old1 = a1;
+        a1 = (a1 << 7) ^ (a2 >> 25);
+        a2 = (a2 << 7) ^ (old1 >> 25);
+        a1 = a1.wrapping_add(u32::from(c));
+        n += 1;
+        if n < 64 && c != b'\n' {
+            continue;
+        }
+        add(a1, a2, n);
+        (a1, a2, n) = (0, 0, 0);
+    }
+    if n > 0 {
+        add(a1, a2, n);
+    }
+    let mut spans: Vec<Span> = counts
+        .into_iter()
+        .map(|(hash, count)| Span { hash, count })
+        .collect();
+    spans.sort_unstable_by_key(|s| s.hash);
+    spans
+}
+
+/// git's `diffcore_count_changes`: bytes of `dst` copied from `src`, and bytes added.
+fn count_changes(src: &[Span], dst: &[Span]) -> (u64, u64) {
+    let (mut copied, mut added) = (0u64, 0u64);
+    let mut d = 0;
+    for s in src {
+        while d < dst.len() && dst[d].hash < s.hash {
+            added += dst[d].count;
+            d += 1;
+        }
+        let mut dst_count = 0;
+        if d < dst.len() && dst[d].hash == s.hash {
+            dst_count = dst[d].count;
+            d += 1;
+        }
+        if s.count < dst_count {
+            added += dst_count - s.count;
+            copied += s.count;
+        } else {
+            copied += dst_count;
+        }
+    }
+    added += dst[d..].iter().map(|s| s.count).sum::<u64>();
+    (copied, added)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Blobs by id, for tests.
+    #[derive(Default)]
+    struct Store(HashMap<ObjectId, Vec<u8>>);
+
+    impl Store {
+        fn file(&mut self, path: &str, content: &str) -> RenameFile {
+            let id =
+                gix::objs::compute_hash(gix::hash::Kind::Sha1, gix::objs::Kind::Blob, content.as_bytes())
+                    .expect("hash");
+            self.0.insert(id, content.as_bytes().to_vec());
+            RenameFile {
+                path: path.as_bytes().to_vec(),
+                id,
+                kind: EntryKind::Blob,
+            }
+        }
+    }
+
+    impl Blobs for Store {
+        fn size(&mut self, id: &ObjectId) -> Result<u64> {
+            Ok(self.0[id].len() as u64)
+        }
+        fn data(&mut self, id: &ObjectId) -> Result<Vec<u8>> {
+            Ok(self.0[id].clone())
+        }
+    }
+
+    #[test]
+    fn basename_same_compares_last_components() {
+        assert!(basename_same(b"a/b/c.txt", b"x/c.txt"));
+        assert!(basename_same(b"c.txt", b"x/c.txt"));
+        assert!(basename_same(b"c.txt", b"c.txt"));
+        assert!(!basename_same(b"a/bc.txt", b"x/c.txt"));
+        assert!(!basename_same(b"a/c.txt", b"x/d.txt"));
+        assert!(!basename_same(b"ac.txt", b"c.txt"));
+    }
+
+    #[test]
+    fn spans_end_at_newlines_and_every_64_bytes() {
+        let spans = hash_spans(b"a\nb\n", true);
+        assert_eq!(spans.iter().map(|s| s.count).sum::<u64>(), 4);
+        let long = vec![b'x'; 130];
+        let spans = hash_spans(&long, true);
+        // 64 + 64 + 2: two equal spans share a hash.
+        assert_eq!(spans.iter().map(|s| s.count).sum::<u64>(), 130);
+        assert_eq!(spans.len(), 2);
+        // CR before LF is not counted in text, and is in binary data.
+        let crlf: u64 = hash_spans(b"a\r\n", true).iter().map(|s| s.count).sum();
+        let binary: u64 = hash_spans(b"a\r\n", false).iter().map(|s| s.count).sum();
+        assert_eq!((crlf, binary), (2, 3));
+    }
+
+    #[test]
+    fn exact_renames_prefer_unused_sources_with_the_same_basename() {
+        let mut store = Store::default();
+        let deleted = vec![store.file("a/x.txt", "same\n"), store.file("b/y.txt", "same\n")];
+        let added = vec![store.file("c/y.txt", "same\n"), store.file("d/z.txt", "same\n")];
+        let found = detect(&deleted, &added, RenameOptions::default(), &mut store).unwrap();
+        assert_eq!(found.source_of, vec![Some(1), Some(0)]);
+    }
+
+    #[test]
+    fn similar_files_pair_above_half_and_not_below() {
+        let mut store = Store::default();
+        let body: String = (0..20).map(|i| format!("line {i}\n")).collect();
+        let edited = body.replace("line 3\n", "changed\n");
+        let other: String = (0..20).map(|i| format!("other {i}\n")).collect();
+        let deleted = vec![store.file("old.txt", &body), store.file("gone.txt", &other)];
+        let added = vec![store.file("new.txt", &edited)];
+        let found = detect(&deleted, &added, RenameOptions::default(), &mut store).unwrap();
+        assert_eq!(found.source_of, vec![Some(0)]);
+    }
+
+    #[test]
+    fn disabled_or_over_the_limit_finds_no_inexact_renames() {
+        let mut store = Store::default();
+        let deleted = vec![store.file("a", "1\n2\n3\n4\n"), store.file("b", "x\n")];
+        let added = vec![store.file("c", "1\n2\n3\n5\n"), store.file("d", "x\n")];
+        let off = RenameOptions {
+            enabled: false,
+            limit: 1000,
+        };
+        assert_eq!(
+            detect(&deleted, &added, off, &mut store).unwrap().source_of,
+            vec![None, None]
+        );
+        let tight = RenameOptions {
+            enabled: true,
+            limit: 0,
+        };
+        // 0 is unlimited.
+        assert_eq!(
+            detect(&deleted, &added, tight, &mut store).unwrap().source_of,
+            vec![Some(0), Some(1)]
+        );
+        let none_left = RenameOptions {
+            enabled: true,
+            limit: 1,
+        };
+        // The exact pair is found; one source x one destination fits a limit of 1.
+        let found = detect(&deleted, &added, none_left, &mut store).unwrap();
+        assert_eq!(found.source_of, vec![Some(0), Some(1)]);
+    }
+
+    #[test]
+    fn the_limit_counts_what_exact_renames_leave() {
+        let mut store = Store::default();
+        let deleted = vec![store.file("a", "1\n2\n3\n4\n"), store.file("b", "p\nq\nr\ns\n")];
+        let added = vec![store.file("c", "1\n2\n3\n5\n"), store.file("d", "p\nq\nr\nt\n")];
+        let limit = RenameOptions {
+            enabled: true,
+            limit: 1,
+        };
+        let found = detect(&deleted, &added, limit, &mut store).unwrap();
+        assert_eq!(found.source_of, vec![None, None]);
+        assert_eq!(found.needed_limit, Some(2));
+    }
+}
