@@ -34,9 +34,9 @@ export GITFLEET_TEST_PYTHON="$venv/bin/python"
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy"
-cargo clippy --all-targets --quiet -- -D warnings
+cargo clippy --workspace --all-targets --quiet -- -D warnings
 echo "== cargo test"
-cargo test 2>&1
+cargo test -p gitfleet -p gitfleet-diffcore 2>&1
 echo "== python package (maturin develop, pytest)"
 log=$CARGO_TARGET_DIR/maturin-develop.log
 if ! (cd python && VIRTUAL_ENV="$venv" PATH="$venv/bin:$PATH" maturin develop --quiet >"$log" 2>&1); then

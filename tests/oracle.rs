@@ -546,3 +546,68 @@ fn commit_file_paths_without_line_stats_match_git() {
         sorted(expected)
     );
 }
+
+/// Trees written by git's first weeks hold modes such as 100664; git reads them as 100644, so a
+/// later tree with 100644 and the same blob is no change (git.git has two such commits).
+#[test]
+fn legacy_file_modes_compare_as_git_canonicalises_them() {
+    let repo = scratch_dir("legacy-modes").join("repo");
+    let _ = std::fs::remove_dir_all(&repo);
+    std::fs::create_dir_all(&repo).unwrap();
+    git(&repo, &["init", "-q", "-b", "main"]);
+    let blob = |content: &str| {
+        let mut cmd = git_command(&repo);
+        cmd.args(["hash-object", "-w", "--stdin"])
+            .stdin(std::process::Stdio::piped());
+        cmd.stdout(std::process::Stdio::piped());
+        let mut child = cmd.spawn().unwrap();
+        use std::io::Write;
+        child.stdin.take().unwrap().write_all(content.as_bytes()).unwrap();
+        let out = child.wait_with_output().unwrap();
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    };
+    let (same, old, new) = (blob("same\n"), blob("one\n"), blob("one\ntwo\n"));
+    let tree = |entries: &[(&str, &str, &str)]| {
+        let mut raw = Vec::new();
+        for (mode, name, id) in entries {
+            raw.extend_from_slice(format!("{mode} {name}\0").as_bytes());
+            raw.extend((0..20).map(|i| u8::from_str_radix(&id[2 * i..2 * i + 2], 16).unwrap()));
+        }
+        let path = repo.join("tree.bin");
+        std::fs::write(&path, raw).unwrap();
+        git(
+            &repo,
+            &["hash-object", "-t", "tree", "-w", "--literally", "tree.bin"],
+        )
+        .trim()
+        .to_string()
+    };
+    let first = tree(&[("100664", "kept.txt", &same), ("100664", "edited.txt", &old)]);
+    let second = tree(&[("100644", "kept.txt", &same), ("100644", "edited.txt", &new)]);
+    let env = [
+        ("GIT_AUTHOR_NAME", "T"),
+        ("GIT_AUTHOR_EMAIL", "t@example.com"),
+        ("GIT_COMMITTER_NAME", "T"),
+        ("GIT_COMMITTER_EMAIL", "t@example.com"),
+    ];
+    let commit = |tree: &str, parent: Option<&str>| {
+        let mut cmd = git_command(&repo);
+        cmd.envs(env).args(["commit-tree", tree, "-m", "c"]);
+        if let Some(p) = parent {
+            cmd.args(["-p", p]);
+        }
+        String::from_utf8(cmd.output().unwrap().stdout)
+            .unwrap()
+            .trim()
+            .to_string()
+    };
+    let c1 = commit(&first, None);
+    let c2 = commit(&second, Some(&c1));
+    git(&repo, &["update-ref", "refs/heads/main", &c2]);
+    let ours = our_commit_files(&repo);
+    assert_eq!(ours, git_commit_files(&repo));
+    assert!(
+        !ours.iter().any(|l| l.starts_with(&format!("{c2}\x1fkept.txt"))),
+        "{ours:#?}"
+    );
+}

@@ -9,7 +9,6 @@ use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
 
 use gix::bstr::{BStr, ByteSlice};
-use gix::diff::blob::{sources::byte_lines, Algorithm, Diff, InternedInput};
 use gix::diff::tree::visit::Change;
 use gix::object::tree::EntryKind;
 use gix::ObjectId;
@@ -18,6 +17,7 @@ use super::renames::{self, RenameFile, RenameOptions};
 use super::text::{count_lines, is_binary};
 use super::tree_diff::{self, TreeData};
 use crate::error::{Error, Result};
+use gitfleet_diffcore::count_changed_lines;
 
 /// One file changed by a commit.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -203,19 +203,6 @@ impl<'r> Differ<'r> {
             (a, d, false)
         })
     }
-}
-
-/// Lines added and removed between two texts, by a Myers diff as git's default.
-fn count_changed_lines(old: &[u8], new: &[u8]) -> (i64, i64) {
-    if old == new {
-        return (0, 0);
-    }
-    let input = InternedInput::new(byte_lines(old), byte_lines(new));
-    let diff = Diff::compute(Algorithm::Myers, &input);
-    (
-        i64::from(diff.count_additions()),
-        i64::from(diff.count_removals()),
-    )
 }
 
 fn location(path: &BStr) -> String {

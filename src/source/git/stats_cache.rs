@@ -171,7 +171,8 @@ fn parse_segment(bytes: &[u8], out: &mut HashMap<ObjectId, DiffStats>) -> Segmen
     if !bytes.starts_with(MAGIC) {
         return Segment::Foreign;
     }
-    if bytes.len() < MAGIC.len() + CHECKSUM || (bytes.len() - MAGIC.len() - CHECKSUM) % RECORD != 0 {
+    if bytes.len() < MAGIC.len() + CHECKSUM || !(bytes.len() - MAGIC.len() - CHECKSUM).is_multiple_of(RECORD)
+    {
         return Segment::Damaged;
     }
     let (content, sum) = bytes.split_at(bytes.len() - CHECKSUM);

@@ -2,23 +2,8 @@
 
 use std::borrow::Cow;
 
-/// git treats a blob as binary when a NUL byte appears in its first 8000 bytes.
-const BINARY_PROBE: usize = 8000;
-
-pub fn is_binary(data: &[u8]) -> bool {
-    data[..data.len().min(BINARY_PROBE)].contains(&0)
-}
-
-/// Lines as git counts them: a final line without a newline still counts.
-pub fn count_lines(data: &[u8]) -> i64 {
-    let newlines = memchr_count(data);
-    let trailing = !data.is_empty() && data[data.len() - 1] != b'\n';
-    (newlines + usize::from(trailing)) as i64
-}
-
-fn memchr_count(data: &[u8]) -> usize {
-    data.iter().filter(|&&b| b == b'\n').count()
-}
+// Line counts and binary detection are kernels of the scans, built optimised in their crate.
+pub use gitfleet_diffcore::{count_lines, is_binary};
 
 /// Decodes text that git stored in `encoding` (the commit's `encoding` header), as `git log`
 /// re-encodes it to UTF-8. Unknown encodings and invalid bytes decode lossily.

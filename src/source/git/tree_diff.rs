@@ -195,7 +195,9 @@ impl TreeDiff<'_, '_, '_> {
                 self.schedule(a.filename, Some(a.oid), Some(b.oid), relation);
             }
             (false, false) => {
-                if a.oid != b.oid || a.mode != b.mode {
+                // Modes compare as git canonicalises them: early trees hold 100664 where later
+                // ones hold 100644 for the same file, which git does not call a change.
+                if a.oid != b.oid || a.mode.kind() != b.mode.kind() {
                     self.modified(&a, &b);
                 }
             }

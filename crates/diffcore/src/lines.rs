@@ -1,0 +1,62 @@
+//! Lines as git counts them, and binary detection as git does it.
+
+use gix_imara_diff::sources::byte_lines;
+use gix_imara_diff::{Algorithm, Diff, InternedInput};
+
+/// git treats a blob as binary when a NUL byte appears in its first 8000 bytes.
+const BINARY_PROBE: usize = 8000;
+
+pub fn is_binary(data: &[u8]) -> bool {
+    memchr(&data[..data.len().min(BINARY_PROBE)], 0)
+}
+
+/// Lines as git counts them: a final line without a newline still counts.
+pub fn count_lines(data: &[u8]) -> i64 {
+    let newlines = data.iter().filter(|&&b| b == b'\n').count();
+    let trailing = !data.is_empty() && data[data.len() - 1] != b'\n';
+    (newlines + usize::from(trailing)) as i64
+}
+
+/// Lines added and removed between two texts, by a Myers diff as git's default.
+pub fn count_changed_lines(old: &[u8], new: &[u8]) -> (i64, i64) {
+    if old == new {
+        return (0, 0);
+    }
+    let input = InternedInput::new(byte_lines(old), byte_lines(new));
+    let diff = Diff::compute(Algorithm::Myers, &input);
+    (
+        i64::from(diff.count_additions()),
+        i64::from(diff.count_removals()),
+    )
+}
+
+fn memchr(data: &[u8], byte: u8) -> bool {
+    data.contains(&byte)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_and_binary_as_git() {
+        assert_eq!(count_lines(b""), 0);
+        assert_eq!(count_lines(b"a"), 1);
+        assert_eq!(count_lines(b"a\nb\n"), 2);
+        assert_eq!(count_lines(b"a\nb"), 2);
+        assert!(is_binary(b"a\0b"));
+        let mut late = vec![b'a'; BINARY_PROBE];
+        late.push(0);
+        assert!(
+            !is_binary(&late),
+            "a NUL after the first 8000 bytes does not count"
+        );
+    }
+
+    #[test]
+    fn changed_lines_of_an_edit() {
+        assert_eq!(count_changed_lines(b"a\nb\nc\n", b"a\nB\nc\nd\n"), (2, 1));
+        assert_eq!(count_changed_lines(b"same\n", b"same\n"), (0, 0));
+        assert_eq!(count_changed_lines(b"", b"x\ny\n"), (2, 0));
+    }
+}
