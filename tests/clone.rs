@@ -167,7 +167,7 @@ fn remote_repositories_are_cloned_once_then_read_from_the_cache() {
         run(&format!("SELECT count(*) FROM commits('{url}', '--all')")).unwrap(),
         vec![vec![all]]
     );
-    let clone_dir = cache.join(format!("repos/127.0.0.1_{}/basic.git", daemon.port));
+    let clone_dir = cache.join(format!("repos/git/127.0.0.1_{}/basic.git", daemon.port));
     let repos = run(&format!(
         "SELECT repo, url, path, is_bare, status FROM repos('{url}')"
     ))
@@ -469,7 +469,7 @@ fn a_server_dying_mid_clone_leaves_no_half_entry() {
     let err = text(&out.stderr);
     assert!(err.starts_with(&format!("error: cannot clone {url}: ")), "{err}");
     assert_eq!(err.trim_end().lines().count(), 1, "{err}");
-    let parent = cache.join(format!("repos/127.0.0.1_{}", server.port));
+    let parent = cache.join(format!("repos/http/127.0.0.1_{}", server.port));
     assert_eq!(leftovers(&parent, &[]), Vec::<String>::new());
 }
 
@@ -496,7 +496,7 @@ fn a_server_that_hangs_times_out() {
         err.contains(&format!("cannot clone {url}: no data from the server for 1s")),
         "{err}"
     );
-    let parent = cache.join(format!("repos/127.0.0.1_{}", server.port));
+    let parent = cache.join(format!("repos/http/127.0.0.1_{}", server.port));
     assert_eq!(leftovers(&parent, &[]), Vec::<String>::new());
 }
 
@@ -509,7 +509,7 @@ fn a_killed_client_leaves_no_half_entry_and_the_next_run_clones() {
     let server = start_http(&served, &["--slow-file", slow.to_str().unwrap()]);
     let url = format!("http://127.0.0.1:{}/big.git", server.port);
     let cache = scratch_dir("killed-cache");
-    let parent = cache.join(format!("repos/127.0.0.1_{}", server.port));
+    let parent = cache.join(format!("repos/http/127.0.0.1_{}", server.port));
     let sql = format!("SELECT count(*) FROM commits('{url}')");
     let mut child = gitfleet_cmd(&cache, &[], &["sql", &sql])
         .stdout(Stdio::null())
@@ -580,7 +580,7 @@ fn concurrent_processes_share_one_cache() {
             text(&out.stderr)
         );
     }
-    let parent = cache.join(format!("repos/127.0.0.1_{}", server.port));
+    let parent = cache.join(format!("repos/http/127.0.0.1_{}", server.port));
     let mut names = leftovers(&parent, &[]);
     names.sort();
     assert_eq!(names, vec!["r0.git", "r1.git", "r2.git"]);
@@ -604,4 +604,58 @@ fn bad_urls_are_one_clear_line() {
         assert!(err.contains(needle), "{url}: {err}");
         assert!(!err.contains("s3cret"), "{err}");
     }
+}
+
+/// Names that an earlier layout mapped to one directory (`a+b` and `a_b`) are two clones, and
+/// a cache entry whose recorded origin is another URL is refused, never read.
+#[test]
+fn distinct_urls_never_share_a_clone() {
+    let served = scratch_dir("served-collide");
+    let repos = served_repos(&served, 2);
+    for (dir, (name, _)) in ["a+b", "a_b"].iter().zip(&repos) {
+        std::fs::create_dir_all(served.join(dir)).unwrap();
+        std::fs::rename(served.join(name), served.join(dir).join("x.git")).unwrap();
+    }
+    let daemon = start_daemon(&served);
+    let cache = scratch_dir("collide-cache");
+    let count = |path: &str, strict: bool| {
+        let url = format!("git://127.0.0.1:{}/{path}/x.git", daemon.port);
+        let sql = format!("SELECT count(*) FROM commits('{url}')");
+        let mut args = vec!["sql", sql.as_str(), "--format", "csv"];
+        if strict {
+            args.insert(0, "--strict");
+        }
+        let out = gitfleet(&cache, &[], &args);
+        (out.status.success(), text(&out.stdout), text(&out.stderr))
+    };
+    for (path, (_, commits)) in ["a+b", "a_b"].iter().zip(&repos) {
+        let (ok, stdout, stderr) = count(path, false);
+        assert!(ok, "{stderr}");
+        assert_eq!(stdout, format!("count(*)\n{commits}\n"), "{path}: {stderr}");
+    }
+    // An entry put where another URL's clone belongs (e.g. by an older layout).
+    let plus = cache.join(format!("repos/git/127.0.0.1_{}/a%2Bb/x.git", daemon.port));
+    let underscore = cache.join(format!("repos/git/127.0.0.1_{}/a_b/x.git", daemon.port));
+    std::fs::remove_dir_all(&plus).unwrap();
+    let status = Command::new("cp")
+        .arg("-r")
+        .arg(&underscore)
+        .arg(&plus)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    // Like any repository that cannot be had: warned about and left out, or with --strict the
+    // query's one-line error.
+    let (ok, stdout, stderr) = count("a+b", false);
+    assert!(
+        ok && stdout == "count(*)\n0\n",
+        "a foreign entry was read: {stdout}"
+    );
+    assert!(stderr.contains("is a clone of"), "{stderr}");
+    let (ok, stdout, stderr) = count("a+b", true);
+    assert!(!ok && stdout.is_empty(), "{stdout}");
+    assert!(
+        stderr.contains("is a clone of") && stderr.trim().lines().count() == 1,
+        "{stderr}"
+    );
 }

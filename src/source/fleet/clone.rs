@@ -57,7 +57,7 @@ pub fn ensure_clone(
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<()> {
     if dest.join("HEAD").exists() {
-        return Ok(());
+        return check_origin(url, dest);
     }
     let parent = dest.parent().expect("cache paths have a parent");
     std::fs::create_dir_all(parent)?;
@@ -87,6 +87,31 @@ pub fn ensure_clone(
     result
 }
 
+/// A cache entry must be a clone of the URL asked for: its recorded origin is compared, so an
+/// entry written under an older cache layout (where two URLs could share a directory) or put
+/// there by hand is never read as another repository.
+pub(super) fn check_origin(url: &str, dest: &Path) -> Result<()> {
+    let out = Command::new("git")
+        .arg("config")
+        .arg("--file")
+        .arg(dest.join("config"))
+        .args(["--get", "remote.origin.url"])
+        .stdin(Stdio::null())
+        .output()?;
+    let origin = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    if origin == url {
+        return Ok(());
+    }
+    Err(Error::git(
+        &redact(url),
+        format!(
+            "the cache entry {} is a clone of '{}', not of this URL; remove it or use another --cache-dir",
+            dest.display(),
+            redact(&origin)
+        ),
+    ))
+}
+
 /// Brings the cached clone at `dest` up to date with `url`: every branch and tag, pruned.
 pub fn fetch(
     url: &str,
@@ -94,6 +119,7 @@ pub fn fetch(
     options: &TransferOptions,
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<()> {
+    check_origin(url, dest)?;
     run_git(
         url,
         options,

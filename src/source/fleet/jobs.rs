@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex, RwLock};
 use std::time::{Duration, SystemTime};
 
-use super::clone::{ensure_clone, fetch, Progress, TransferOptions};
+use super::clone::{check_origin, ensure_clone, fetch, Progress, TransferOptions};
 use crate::source::Slots;
 
 /// Where a repository's clone stands.
@@ -194,28 +194,38 @@ impl CloneManager {
             (true, true) => "fetch",
             (true, false) => "cached",
         };
+        // A cached entry must be a clone of this URL; one that is not fails here, unread.
+        let foreign = if cached {
+            check_origin(url, dest).err()
+        } else {
+            None
+        };
         let now = SystemTime::now();
         let job = Arc::new(CloneJob {
             status: Mutex::new(CloneStatus {
                 url: url.to_string(),
                 path: dest.to_path_buf(),
-                state: if action == "cached" {
-                    CloneState::Ready
-                } else {
-                    CloneState::Queued
+                state: match (action, &foreign) {
+                    (_, Some(_)) => CloneState::Failed,
+                    ("cached", None) => CloneState::Ready,
+                    _ => CloneState::Queued,
                 },
                 action,
                 progress: Progress::default(),
-                error: None,
+                error: foreign.map(|e| e.to_string()),
                 queued_at: now,
                 started_at: None,
                 finished_at: (action == "cached").then_some(now),
             }),
             finished: Condvar::new(),
         });
+        let failed = job.status().state == CloneState::Failed;
         jobs.insert(url.to_string(), job.clone());
         drop(jobs);
-        if action != "cached" {
+        if failed {
+            // Observers report it as they report any failed clone.
+            self.notify(&job.status());
+        } else if action != "cached" {
             self.notify(&job.status());
             let runner = JobRunner {
                 job: job.clone(),

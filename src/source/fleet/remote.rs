@@ -9,7 +9,9 @@ use crate::error::{Error, Result};
 pub struct Remote {
     /// What git is given to clone from (credentials removed).
     pub url: String,
-    /// Where its bare clone lives, relative to the cache root: `repos/<host>/<path>.git`.
+    /// Where its bare clone lives, relative to the cache root:
+    /// `repos/<scheme>/<host>_<port>/<path>.git`, every part percent-escaped, so two
+    /// repositories never share a directory (see [`cache_path`]).
     pub cache_path: PathBuf,
 }
 
@@ -58,11 +60,8 @@ impl Remote {
             .rsplit_once('@')
             .map_or(host.as_str(), |(_, h)| h)
             .to_ascii_lowercase();
-        if host_only.is_empty()
-            || !host_only
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "-.:[]".contains(c))
-        {
+        let (hostname, port) = split_port(&host_only).ok_or_else(|| bad("bad port"))?;
+        if !valid_host(hostname) {
             return Err(bad("bad host"));
         }
         let path = path.trim_matches('/');
@@ -74,30 +73,91 @@ impl Remote {
             "scp" => format!("{host}:{path}"),
             _ => format!("{scheme}://{host}/{path}"),
         };
-        // One directory per repository: host (port kept, ':' made safe) then the path segments.
-        let safe = |s: &str| -> String {
-            s.chars()
-                .map(|c| {
-                    if c.is_ascii_alphanumeric() || "-_.".contains(c) {
-                        c
-                    } else {
-                        '_'
-                    }
-                })
-                .collect()
+        // scp-like names are ssh.
+        let scheme = if scheme == "scp" { "ssh" } else { scheme };
+        let port = match port {
+            Some(port) => port,
+            None => default_port(scheme),
         };
-        let mut cache_path = PathBuf::from("repos").join(safe(&host_only));
-        let last = segments.len() - 1;
-        for (i, segment) in segments.iter().enumerate() {
-            let segment = if i == last {
-                format!("{}.git", segment.strip_suffix(".git").unwrap_or(segment))
-            } else {
-                segment.to_string()
-            };
-            cache_path.push(safe(&segment));
-        }
+        let cache_path = cache_path(scheme, hostname, port, &segments);
         Ok(Remote { url, cache_path })
     }
+}
+
+/// The cache directory of a repository: one directory level per part of its identity (scheme,
+/// host and port, path segments), each percent-escaped outside `[A-Za-z0-9._-]`, so the map
+/// from (scheme, host, port, path) to directories is one-to-one. A trailing `.git` is the one
+/// equivalence: `x` and `x.git` name the same repository, as git daemon and GitHub serve them.
+fn cache_path(scheme: &str, host: &str, port: u16, segments: &[&str]) -> PathBuf {
+    let mut path = PathBuf::from("repos")
+        .join(scheme)
+        .join(format!("{}_{port}", escape(host)));
+    let last = segments.len() - 1;
+    for (i, segment) in segments.iter().enumerate() {
+        if i == last {
+            path.push(format!(
+                "{}.git",
+                escape(segment.strip_suffix(".git").unwrap_or(segment))
+            ));
+        } else {
+            path.push(escape(segment));
+        }
+    }
+    path
+}
+
+/// Percent-escapes every byte outside `[A-Za-z0-9._-]` (including `%` itself): reversible,
+/// so distinct names stay distinct.
+fn escape(part: &str) -> String {
+    let mut out = String::with_capacity(part.len());
+    for byte in part.bytes() {
+        if byte.is_ascii_alphanumeric() || b"._-".contains(&byte) {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+fn default_port(scheme: &str) -> u16 {
+    match scheme {
+        "https" => 443,
+        "http" => 80,
+        "git" => 9418,
+        _ => 22,
+    }
+}
+
+/// `host[:port]` (IPv6 in brackets) into the host and an explicit port; None for a bad port.
+fn split_port(host: &str) -> Option<(&str, Option<u16>)> {
+    let (name, port) = match host.rfind(':') {
+        Some(at) if !host.ends_with(']') => (&host[..at], Some(&host[at + 1..])),
+        _ => (host, None),
+    };
+    match port {
+        None => Some((name, None)),
+        Some(port) => port
+            .parse::<u16>()
+            .ok()
+            .filter(|p| *p > 0)
+            .map(|p| (name, Some(p))),
+    }
+}
+
+/// A DNS name (dot-separated labels of letters, digits and hyphens, none empty, none starting
+/// or ending with a hyphen), or an IPv6 address in brackets.
+fn valid_host(host: &str) -> bool {
+    if let Some(inner) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+        return inner.parse::<std::net::Ipv6Addr>().is_ok();
+    }
+    !host.is_empty()
+        && host.split('.').all(|label| {
+            !label.is_empty()
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        })
 }
 
 /// A URL fit for messages: any `user:password@` part is masked.
@@ -125,30 +185,40 @@ mod tests {
         assert_eq!(r.url, "https://github.com/org/repo");
         assert_eq!(
             cache("https://github.com/org/repo"),
-            "repos/github.com/org/repo.git"
+            "repos/https/github.com_443/org/repo.git"
         );
         assert_eq!(
             cache("https://github.com/org/repo.git"),
-            "repos/github.com/org/repo.git"
+            "repos/https/github.com_443/org/repo.git"
         );
-        assert_eq!(cache("github:org/repo"), "repos/github.com/org/repo.git");
+        assert_eq!(
+            cache("github:org/repo"),
+            "repos/https/github.com_443/org/repo.git"
+        );
         assert_eq!(
             Remote::parse("github:org/repo").unwrap().url,
             "https://github.com/org/repo"
         );
         assert_eq!(
             cache("git://127.0.0.1:9418/a/b.git"),
-            "repos/127.0.0.1_9418/a/b.git"
+            "repos/git/127.0.0.1_9418/a/b.git"
         );
         assert_eq!(
             cache("git@github.com:org/repo.git"),
-            "repos/github.com/org/repo.git"
+            "repos/ssh/github.com_22/org/repo.git"
         );
         assert_eq!(
             Remote::parse("git@github.com:org/repo.git").unwrap().url,
             "git@github.com:org/repo.git"
         );
-        assert_eq!(cache("ssh://git@host.example/x/y"), "repos/host.example/x/y.git");
+        assert_eq!(
+            cache("ssh://git@host.example/x/y"),
+            "repos/ssh/host.example_22/x/y.git"
+        );
+        assert_eq!(
+            cache("https://[::1]:8443/x"),
+            "repos/https/%5B%3A%3A1%5D_8443/x.git"
+        );
         assert_eq!(
             Remote::parse("ssh://git@host.example/x/y").unwrap().url,
             "ssh://git@host.example/x/y"
@@ -173,8 +243,38 @@ mod tests {
             "ftp://host/x",
             "https://ho st/x",
             "github:..",
+            "https://../escaped/x",
+            "https://./x",
+            "https://a..b/x",
+            "https://-a/x",
+            "https://host:0/x",
+            "https://host:99999/x",
+            "https://host:abc/x",
+            "https://[not-ipv6]/x",
         ] {
             assert!(Remote::parse(name).is_err(), "{name}");
+        }
+    }
+
+    #[test]
+    fn different_repositories_never_share_a_cache_directory() {
+        let pairs = [
+            ("git://h:9000/a+b/x.git", "git://h:9000/a_b/x.git"),
+            ("git://127.0.0.1/r.git", "http://127.0.0.1/r.git"),
+            ("https://h/a%2Fb/x", "https://h/a/b/x"),
+            ("https://h/a/x", "https://h/a%2Fx"),
+            ("https://h:8443/x", "https://h/x"),
+            ("https://h/x y", "https://h/x_y"),
+        ];
+        for (a, b) in pairs {
+            assert_ne!(cache(a), cache(b), "{a} and {b}");
+        }
+        // Default ports and a `.git` suffix are the same repository.
+        assert_eq!(cache("https://h:443/x"), cache("https://h/x.git"));
+        assert_eq!(cache("git://h/x"), cache("git://h:9418/x"));
+        for name in ["https://h/a/x", "git://h:1/%2e%2e/x", "https://h/x%00"] {
+            let path = cache(name);
+            assert!(path.starts_with("repos/") && !path.contains("/../"), "{path}");
         }
     }
 }
