@@ -207,3 +207,71 @@ fn errors_are_one_line_with_nonzero_exit() {
         "one\n1\n"
     );
 }
+
+/// `-o FILE` is replaced only by a complete result: a failing query leaves the old file (and
+/// no temporary) behind.
+#[test]
+fn output_files_are_replaced_only_on_success() {
+    let repo = fixture("basic");
+    let dir = scratch_dir("cli-output");
+    let file = dir.join("result.csv");
+    std::fs::write(&file, "old\n").unwrap();
+    let path = file.to_str().unwrap();
+    let out = gitfleet(
+        &repo,
+        &["sql", "SELECT nope FROM commits", "-o", path, "--format", "csv"],
+    );
+    assert!(!out.status.success());
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "old\n");
+    let out = gitfleet(
+        &repo,
+        &[
+            "sql",
+            "SELECT 1 AS x; SELECT nope FROM commits",
+            "-o",
+            path,
+            "--format",
+            "csv",
+        ],
+    );
+    assert!(
+        !out.status.success(),
+        "a later statement failing fails the whole output"
+    );
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "old\n");
+    let out = gitfleet(&repo, &["sql", "SELECT 1 AS x", "-o", path, "--format", "csv"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "x\n1\n");
+    let names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, vec!["result.csv".to_string()], "no temporaries left");
+}
+
+/// A reader that stops early (`| head -1`) ends the output normally: exit 0, nothing on stderr.
+#[test]
+fn a_closed_pipe_is_a_normal_end() {
+    let repo = fixture("basic");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_gitfleet"))
+        .current_dir(&repo)
+        .env("GITFLEET_CACHE_DIR", scratch_dir("cli-pipe-cache"))
+        // Far more than a pipe holds, so the writer meets the closed pipe.
+        .args([
+            "sql",
+            "SELECT repeat('x', 200000) AS big FROM commits CROSS JOIN commits c2",
+            "--format",
+            "csv",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 16];
+    use std::io::Read;
+    child.stdout.as_mut().unwrap().read_exact(&mut first).unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+}

@@ -123,7 +123,12 @@ pub async fn execute_all(ctx: &SessionContext, sql: &str, output: &OutputArgs) -
             .await
             .map_err(|e| describe(&e))?;
         let df = ctx.execute_logical_plan(plan).await.map_err(|e| describe(&e))?;
-        out.write(df).await?;
+        let written = out.write(df).await;
+        // A reader that stopped early (`| head -1`) is a normal end, as for other CLIs.
+        if out.pipe_closed() {
+            return Ok(());
+        }
+        written?;
     }
     out.finish()
 }

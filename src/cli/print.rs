@@ -2,6 +2,8 @@
 
 use std::fs::File;
 use std::io::{BufWriter, IsTerminal, Write};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, RecordBatch, StringArray};
@@ -19,18 +21,73 @@ pub struct Output {
     format: Format,
     sink: Box<dyn Write + Send>,
     to_terminal: bool,
+    /// `-o FILE`: results go to a temporary beside it, renamed over it only when every
+    /// statement succeeded, so a failing query never destroys the old file.
+    file: Option<PendingFile>,
+    /// Set when standard output's reader went away (`| head`): a normal end, not an error.
+    pipe_closed: Arc<AtomicBool>,
+}
+
+struct PendingFile {
+    temporary: PathBuf,
+    target: PathBuf,
+}
+
+impl Drop for PendingFile {
+    fn drop(&mut self) {
+        // Still here: the output was not completed.
+        let _ = std::fs::remove_file(&self.temporary);
+    }
+}
+
+/// Standard output that notes a closed pipe.
+struct Stdout {
+    closed: Arc<AtomicBool>,
+}
+
+impl Write for Stdout {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        std::io::stdout().write(buf).inspect_err(|e| self.note(e))
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::stdout().flush().inspect_err(|e| self.note(e))
+    }
+}
+
+impl Stdout {
+    fn note(&self, e: &std::io::Error) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            self.closed.store(true, Ordering::Relaxed);
+        }
+    }
 }
 
 impl Output {
     pub fn open(args: &OutputArgs, statements: usize) -> Result<Self, String> {
+        let pipe_closed = Arc::new(AtomicBool::new(false));
+        let mut pending = None;
         let (sink, to_terminal): (Box<dyn Write + Send>, bool) = match &args.output {
             Some(path) => {
+                let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+                let name =
+                    name.ok_or_else(|| format!("cannot write to {}: not a file name", path.display()))?;
+                let nanos = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_nanos());
+                let temporary = path.with_file_name(format!(".{name}.tmp-{}-{nanos}", std::process::id()));
                 let file =
-                    File::create(path).map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+                    File::create(&temporary).map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+                pending = Some(PendingFile {
+                    temporary,
+                    target: path.clone(),
+                });
                 (Box::new(BufWriter::new(file)), false)
             }
             None => (
-                Box::new(BufWriter::new(std::io::stdout())),
+                Box::new(BufWriter::new(Stdout {
+                    closed: pipe_closed.clone(),
+                })),
                 std::io::stdout().is_terminal(),
             ),
         };
@@ -50,7 +107,14 @@ impl Output {
             format: args.format,
             sink,
             to_terminal,
+            file: pending,
+            pipe_closed,
         })
+    }
+
+    /// Whether standard output's reader has gone (the rest of the output is not wanted).
+    pub fn pipe_closed(&self) -> bool {
+        self.pipe_closed.load(Ordering::Relaxed)
     }
 
     /// Runs the query behind `df` and writes its rows.
@@ -144,8 +208,21 @@ impl Output {
         Ok(())
     }
 
+    /// Completes the output: flushed, and `-o FILE` renamed into place.
     pub fn finish(mut self) -> Result<(), String> {
-        self.sink.flush().map_err(|e| format!("cannot write output: {e}"))
+        if let Err(e) = self.sink.flush() {
+            return if self.pipe_closed() {
+                Ok(())
+            } else {
+                Err(format!("cannot write output: {e}"))
+            };
+        }
+        drop(std::mem::replace(&mut self.sink, Box::new(std::io::sink())));
+        if let Some(file) = self.file.take() {
+            std::fs::rename(&file.temporary, &file.target)
+                .map_err(|e| format!("cannot write {}: {e}", file.target.display()))?;
+        }
+        Ok(())
     }
 }
 
