@@ -175,6 +175,9 @@ class Session:
     ) -> None:
         if token_manager is not None:
             _token_pool = token_manager._pool()
+        if isinstance(repos, (str, bytes, os.PathLike)):
+            # One repository, not a sequence of one-character names.
+            repos = [repos]
         self._inner = _Session(
             [os.fspath(r) for r in repos] if repos is not None else None,
             os.fspath(cache_dir) if cache_dir is not None else None,

@@ -128,3 +128,13 @@ except KeyboardInterrupt:
     child.send_signal(signal.SIGINT)
     out, _ = child.communicate(timeout=20)
     assert out.strip() == "interrupted 12"
+
+
+def test_one_repository_as_a_string_or_path(repo, tmp_path):
+    import pathlib
+
+    expected = int(git(repo, "rev-list", "--count", "HEAD"))
+    for one in (str(repo), pathlib.Path(repo)):
+        s = gitfleet.connect(repos=one, cache_dir=tmp_path)
+        rows = s.sql("SELECT repo, count(*) AS n FROM commits GROUP BY repo").to_arrow().to_pylist()
+        assert [r["n"] for r in rows] == [expected], rows
