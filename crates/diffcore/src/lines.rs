@@ -7,7 +7,7 @@ use gix_imara_diff::{Algorithm, Diff, InternedInput};
 const BINARY_PROBE: usize = 8000;
 
 pub fn is_binary(data: &[u8]) -> bool {
-    memchr(&data[..data.len().min(BINARY_PROBE)], 0)
+    data[..data.len().min(BINARY_PROBE)].contains(&0)
 }
 
 /// Lines as git counts them: a final line without a newline still counts.
@@ -30,10 +30,6 @@ pub fn count_changed_lines(old: &[u8], new: &[u8]) -> (i64, i64) {
     )
 }
 
-fn memchr(data: &[u8], byte: u8) -> bool {
-    data.contains(&byte)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -44,7 +40,11 @@ mod tests {
         assert_eq!(count_lines(b"a"), 1);
         assert_eq!(count_lines(b"a\nb\n"), 2);
         assert_eq!(count_lines(b"a\nb"), 2);
+        assert_eq!(count_lines(b"a\n"), 1);
+        assert_eq!(count_lines(b"a\r\nb\r\n"), 2);
         assert!(is_binary(b"a\0b"));
+        assert!(is_binary(b"ab\0cd"));
+        assert!(!is_binary(b"abcd"));
         let mut late = vec![b'a'; BINARY_PROBE];
         late.push(0);
         assert!(

@@ -200,6 +200,7 @@ impl CloneManager {
         } else {
             None
         };
+        let failed = foreign.is_some();
         let now = SystemTime::now();
         let job = Arc::new(CloneJob {
             status: Mutex::new(CloneStatus {
@@ -219,7 +220,6 @@ impl CloneManager {
             }),
             finished: Condvar::new(),
         });
-        let failed = job.status().state == CloneState::Failed;
         jobs.insert(url.to_string(), job.clone());
         drop(jobs);
         if failed {

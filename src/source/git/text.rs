@@ -43,15 +43,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn lines_like_git() {
-        assert_eq!(count_lines(b""), 0);
-        assert_eq!(count_lines(b"a"), 1);
-        assert_eq!(count_lines(b"a\n"), 1);
-        assert_eq!(count_lines(b"a\nb"), 2);
-        assert_eq!(count_lines(b"a\r\nb\r\n"), 2);
-    }
-
-    #[test]
     fn summary_joins_first_paragraph() {
         assert_eq!(summary("one\ntwo\n\nbody\n"), "one two");
         assert_eq!(summary("\n\nfirst\n"), "first");
@@ -61,11 +52,5 @@ mod tests {
     fn latin1_is_reencoded() {
         assert_eq!(decode(b"caf\xe9", Some(b"ISO-8859-1")), "café");
         assert_eq!(decode(b"caf\xc3\xa9", None), "café");
-    }
-
-    #[test]
-    fn nul_means_binary() {
-        assert!(is_binary(b"ab\0cd"));
-        assert!(!is_binary(b"abcd"));
     }
 }
