@@ -1,9 +1,13 @@
 //! The engine: one DataFusion session with every git table and table function registered.
 //! Front ends (CLI, Python, server) talk to this and nothing below it.
 
+mod limits;
+mod or_chains;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use datafusion::dataframe::DataFrame;
 use datafusion::error::Result as DFResult;
 use datafusion::execution::context::SessionContext;
 use datafusion::prelude::SessionConfig;
@@ -23,6 +27,8 @@ pub use crate::source::fleet::jobs::Silent as SilentObserver;
 pub use crate::source::fleet::jobs::{CloneObserver, CloneState, CloneStatus};
 pub use crate::source::github::tokens::Pick as TokenPick;
 pub use crate::source::github::TokenPool;
+pub use limits::{check_df_nesting, check_nesting, on_engine_stack, runtime, MAX_NESTING, STACK_BYTES};
+pub use or_chains::flatten_or_chains;
 /// Record batches as the engine produces them.
 pub type RecordBatchStream = datafusion::physical_plan::SendableRecordBatchStream;
 
@@ -171,6 +177,17 @@ pub fn describe(err: &datafusion::error::DataFusionError) -> String {
     }
 }
 
+/// Parses one SQL statement in the session's dialect, refuses one nested deeper than the engine
+/// plans safely ([`MAX_NESTING`]), and plans it.
+pub async fn plan_sql(ctx: &SessionContext, sql: &str) -> std::result::Result<DataFrame, EngineError> {
+    let state = ctx.state();
+    let dialect = state.config().options().sql_parser.dialect;
+    let mut statement = state.sql_to_statement(sql, &dialect)?;
+    check_df_nesting(&mut statement)?;
+    let plan = state.statement_to_plan(statement).await?;
+    Ok(ctx.execute_logical_plan(plan).await?)
+}
+
 /// What kind of failure an engine error is (see [`ErrorKind`]).
 pub fn classify(err: &datafusion::error::DataFusionError) -> ErrorKind {
     use datafusion::error::DataFusionError as E;
@@ -240,15 +257,31 @@ impl SessionContextHandle {
         sql: &str,
     ) -> std::result::Result<(arrow::datatypes::SchemaRef, Vec<arrow::record_batch::RecordBatch>), EngineError>
     {
-        let frame = self.ctx.sql(sql).await?;
+        let frame = plan_sql(&self.ctx, sql).await?;
         let schema = Arc::new(frame.schema().as_arrow().clone());
         let batches = frame.collect().await?;
         Ok((schema, batches))
     }
 
     /// Runs one SQL statement as a stream of batches (memory: a few batches, not the result).
+    /// The stream is driven by a task of the runtime, so a caller polling it from its own
+    /// thread (Python's) never runs operators on that thread's small stack.
     pub async fn stream(&self, sql: &str) -> std::result::Result<RecordBatchStream, EngineError> {
-        Ok(self.ctx.sql(sql).await?.execute_stream().await?)
+        let stream = plan_sql(&self.ctx, sql).await?.execute_stream().await?;
+        let schema = stream.schema();
+        let mut builder = datafusion::physical_plan::stream::RecordBatchReceiverStreamBuilder::new(schema, 2);
+        let tx = builder.tx();
+        builder.spawn(async move {
+            use futures::StreamExt;
+            let mut stream = stream;
+            while let Some(batch) = stream.next().await {
+                if tx.send(batch).await.is_err() {
+                    break; // The reader went away: dropping the stream stops the scan.
+                }
+            }
+            Ok(())
+        });
+        Ok(builder.build())
     }
 
     /// A remote repository's URL and clone directory, or why `spec` cannot be cloned.

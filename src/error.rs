@@ -60,6 +60,9 @@ pub enum ErrorKind {
     /// Out of quota; the reset time in epoch seconds.
     GitHubRateLimit(i64),
     GitHubNotFound,
+    /// A statement nests deeper than the engine plans safely (PostgreSQL's "stack depth limit
+    /// exceeded"); a kind of query error.
+    TooComplex,
     /// Anything else (I/O, internal).
     Other,
 }

@@ -275,3 +275,37 @@ fn a_closed_pipe_is_a_normal_end() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(String::from_utf8_lossy(&out.stderr), "");
 }
+
+/// A statement nested deeper than the engine plans safely is one clear error, not a stack
+/// overflow that aborts the process; a dashboard's long `OR` of equalities still runs (as an
+/// `IN` list) and answers as git does.
+#[test]
+fn deep_statements_fail_cleanly_and_long_or_filters_run() {
+    let repo = fixture("basic");
+    let chain = format!("SELECT 1{}", "+1".repeat(2_999));
+    let out = gitfleet(&repo, &["sql", &chain]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_line(&out));
+    let err = stderr_line(&out);
+    assert!(err.starts_with("error: statement too complex"), "{err}");
+    // Under the limit, the same chain plans and answers.
+    let chain = format!("SELECT 1{} AS n", "+1".repeat(499));
+    assert_eq!(
+        stdout(&gitfleet(&repo, &["sql", &chain, "--format", "csv"])),
+        "n\n500\n"
+    );
+
+    let email = git(&repo, &["log", "-1", "--format=%ae"]);
+    let expected = git(&repo, &["log", "--format=%ae"])
+        .lines()
+        .filter(|e| *e == email.trim())
+        .count();
+    let mut terms: Vec<String> = (0..3_000)
+        .map(|i| format!("author_email = 'nobody{i}@example.com'"))
+        .collect();
+    terms.insert(1_500, format!("author_email = '{}'", email.trim()));
+    let sql = format!("SELECT count(*) AS n FROM commits WHERE {}", terms.join(" OR "));
+    assert_eq!(
+        stdout(&gitfleet(&repo, &["sql", &sql, "--format", "csv"])),
+        format!("n\n{expected}\n")
+    );
+}

@@ -659,3 +659,54 @@ fn distinct_urls_never_share_a_clone() {
         "{stderr}"
     );
 }
+
+/// The most threads `pid` had at once while it ran, sampled every few milliseconds.
+fn peak_threads(child: &mut Child) -> usize {
+    let status = format!("/proc/{}/status", child.id());
+    let mut peak = 0;
+    while child.try_wait().unwrap().is_none() {
+        if let Ok(text) = std::fs::read_to_string(&status) {
+            if let Some(n) = text
+                .lines()
+                .find_map(|l| l.strip_prefix("Threads:"))
+                .and_then(|n| n.trim().parse().ok())
+            {
+                peak = peak.max(n);
+            }
+        }
+        std::thread::sleep(Duration::from_millis(3));
+    }
+    peak
+}
+
+/// A query naming 2,000 unreachable URLs costs --clone-jobs clone threads and a few more, not a
+/// thread per repository (it once spawned two per URL), and each one is a `failed` row.
+#[test]
+fn thousands_of_unreachable_urls_hold_few_threads() {
+    // Nothing listens on a port taken from a listener that is closed again at once.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let list = (0..2_000)
+        .map(|i| format!("'git://127.0.0.1:{port}/r{i}.git'"))
+        .collect::<Vec<_>>()
+        .join(",");
+    let sql = format!("SELECT status, count(*) AS n FROM repos WHERE repo IN ({list}) GROUP BY status");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_gitfleet"))
+        .args(["--clone-jobs", "4", "sql", &sql, "--format", "csv"])
+        .env("GITFLEET_CACHE_DIR", scratch_dir("unreachable-cache"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let peak = peak_threads(&mut child);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "status,n\nfailed,2000\n");
+    // main + engine main + runtime workers (one per core) + 4 clone workers + scan producers
+    // (one per core) + a few helper threads of the runtime.
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let bound = 2 + cores + 4 + cores + 6;
+    assert!(peak <= bound, "{peak} threads at once (bound {bound})");
+}

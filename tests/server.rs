@@ -231,6 +231,39 @@ fn python_clients_psycopg_and_sqlalchemy() {
     );
 }
 
+/// A statement nested too deep fails alone with PostgreSQL's SQLSTATE for it (54001), in the
+/// simple protocol here and the extended one in `pg_clients.py`; the server stays up, and a
+/// dashboard's long `OR` of equalities runs and answers as git does.
+#[test]
+fn deep_statements_fail_alone_and_long_or_filters_run() {
+    let repo = fixture("basic");
+    let server = start(&repo, &[], &[]);
+    let chain = format!("SELECT 1{}", "+1".repeat(2_999));
+    let out = psql(&server, &["-v", "VERBOSITY=verbose", "-c", &chain], &[]);
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("54001") && err.contains("statement too complex"),
+        "{err}"
+    );
+    // The extended protocol: tests/support/pg_clients.py (psycopg).
+    let terms: Vec<String> = (0..3_000)
+        .map(|i| format!("author_email = 'nobody{i}@example.com'"))
+        .collect();
+    let email = git(&repo, &["log", "-1", "--format=%ae"]);
+    let expected = git(&repo, &["log", "--format=%ae"])
+        .lines()
+        .filter(|e| *e == email.trim())
+        .count();
+    let sql = format!(
+        "SELECT count(*) FROM commits WHERE {} OR author_email = '{}'",
+        terms.join(" OR "),
+        email.trim()
+    );
+    assert_eq!(psql_ok(&server, &sql), expected.to_string());
+    assert_eq!(psql_ok(&server, "SELECT 1"), "1");
+}
+
 #[test]
 fn a_dropped_connection_frees_its_query_and_the_server_keeps_serving() {
     let repo = fixture("basic");

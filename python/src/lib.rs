@@ -19,17 +19,15 @@ use pyo3_arrow::{PyRecordBatchReader, PySchema, PyTable};
 fn runtime() -> &'static tokio::runtime::Runtime {
     static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
     RUNTIME.get_or_init(|| {
-        tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()
-            .expect("tokio runtime")
+        // The engine's runtime: threads with stacks deep enough for deeply nested queries.
+        gitfleet::engine::runtime().expect("tokio runtime")
     })
 }
 
 /// An engine error as the exception of `gitfleet.errors` for its kind.
 fn engine_error(e: EngineError) -> PyErr {
     let (kind, reset) = match e.kind {
-        ErrorKind::Query => ("query", None),
+        ErrorKind::Query | ErrorKind::TooComplex => ("query", None),
         ErrorKind::Repository => ("repository", None),
         ErrorKind::Clone => ("clone", None),
         ErrorKind::GitHub => ("github", None),

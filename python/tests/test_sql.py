@@ -76,6 +76,19 @@ def test_tables_schema_and_errors(session, repo):
     assert issubclass(gitfleet.RepositoryError, gitfleet.GitFleetError)
 
 
+def test_deep_statements_raise_and_long_or_filters_run(session, repo):
+    # Once a stack overflow that killed the interpreter; now one QueryError.
+    with pytest.raises(gitfleet.QueryError, match="statement too complex"):
+        session.sql("SELECT 1" + "+1" * 3000)
+    with pytest.raises(gitfleet.QueryError, match="statement too complex"):
+        session.stream("SELECT 1" + "+1" * 3000)
+    assert session.sql("SELECT 1" + "+1" * 499 + " AS n").to_arrow().column("n")[0].as_py() == 500
+    emails = git(repo, "log", "--format=%ae").split()
+    terms = [f"author_email = 'nobody{i}@example.com'" for i in range(3000)] + [f"author_email = '{emails[0]}'"]
+    result = session.sql("SELECT count(*) AS n FROM commits WHERE " + " OR ".join(terms))
+    assert result.to_arrow().column("n")[0].as_py() == emails.count(emails[0])
+
+
 def test_stream_reads_batch_by_batch(session, repo):
     reader = session.stream("SELECT sha, path FROM commit_files")
     assert isinstance(reader, pa.RecordBatchReader)

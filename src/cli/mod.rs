@@ -19,13 +19,16 @@ use print::Output;
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
-        Ok(rt) => rt,
-        Err(e) => return fail(&format!("cannot start the runtime: {e}")),
-    };
-    match runtime.block_on(run(cli)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(message) => fail(&message),
+    // Statements are planned on this thread: it gets the engine's deep stack, as do the
+    // runtime's workers that run them.
+    let outcome = gitfleet::engine::on_engine_stack(move || {
+        let runtime = gitfleet::engine::runtime().map_err(|e| format!("cannot start the runtime: {e}"))?;
+        runtime.block_on(run(cli))
+    });
+    match outcome {
+        Ok(Ok(())) => ExitCode::SUCCESS,
+        Ok(Err(message)) => fail(&message),
+        Err(e) => fail(&format!("cannot start the main thread: {e}")),
     }
 }
 
@@ -116,7 +119,8 @@ pub async fn execute_all(ctx: &SessionContext, sql: &str, output: &OutputArgs) -
         return Err("no SQL statement given".into());
     }
     let mut out = Output::open(output, statements.len())?;
-    for statement in statements {
+    for mut statement in statements {
+        gitfleet::engine::check_df_nesting(&mut statement).map_err(|e| e.message)?;
         let state = ctx.state();
         let plan = state
             .statement_to_plan(statement)

@@ -32,6 +32,9 @@ pub struct Prepared<'a> {
     /// The statements (after rewriting, which never changes a statement's kind); None when
     /// the SQL does not parse as Postgres.
     pub statements: Option<Vec<Statement>>,
+    /// Why the statements are refused as nested too deep (PostgreSQL's "stack depth limit
+    /// exceeded").
+    pub too_complex: Option<String>,
 }
 
 pub fn prepare(sql: &str) -> Prepared<'_> {
@@ -39,9 +42,21 @@ pub fn prepare(sql: &str) -> Prepared<'_> {
         return Prepared {
             sql: Cow::Borrowed(sql),
             statements: None,
+            too_complex: None,
         };
     };
     let mut rewriter = Rewriter { changed: false };
+    for statement in &mut statements {
+        rewriter.changed |= crate::engine::flatten_or_chains(statement);
+        if let Err(e) = crate::engine::check_nesting(statement) {
+            // Refused before anything else walks its depth.
+            return Prepared {
+                sql: Cow::Borrowed(sql),
+                statements: Some(statements),
+                too_complex: Some(e.message),
+            };
+        }
+    }
     for statement in &mut statements {
         let _ = statement.visit(&mut rewriter);
     }
@@ -59,6 +74,7 @@ pub fn prepare(sql: &str) -> Prepared<'_> {
     Prepared {
         sql,
         statements: Some(statements),
+        too_complex: None,
     }
 }
 

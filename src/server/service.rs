@@ -117,6 +117,15 @@ fn pg_error(code: &str, message: impl Into<String>) -> PgWireError {
     )))
 }
 
+/// Refuses a statement nested deeper than the engine plans safely (SQLSTATE 54001, PostgreSQL's
+/// "stack depth limit exceeded"), then anything that writes files or changes state.
+fn check_statements(sql: &str, prepared: &super::rewrite::Prepared<'_>) -> PgWireResult<()> {
+    if let Some(message) = &prepared.too_complex {
+        return Err(pg_error("54001", message.clone()));
+    }
+    check_read_only(sql, prepared.statements.as_deref())
+}
+
 /// Refuses anything that writes files or changes state, given `sql`'s parsed `statements`.
 /// Statements that fail to parse are left to the engine, which reports the syntax error.
 fn check_read_only(sql: &str, statements: Option<&[Statement]>) -> PgWireResult<()> {
@@ -374,7 +383,7 @@ impl SimpleQueryHandler for Service {
     {
         let mut log = QueryLog::new(client, query);
         let prepared = super::rewrite::prepare(query);
-        if let Err(e) = check_read_only(query, prepared.statements.as_deref()) {
+        if let Err(e) = check_statements(query, &prepared) {
             log.finish(&format!("error=\"{}\"", error_text(&e)));
             return Err(e);
         }
@@ -467,7 +476,7 @@ impl QueryParser for ReadOnlyParser {
         C: ClientInfo + Unpin + Send + Sync,
     {
         let prepared = super::rewrite::prepare(sql);
-        if let Err(e) = check_read_only(sql, prepared.statements.as_deref()) {
+        if let Err(e) = check_statements(sql, &prepared) {
             QueryLog::new(client, sql).finish(&format!("error=\"{}\"", error_text(&e)));
             return Err(e);
         }

@@ -27,6 +27,7 @@ use datafusion::physical_plan::{
     project_schema, DisplayAs, DisplayFormatType, ExecutionPlan, Partitioning, PlanProperties,
     SendableRecordBatchStream,
 };
+use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 
@@ -37,7 +38,6 @@ use crate::source::git::blame::PathSelection;
 use crate::source::git::commits::{CommitNeeds, ScanCounters, TimeBounds};
 use crate::source::git::parallel::ReadPlan;
 use crate::source::git::RepoLocation;
-use crate::source::{Slot, Slots};
 
 /// Rows per record batch.
 pub const BATCH_ROWS: usize = 8192;
@@ -407,7 +407,6 @@ impl ExecutionPlan for GitScanExec {
                 futures::stream::empty(),
             )));
         };
-        let (tx, rx) = mpsc::channel::<DFResult<RecordBatch>>(2);
         let output_rows = MetricBuilder::new(&self.metrics).output_rows(partition);
         let metric = |name: &'static str| MetricBuilder::new(&self.metrics).counter(name, partition);
         let counter_metrics = [
@@ -418,50 +417,90 @@ impl ExecutionPlan for GitScanExec {
         let spec = self.spec.clone();
         let job = self.clone_jobs().get(partition).cloned().flatten();
         let strict = self.strict;
-        std::thread::Builder::new()
-            .name(format!("gitfleet-{}", spec.table.name()))
-            .spawn(move || {
-                // Waiting for a clone holds no CPU slot: other repositories go on meanwhile.
-                let (cloned, clone_error) = match &job {
-                    None => (true, None),
-                    Some(job) => match job.wait() {
-                        Ok(_) => (true, job.error()),
-                        Err(e) => (false, Some(e)),
-                    },
-                };
-                if let Some(error) = &clone_error {
-                    if strict && spec.table != TableKind::Repos {
-                        let _ = tx.blocking_send(Err(Error::Clone(error.clone()).into()));
-                        return;
-                    }
+        // Nothing runs, and no thread exists, until the stream is polled: the partition first
+        // waits for its clone and for a CPU slot without holding a thread, so a query naming
+        // thousands of repositories holds a thread per slot, not per repository.
+        let start = async move {
+            let (cloned, clone_error) = match &job {
+                None => (true, None),
+                Some(job) => match job.finished().await {
+                    Ok(_) => (true, job.error()),
+                    Err(e) => (false, Some(e)),
+                },
+            };
+            if let Some(error) = &clone_error {
+                if strict && spec.table != TableKind::Repos {
+                    return Err(DataFusionError::from(Error::Clone(error.clone())));
                 }
-                if !cloned && spec.table != TableKind::Repos {
-                    // Reported on stderr by the clone observer; the other repositories' rows
-                    // are not hidden by this one.
-                    return;
-                }
-                let mut sink = BatchSink {
-                    tx,
-                    projection: spec.projection.clone(),
-                    remaining: spec.limit,
-                    output_rows,
-                    counters: Arc::default(),
-                    counter_metrics,
-                    published: [0; 3],
-                    _slot: Some(SCAN_SLOTS.acquire()),
-                };
-                let result = spec
-                    .table
-                    .produce(&spec, &target, clone_error.as_deref(), &mut sink);
-                sink.publish_counters();
-                if let Err(e) = result {
-                    let _ = sink.tx.blocking_send(Err(e.into()));
-                }
-            })
-            .map_err(|e| DataFusionError::External(Box::new(e)))?;
-        let stream = futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|b| (b, rx)) });
+            }
+            if !cloned && spec.table != TableKind::Repos {
+                // Reported by the clone observer; the other repositories' rows are not hidden
+                // by this one.
+                return Ok(None);
+            }
+            let slot = acquire_slot().await;
+            let (tx, rx) = mpsc::channel::<DFResult<RecordBatch>>(2);
+            let sink = BatchSink {
+                tx,
+                projection: spec.projection.clone(),
+                remaining: spec.limit,
+                output_rows,
+                counters: Arc::default(),
+                counter_metrics,
+                published: [0; 3],
+                _slot: Some(slot),
+            };
+            let (table, repo) = (spec.table, target.name().to_string());
+            spawn_producer(table, &repo, sink, move |sink| {
+                spec.table.produce(&spec, &target, clone_error.as_deref(), sink)
+            })?;
+            Ok(Some(rx))
+        };
+        let stream = futures::stream::once(start).flat_map(|started| match started {
+            Err(e) => futures::stream::iter(vec![Err(e)]).boxed(),
+            Ok(None) => futures::stream::empty().boxed(),
+            Ok(Some(rx)) => {
+                futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|b| (b, rx)) }).boxed()
+            }
+        });
         Ok(Box::pin(RecordBatchStreamAdapter::new(schema, stream)))
     }
+}
+
+/// Runs `produce` on its own thread, feeding `sink`. A panic there (a bug) ends the stream with
+/// an error naming the table and repository: never a silently shorter result.
+fn spawn_producer(
+    table: TableKind,
+    repo: &str,
+    mut sink: BatchSink,
+    produce: impl FnOnce(&mut BatchSink) -> Result<()> + Send + 'static,
+) -> DFResult<()> {
+    let what = format!("the {} scan of {repo}", table.name());
+    let thread_error = format!("cannot start a thread for {what}");
+    std::thread::Builder::new()
+        .name(format!("gitfleet-{}", table.name()))
+        .spawn(move || {
+            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| produce(&mut sink)));
+            sink.publish_counters();
+            let error = match outcome {
+                Ok(Ok(())) => return,
+                Ok(Err(e)) => e.into(),
+                Err(panic) => {
+                    let message = panic
+                        .downcast_ref::<&str>()
+                        .map(|s| s.to_string())
+                        .or_else(|| panic.downcast_ref::<String>().cloned())
+                        .unwrap_or_default();
+                    DataFusionError::Execution(format!(
+                        "internal error: {what} failed ({message}); the result would be incomplete, \
+                         so the query fails (please report this)"
+                    ))
+                }
+            };
+            let _ = sink.tx.blocking_send(Err(error));
+        })
+        .map(drop)
+        .map_err(|e| DataFusionError::Execution(format!("{thread_error}: {e}")))
 }
 
 /// Where a partition's producer sends full-width batches; projection and limit happen here.
@@ -475,7 +514,7 @@ pub struct BatchSink {
     /// `counters` as plan metrics, and what was already added to them.
     counter_metrics: [Count; 3],
     published: [usize; 3],
-    _slot: Option<Slot<'static>>,
+    _slot: Option<tokio::sync::OwnedSemaphorePermit>,
 }
 
 impl BatchSink {
@@ -533,11 +572,20 @@ impl BatchSink {
         }
         self.output_rows.add(batch.num_rows());
         self.publish_counters();
-        // Waiting for the consumer must not hold a CPU slot: a consumer that drains partitions
-        // one after another would otherwise deadlock with producers of later partitions.
-        self._slot = None;
-        let sent = self.tx.blocking_send(Ok(batch)).is_ok();
-        self._slot = Some(SCAN_SLOTS.acquire());
+        let sent = match self.tx.try_send(Ok(batch)) {
+            Ok(()) => true,
+            Err(mpsc::error::TrySendError::Closed(_)) => false,
+            Err(mpsc::error::TrySendError::Full(batch)) => {
+                // Waiting for the consumer must not hold a CPU slot: a consumer that drains
+                // partitions one after another would otherwise deadlock with producers of later
+                // partitions. (A send with room keeps it: giving it back and queueing behind
+                // every waiting partition would park a finished producer's thread.)
+                self._slot = None;
+                let sent = self.tx.blocking_send(batch).is_ok();
+                self._slot = Some(futures::executor::block_on(acquire_slot()));
+                sent
+            }
+        };
         Ok(sent && self.wants_more())
     }
 }
@@ -569,13 +617,54 @@ impl ScanSpec {
 }
 
 /// Bounds how many partitions do git work at once (one per core); many repositories must not
-/// mean many threads fighting over two cores and their caches.
-static SCAN_SLOTS: LazyLock<Slots> =
-    LazyLock::new(|| Slots::new(std::thread::available_parallelism().map_or(2, |n| n.get())));
+/// mean many threads fighting over two cores and their caches. A semaphore both async scans
+/// (before their thread exists) and producer threads (after waiting for a consumer) take from.
+static SCAN_SLOTS: LazyLock<Arc<tokio::sync::Semaphore>> = LazyLock::new(|| {
+    Arc::new(tokio::sync::Semaphore::new(
+        std::thread::available_parallelism().map_or(2, |n| n.get()),
+    ))
+});
+
+async fn acquire_slot() -> tokio::sync::OwnedSemaphorePermit {
+    SCAN_SLOTS
+        .clone()
+        .acquire_owned()
+        .await
+        .expect("the scan semaphore is never closed")
+}
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A producer that panics after sending rows: the stream carries those rows, then an error
+    /// naming the table and repository, then ends; it never just ends early.
+    #[test]
+    fn a_panicking_producer_fails_the_query() {
+        let (tx, mut rx) = mpsc::channel(2);
+        let sink = BatchSink {
+            tx,
+            projection: Some(vec![]),
+            remaining: None,
+            output_rows: Count::new(),
+            counters: Arc::default(),
+            counter_metrics: [Count::new(), Count::new(), Count::new()],
+            published: [0; 3],
+            _slot: None,
+        };
+        spawn_producer(TableKind::Commits, "/some/repo", sink, |sink| {
+            sink.send_row_count(5)?;
+            panic!("boom");
+        })
+        .unwrap();
+        assert_eq!(rx.blocking_recv().unwrap().unwrap().num_rows(), 5);
+        let err = rx.blocking_recv().unwrap().unwrap_err().to_string();
+        assert!(
+            err.contains("internal error: the commits scan of /some/repo failed (boom)"),
+            "{err}"
+        );
+        assert!(rx.blocking_recv().is_none());
+    }
 
     #[test]
     fn scan_spec_round_trips_through_json() {

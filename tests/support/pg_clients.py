@@ -44,6 +44,13 @@ with psycopg.connect(DSN, autocommit=True) as conn:
     except psycopg.Error as e:
         check("bad query fails", "SELEC" in str(e) or "syntax" in str(e).lower(), e)
     check("good query after a bad one", conn.execute("SELECT 42").fetchone()[0] == 42)
+    # A statement nested too deep fails alone (once a stack overflow that aborted the server).
+    try:
+        conn.execute("SELECT 1" + "+1" * 2999 + " WHERE %s > 0", (1,))
+        check("deep statement fails", False)
+    except psycopg.Error as e:
+        check("deep statement fails", e.sqlstate == "54001" and "too complex" in str(e), e)
+    check("server up after a deep statement", conn.execute("SELECT 7").fetchone()[0] == 7)
     # Writes are refused, with a clear message.
     for sql in ["CREATE TABLE t (a int)", "INSERT INTO commits (sha) VALUES ('x')",
                 "COPY (SELECT 1) TO '/tmp/gitfleet-should-not-exist.csv'"]:

@@ -278,7 +278,11 @@ impl Watchdog {
         let (last, finished, flag) = (last_activity.clone(), done.clone(), stalled.clone());
         let thread = std::thread::spawn(move || {
             while !finished.load(Ordering::Relaxed) {
-                std::thread::sleep(Duration::from_millis(100));
+                // Woken early by `stop`, so a transfer never waits for the watchdog's tick.
+                std::thread::park_timeout(Duration::from_millis(100));
+                if finished.load(Ordering::Relaxed) {
+                    return;
+                }
                 let idle = (base.elapsed().as_millis() as u64).saturating_sub(last.load(Ordering::Relaxed));
                 if idle > timeout.as_millis() as u64 {
                     flag.store(true, Ordering::Relaxed);
@@ -305,6 +309,7 @@ impl Watchdog {
     fn stop(mut self) -> bool {
         self.done.store(true, Ordering::Relaxed);
         if let Some(t) = self.thread.take() {
+            t.thread().unpark();
             let _ = t.join();
         }
         self.stalled.load(Ordering::Relaxed)

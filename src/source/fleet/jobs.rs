@@ -1,15 +1,15 @@
-//! The clone jobs of one session: every remote repository a scan names is cloned (or, when asked,
-//! fetched) at once on its own thread, at most `jobs` transfers at a time; each reader waits for
-//! its own repository only. The states are what the `clone_status` table and the Python API's
-//! `CloneStatus` report.
+//! The clone jobs of one session: every remote repository a scan names is queued at once and
+//! cloned (or, when asked, fetched) by a pool of at most `jobs` threads, so a query naming
+//! thousands of URLs costs `jobs` threads, not thousands; each reader waits (blocking or async)
+//! for its own repository only. The states are what the `clone_status` table and the Python
+//! API's `CloneStatus` report.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex, RwLock};
 use std::time::{Duration, SystemTime};
 
 use super::clone::{check_origin, ensure_clone, fetch, Progress, TransferOptions};
-use crate::source::Slots;
 
 /// Where a repository's clone stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -106,14 +106,25 @@ impl Default for CloneSettings {
     }
 }
 
-/// One repository's job: its status, and a condition variable its readers wait on.
+/// One repository's job: its status, and what its readers wait on (a condition variable for
+/// threads, a watch channel for async scans, which must not hold a thread while they wait).
 #[derive(Debug)]
 pub struct CloneJob {
     status: Mutex<CloneStatus>,
     finished: Condvar,
+    done: tokio::sync::watch::Sender<bool>,
 }
 
 impl CloneJob {
+    fn new(status: CloneStatus) -> Self {
+        let done = status.state.is_finished();
+        CloneJob {
+            status: Mutex::new(status),
+            finished: Condvar::new(),
+            done: tokio::sync::watch::Sender::new(done),
+        }
+    }
+
     pub fn status(&self) -> CloneStatus {
         self.status.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
@@ -125,15 +136,41 @@ impl CloneJob {
         while !status.state.is_finished() {
             status = self.finished.wait(status).unwrap_or_else(|e| e.into_inner());
         }
-        match status.state {
-            CloneState::Ready => Ok(status.path.clone()),
-            _ => Err(status.error.clone().unwrap_or_else(|| "clone failed".into())),
-        }
+        outcome(&status)
+    }
+
+    /// [`CloneJob::wait`] without holding a thread.
+    pub async fn finished(&self) -> Result<PathBuf, String> {
+        let mut done = self.done.subscribe();
+        // The sender lives as long as the job, so this only ends when the job does.
+        let _ = done.wait_for(|finished| *finished).await;
+        outcome(&self.status())
     }
 
     /// The error of a finished job, including a failed refresh that left a stale clone.
     pub fn error(&self) -> Option<String> {
         self.status().error
+    }
+
+    /// Sets the status and wakes every reader if the job has ended; the new status.
+    fn update(&self, f: impl FnOnce(&mut CloneStatus)) -> CloneStatus {
+        let snapshot = {
+            let mut status = self.status.lock().unwrap_or_else(|e| e.into_inner());
+            f(&mut status);
+            status.clone()
+        };
+        if snapshot.state.is_finished() {
+            self.finished.notify_all();
+            self.done.send_replace(true);
+        }
+        snapshot
+    }
+}
+
+fn outcome(status: &CloneStatus) -> Result<PathBuf, String> {
+    match status.state {
+        CloneState::Ready => Ok(status.path.clone()),
+        _ => Err(status.error.clone().unwrap_or_else(|| "clone failed".into())),
     }
 }
 
@@ -141,7 +178,7 @@ impl CloneJob {
 pub struct CloneManager {
     settings: CloneSettings,
     jobs: Mutex<HashMap<String, Arc<CloneJob>>>,
-    slots: Arc<Slots>,
+    pool: Arc<Pool>,
     observer: RwLock<Arc<dyn CloneObserver>>,
 }
 
@@ -155,11 +192,14 @@ impl std::fmt::Debug for CloneManager {
 
 impl CloneManager {
     pub fn new(settings: CloneSettings) -> Self {
-        let slots = Arc::new(Slots::new(settings.jobs));
+        let pool = Arc::new(Pool {
+            max_workers: settings.jobs.max(1),
+            queue: Mutex::default(),
+        });
         CloneManager {
             settings,
             jobs: Mutex::default(),
-            slots,
+            pool,
             observer: RwLock::new(Arc::new(WarnOnStderr)),
         }
     }
@@ -202,24 +242,21 @@ impl CloneManager {
         };
         let failed = foreign.is_some();
         let now = SystemTime::now();
-        let job = Arc::new(CloneJob {
-            status: Mutex::new(CloneStatus {
-                url: url.to_string(),
-                path: dest.to_path_buf(),
-                state: match (action, &foreign) {
-                    (_, Some(_)) => CloneState::Failed,
-                    ("cached", None) => CloneState::Ready,
-                    _ => CloneState::Queued,
-                },
-                action,
-                progress: Progress::default(),
-                error: foreign.map(|e| e.to_string()),
-                queued_at: now,
-                started_at: None,
-                finished_at: (action == "cached").then_some(now),
-            }),
-            finished: Condvar::new(),
-        });
+        let job = Arc::new(CloneJob::new(CloneStatus {
+            url: url.to_string(),
+            path: dest.to_path_buf(),
+            state: match (action, &foreign) {
+                (_, Some(_)) => CloneState::Failed,
+                ("cached", None) => CloneState::Ready,
+                _ => CloneState::Queued,
+            },
+            action,
+            progress: Progress::default(),
+            error: foreign.map(|e| e.to_string()),
+            queued_at: now,
+            started_at: None,
+            finished_at: (action == "cached").then_some(now),
+        }));
         jobs.insert(url.to_string(), job.clone());
         drop(jobs);
         if failed {
@@ -227,16 +264,11 @@ impl CloneManager {
             self.notify(&job.status());
         } else if action != "cached" {
             self.notify(&job.status());
-            let runner = JobRunner {
+            self.pool.push(JobRunner {
                 job: job.clone(),
-                slots: self.slots.clone(),
                 observer: self.observer.read().unwrap_or_else(|e| e.into_inner()).clone(),
                 transfer: self.settings.transfer.clone(),
-            };
-            std::thread::Builder::new()
-                .name("gitfleet-clone".into())
-                .spawn(move || runner.run())
-                .expect("spawning a clone thread");
+            });
         }
         job
     }
@@ -257,28 +289,95 @@ impl CloneManager {
     }
 }
 
+/// The threads that run queued jobs: at most `max_workers`, started when jobs are queued and
+/// ended when the queue is empty, so an idle session holds none.
+struct Pool {
+    max_workers: usize,
+    queue: Mutex<Queue>,
+}
+
+#[derive(Default)]
+struct Queue {
+    waiting: VecDeque<JobRunner>,
+    workers: usize,
+}
+
+impl Pool {
+    fn push(self: &Arc<Self>, runner: JobRunner) {
+        let mut queue = self.queue.lock().unwrap_or_else(|e| e.into_inner());
+        queue.waiting.push_back(runner);
+        if queue.workers >= self.max_workers {
+            return;
+        }
+        queue.workers += 1;
+        drop(queue);
+        let pool = self.clone();
+        if let Err(e) = std::thread::Builder::new()
+            .name("gitfleet-clone".into())
+            .spawn(move || pool.work())
+        {
+            let mut queue = self.queue.lock().unwrap_or_else(|e| e.into_inner());
+            queue.workers -= 1;
+            if queue.workers == 0 {
+                // No thread will ever run what waits: fail it rather than leave readers hanging.
+                let stranded: Vec<JobRunner> = queue.waiting.drain(..).collect();
+                drop(queue);
+                for runner in stranded {
+                    runner.fail(format!("cannot start a clone thread: {e}"));
+                }
+            }
+        }
+    }
+
+    fn work(&self) {
+        loop {
+            let runner = {
+                let mut queue = self.queue.lock().unwrap_or_else(|e| e.into_inner());
+                match queue.waiting.pop_front() {
+                    Some(runner) => runner,
+                    None => {
+                        queue.workers -= 1;
+                        return;
+                    }
+                }
+            };
+            let job = runner.job.clone();
+            let observer = runner.observer.clone();
+            let url = job.status().url;
+            if std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| runner.run())).is_err() {
+                // A bug, not a transfer failure; its readers must still wake up.
+                let status = job.update(|s| {
+                    s.state = CloneState::Failed;
+                    s.finished_at = Some(SystemTime::now());
+                    s.error = Some(format!("{url}: internal error while cloning (please report it)"));
+                });
+                observer.changed(&status);
+            }
+        }
+    }
+}
+
 struct JobRunner {
     job: Arc<CloneJob>,
-    slots: Arc<Slots>,
     observer: Arc<dyn CloneObserver>,
     transfer: TransferOptions,
 }
 
 impl JobRunner {
     fn update(&self, f: impl FnOnce(&mut CloneStatus)) {
-        let snapshot = {
-            let mut status = self.job.status.lock().unwrap_or_else(|e| e.into_inner());
-            f(&mut status);
-            status.clone()
-        };
-        if snapshot.state.is_finished() {
-            self.job.finished.notify_all();
-        }
+        let snapshot = self.job.update(f);
         self.observer.changed(&snapshot);
     }
 
+    fn fail(&self, error: String) {
+        self.update(|s| {
+            s.state = CloneState::Failed;
+            s.finished_at = Some(SystemTime::now());
+            s.error = Some(error);
+        });
+    }
+
     fn run(self) {
-        let _slot = self.slots.acquire();
         let (url, dest, action) = {
             let s = self.job.status();
             (s.url, s.path, s.action)
