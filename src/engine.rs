@@ -17,6 +17,7 @@ use crate::source::fleet::clone::TransferOptions;
 use crate::source::fleet::jobs::{CloneManager, CloneSettings, Silent};
 use crate::source::git::RepoLocation;
 use crate::source::github::{GitHubConfig, LazyGitHub};
+use crate::table::access::{RefusedTable, RepoAccess};
 use crate::table::clone_status::{CloneStatusTable, RefreshFunction};
 use crate::table::functions::GitTableFunction;
 use crate::table::scan::{GitTableProvider, RepoSource, SessionSettings};
@@ -64,9 +65,27 @@ pub struct EngineConfig {
     pub clone_stall_timeout: Option<std::time::Duration>,
     /// Told about every clone's progress (default: failures are warned about on stderr).
     pub clone_observer: Option<Arc<dyn CloneObserver>>,
+    /// Memory all queries of the session share, in bytes (None: unbounded). Sorts and
+    /// aggregates spill to `spill_dir` past it where DataFusion can, else the query fails.
+    pub memory_limit: Option<u64>,
+    /// Where spill files go (None: the system's temporary directory).
+    pub spill_dir: Option<PathBuf>,
+    /// What clients of a server may read (None: everything, as in the CLI and Python).
+    pub access: Option<AccessConfig>,
     /// A token pool shared with other sessions (the Python `TokenManager`): quota learnt by one
     /// is seen by all. `github_tokens` are added to it. None: a pool of this session's own.
     pub github_token_pool: Option<Arc<TokenPool>>,
+}
+
+/// What a served session's queries may reach beyond the configured repositories.
+#[derive(Debug, Clone, Default)]
+pub struct AccessConfig {
+    /// Globs over canonical repository names (`github:org/*`, `/srv/git/*`, `**` across `/`).
+    pub allow_repo: Vec<String>,
+    /// Whether `refresh_repos` may fetch.
+    pub allow_refresh: bool,
+    /// Whether the GitHub tables are served (they spend the operator's token quota).
+    pub github: bool,
 }
 
 impl EngineConfig {
@@ -124,7 +143,23 @@ fn build(config: &EngineConfig) -> DFResult<(SessionContext, Arc<CloneManager>)>
         .with_default_catalog_and_schema(CATALOG, SCHEMA)
         .with_create_default_catalog_and_schema(true)
         .with_information_schema(true);
-    let ctx = SessionContext::new_with_config(session_config);
+    let mut runtime = datafusion::execution::runtime_env::RuntimeEnvBuilder::new();
+    if let Some(limit) = config.memory_limit {
+        let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+        runtime = runtime.with_memory_pool(Arc::new(datafusion::execution::memory_pool::FairSpillPool::new(
+            limit,
+        )));
+    }
+    if let Some(dir) = &config.spill_dir {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            datafusion::error::DataFusionError::Execution(format!(
+                "cannot create the spill directory {}: {e}",
+                dir.display()
+            ))
+        })?;
+        runtime = runtime.with_temp_file_path(dir);
+    }
+    let ctx = SessionContext::new_with_config_rt(session_config, runtime.build_arc()?);
     let fleet = Arc::new(CloneManager::new(CloneSettings {
         jobs: config.clone_jobs.unwrap_or(8).max(1),
         refresh: config.refresh,
@@ -140,8 +175,14 @@ fn build(config: &EngineConfig) -> DFResult<(SessionContext, Arc<CloneManager>)>
         None if config.strict => fleet.set_observer(Arc::new(Silent)),
         None => {}
     }
+    let repos = default_repos(config);
+    let access = config.access.as_ref().map(|a| {
+        let served = repos.iter().map(|r| RepoLocation::normalised_name(r)).collect();
+        Arc::new(RepoAccess::new(served, &a.allow_repo, a.allow_refresh))
+    });
     let settings = Arc::new(SessionSettings {
-        repos: default_repos(config),
+        access: access.clone(),
+        repos,
         cache_dir: Some(config.cache_dir()),
         stats_cache: !config.no_stats_cache,
         fleet: Some(fleet.clone()),
@@ -155,8 +196,22 @@ fn build(config: &EngineConfig) -> DFResult<(SessionContext, Arc<CloneManager>)>
             Arc::new(GitTableFunction::new(kind, settings.clone())),
         );
     }
-    ctx.register_table("clone_status", Arc::new(CloneStatusTable::new(fleet.clone())))?;
+    ctx.register_table(
+        "clone_status",
+        Arc::new(CloneStatusTable::new(fleet.clone(), access)),
+    )?;
+    let github_refused = config.access.as_ref().is_some_and(|a| !a.github);
     for (name, table) in crate::table::github::tables(github_client(config), config.strict) {
+        let table: Arc<dyn datafusion::catalog::TableProvider> = if github_refused {
+            Arc::new(RefusedTable {
+                schema: table.schema(),
+                message: format!(
+                    "{name}: the GitHub tables are not served here (start the server with --github)"
+                ),
+            })
+        } else {
+            table
+        };
         ctx.register_table(name, table)?;
     }
     ctx.register_udtf("refresh_repos", Arc::new(RefreshFunction::new(settings)));

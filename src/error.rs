@@ -22,6 +22,12 @@ pub enum Error {
     Git { repo: String, message: String },
     #[error("{0}")]
     InvalidArgument(String),
+    /// A served session named a repository (or table) it was not granted.
+    #[error("repository '{0}' is not served here")]
+    NotServed(String),
+    /// A served session used something the server does not offer its clients.
+    #[error("{0}")]
+    Refused(String),
     /// A clone or fetch failed; the message names the URL (never a credential).
     #[error("{0}")]
     Clone(String),
@@ -60,6 +66,8 @@ pub enum ErrorKind {
     /// Out of quota; the reset time in epoch seconds.
     GitHubRateLimit(i64),
     GitHubNotFound,
+    /// Not granted to this client (`gitfleet serve`'s repository list, `--github`, ...).
+    Permission,
     /// A statement nests deeper than the engine plans safely (PostgreSQL's "stack depth limit
     /// exceeded"); a kind of query error.
     TooComplex,
@@ -76,6 +84,7 @@ impl Error {
             | Error::UnknownRevision { .. }
             | Error::Git { .. } => ErrorKind::Repository,
             Error::RemoteNotSupported(_) | Error::InvalidArgument(_) => ErrorKind::Query,
+            Error::NotServed(_) | Error::Refused(_) => ErrorKind::Permission,
             Error::Clone(_) => ErrorKind::Clone,
             Error::GitHub(_) => ErrorKind::GitHub,
             Error::GitHubAuth(_) => ErrorKind::GitHubAuth,

@@ -288,8 +288,389 @@ fn a_dropped_connection_frees_its_query_and_the_server_keeps_serving() {
         );
         std::thread::sleep(Duration::from_millis(100));
     }
-    assert!(server.log().contains("cancelled"), "{}", server.log());
+    assert!(server.log().contains("client went away"), "{}", server.log());
     assert_eq!(psql_ok(&server, "SELECT 1"), "1");
+}
+
+/// The authentication request the server answers a startup message with: 0 ok, 3 cleartext
+/// password, 10 SASL (SCRAM).
+fn auth_request(server: &Server, user: &str) -> i32 {
+    use std::io::Read;
+    let mut stream = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    let mut body = 196_608i32.to_be_bytes().to_vec();
+    for part in ["user", user, "database", "gitfleet"] {
+        body.extend_from_slice(part.as_bytes());
+        body.push(0);
+    }
+    body.push(0);
+    let mut message = ((body.len() + 4) as i32).to_be_bytes().to_vec();
+    message.extend(body);
+    stream.write_all(&message).unwrap();
+    let mut head = [0u8; 9];
+    stream.read_exact(&mut head).unwrap();
+    assert_eq!(head[0], b'R', "not an authentication request: {head:?}");
+    i32::from_be_bytes([head[5], head[6], head[7], head[8]])
+}
+
+/// A users file of SCRAM verifiers made by `--hash-password`: each user logs in with their own
+/// password (psql and psycopg), a wrong password or an unknown user is refused the same way and
+/// logged, and the file never holds a password.
+#[test]
+fn users_file_with_scram() {
+    let repo = fixture("basic");
+    let hash = |password: &str| {
+        let mut child = gitfleet(&repo, &["serve", "--hash-password"], &[])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(format!("{password}\n").as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success());
+        text(&out.stdout).trim().to_string()
+    };
+    let (alice, bob) = (hash("alice-pw-1"), hash("bob-pw-2"));
+    assert!(
+        alice.starts_with("SCRAM-SHA-256$4096:") && !alice.contains("alice-pw-1"),
+        "{alice}"
+    );
+    let dir = scratch_dir("server-users");
+    let users = dir.join("users");
+    std::fs::write(&users, format!("# the team\nalice:{alice}\nbob:{bob}\n")).unwrap();
+    let server = start(&repo, &["--users-file", users.to_str().unwrap()], &[]);
+    assert_eq!(auth_request(&server, "alice"), 10);
+    let login = |user: &str, password: &str| {
+        Command::new("psql")
+            .args([
+                "-X",
+                "-A",
+                "-t",
+                "-h",
+                "127.0.0.1",
+                "-d",
+                "gitfleet",
+                "-c",
+                "SELECT 1",
+                "-U",
+                user,
+                "-p",
+            ])
+            .arg(server.port.to_string())
+            .env("PGPASSWORD", password)
+            .output()
+            .unwrap()
+    };
+    assert_eq!(text(&login("alice", "alice-pw-1").stdout).trim(), "1");
+    assert_eq!(text(&login("bob", "bob-pw-2").stdout).trim(), "1");
+    let wrong = login("alice", "bob-pw-2");
+    let unknown = login("carol", "bob-pw-2");
+    assert!(!wrong.status.success() && !unknown.status.success());
+    assert_eq!(
+        text(&wrong.stderr),
+        text(&unknown.stderr),
+        "an unknown user must look like a wrong password"
+    );
+    let log = server.log();
+    assert!(
+        log.contains("user=\"alice\" failed login") && log.contains("user=\"carol\" failed login"),
+        "{log}"
+    );
+    assert!(!log.contains("pw-"), "{log}");
+    // A line that is not a verifier is refused at start, naming the file and line.
+    std::fs::write(&users, "alice:alice-pw-1\n").unwrap();
+    let out = gitfleet(
+        &repo,
+        &[
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--users-file",
+            users.to_str().unwrap(),
+        ],
+        &[],
+    )
+    .output()
+    .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("users:1: not a SCRAM-SHA-256 verifier"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+/// `psql -c SQL` with SQLSTATEs in error messages; (stdout, stderr, success).
+fn psql_verbose(server: &Server, sql: &str) -> (String, String, bool) {
+    let out = psql(server, &["-v", "VERBOSITY=verbose", "-c", sql], &[]);
+    (
+        text(&out.stdout).trim().to_string(),
+        text(&out.stderr),
+        out.status.success(),
+    )
+}
+
+fn assert_refused(server: &Server, sql: &str, code: &str, words: &str) {
+    let (_, err, ok) = psql_verbose(server, sql);
+    assert!(!ok && err.contains(code) && err.contains(words), "{sql}: {err}");
+}
+
+/// A client reads only the repositories the server was started with (and `--allow-repo`
+/// matches), by any route; refusals look the same whether a path exists or not; writes,
+/// `SELECT INTO` and runtime settings are refused; `SET` changes only the client's session.
+#[test]
+fn a_client_reaches_only_what_it_was_granted() {
+    let repo = fixture("basic");
+    let other = empty_repo();
+    let other_name = other.canonicalize().unwrap().display().to_string();
+    let server = start(&repo, &[], &[]);
+    let commits = git(&repo, &["rev-list", "--count", "HEAD"]).trim().to_string();
+    let repo_name = repo.canonicalize().unwrap().display().to_string();
+    assert_eq!(
+        psql_ok(&server, &format!("SELECT count(*) FROM commits('{repo_name}')")),
+        commits
+    );
+    for sql in [
+        format!("SELECT path FROM files('{other_name}')"),
+        format!("SELECT count(*) FROM commits WHERE repo = '{other_name}'"),
+        format!("SELECT count(*) FROM commits WHERE repo IN ('{repo_name}', '{other_name}')"),
+        format!("SELECT * FROM blame('{other_name}', 'README')"),
+        "SELECT * FROM repos('/etc/shadow', '/nope')".to_string(),
+        "SELECT * FROM refs('file:///etc')".to_string(),
+        "SELECT * FROM files('http://127.0.0.1:9/hidden.git')".to_string(),
+        format!("SELECT * FROM commits('{repo_name}/../../etc')"),
+    ] {
+        assert_refused(&server, &sql, "42501", "is not served here");
+    }
+    // Existing and missing paths get the same answer: no oracle for the server's disk.
+    let (_, a, _) = psql_verbose(&server, "SELECT * FROM repos('/etc')");
+    let (_, b, _) = psql_verbose(&server, "SELECT * FROM repos('/no/such/dir')");
+    assert_eq!(a.replace("/etc", "X"), b.replace("/no/such/dir", "X"));
+    assert_refused(
+        &server,
+        "SELECT * FROM refresh_repos('https://example.com/x.git')",
+        "42501",
+        "--allow-refresh",
+    );
+    assert_refused(
+        &server,
+        "SELECT * FROM gh_issues WHERE owner = 'a' AND repo = 'b'",
+        "42501",
+        "--github",
+    );
+    assert_refused(&server, "SELECT 1 INTO t", "25006", "read-only");
+    assert_refused(&server, "SELECT sha INTO t2 FROM commits", "25006", "read-only");
+    assert_refused(
+        &server,
+        "SET datafusion.runtime.memory_limit = '1K'",
+        "42501",
+        "permission denied",
+    );
+    assert_refused(
+        &server,
+        "SET datafusion.runtime.temp_directory = '/etc'",
+        "42501",
+        "permission denied",
+    );
+    // SET is per connection: another client keeps the default.
+    let setting =
+        "SELECT value FROM information_schema.df_settings WHERE name = 'datafusion.execution.batch_size'";
+    let out = psql(
+        &server,
+        &["-c", "SET datafusion.execution.batch_size = 7", "-c", setting],
+        &[],
+    );
+    assert_eq!(
+        text(&out.stdout).trim().lines().last(),
+        Some("7"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(psql_ok(&server, setting), "8192");
+    // Only `gitfleet` is a database here.
+    let out = Command::new("psql")
+        .args([
+            "-X",
+            "-h",
+            "127.0.0.1",
+            "-U",
+            "tester",
+            "-d",
+            "postgres",
+            "-c",
+            "SELECT 1",
+            "-p",
+        ])
+        .arg(server.port.to_string())
+        .output()
+        .unwrap();
+    assert!(
+        text(&out.stderr).contains("database \"postgres\" does not exist"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    // --allow-repo admits a second repository by pattern, and nothing else.
+    let parent = other
+        .parent()
+        .unwrap()
+        .canonicalize()
+        .unwrap()
+        .display()
+        .to_string();
+    let pattern = format!("{parent}/*");
+    let server = start(&repo, &["--allow-repo", &pattern], &[]);
+    assert_eq!(
+        psql_ok(&server, &format!("SELECT count(*) FROM commits('{other_name}')")),
+        "0"
+    );
+    assert_refused(
+        &server,
+        "SELECT count(*) FROM commits('/etc')",
+        "42501",
+        "is not served here",
+    );
+}
+
+/// Cursors and psql's FETCH_COUNT read a result in pieces (the server once cancelled them
+/// itself); the statement timeout, the result-row limit, the memory limit and the connection
+/// limit stop one client's excess without hurting the next query.
+#[test]
+fn cursors_work_and_limits_protect_the_server() {
+    let repo = fixture("basic");
+    let commits: usize = git(&repo, &["rev-list", "--count", "HEAD"])
+        .trim()
+        .parse()
+        .unwrap();
+    let server = start(
+        &repo,
+        &[
+            "--max-connections",
+            "2",
+            "--memory-limit",
+            "64MB",
+            "--max-result-rows",
+            "1000",
+            "--statement-timeout",
+            "3s",
+        ],
+        &[],
+    );
+    let out = psql(
+        &server,
+        &[
+            "-c",
+            "BEGIN",
+            "-c",
+            "DECLARE c CURSOR FOR SELECT sha FROM commits",
+            "-c",
+            "FETCH 3 FROM c",
+            "-c",
+            "FETCH 100 FROM c",
+            "-c",
+            "COMMIT",
+        ],
+        &[],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let shas = text(&out.stdout).lines().filter(|l| l.len() == 40).count();
+    assert_eq!(shas, commits, "{}", text(&out.stdout));
+    let out = psql(
+        &server,
+        &["-v", "FETCH_COUNT=2", "-c", "SELECT sha FROM commits"],
+        &[],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout).lines().count(), commits);
+
+    // The server's statement timeout, and a client's own shorter one.
+    let slow = "SELECT sum(value) FROM generate_series(1, 200000000000)";
+    assert_refused(&server, slow, "57014", "statement timeout");
+    let out = psql(
+        &server,
+        &[
+            "-v",
+            "VERBOSITY=verbose",
+            "-c",
+            "SET statement_timeout = '300ms'",
+            "-c",
+            slow,
+        ],
+        &[],
+    );
+    assert!(text(&out.stderr).contains("57014"), "{}", text(&out.stderr));
+    // A result past --max-result-rows fails; with a LIMIT it passes.
+    assert_refused(
+        &server,
+        "SELECT value FROM generate_series(1, 5000)",
+        "54000",
+        "max-result-rows",
+    );
+    assert_eq!(
+        psql_ok(
+            &server,
+            "SELECT count(*) FROM (SELECT value FROM generate_series(1, 5000))"
+        ),
+        "5000"
+    );
+    // A query needing far more than --memory-limit fails alone (53200); the server stays small.
+    assert_refused(
+        &server,
+        "SELECT cardinality(array_agg(value)) FROM generate_series(1, 40000000)",
+        "53200",
+        "Resources exhausted",
+    );
+    let rss_kb: usize = std::fs::read_to_string(format!("/proc/{}/status", server.child.id()))
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap();
+    assert!(
+        rss_kb < 600 * 1024,
+        "server RSS {rss_kb} kB after a refused 40M-row aggregate"
+    );
+    assert_eq!(psql_ok(&server, "SELECT 1"), "1");
+
+    // Two connections held open: the third is refused at once with 53300, then admitted.
+    let hold = || {
+        Command::new("psql")
+            .args([
+                "-X",
+                "-h",
+                "127.0.0.1",
+                "-U",
+                "tester",
+                "-d",
+                "gitfleet",
+                "-c",
+                "SELECT 1",
+                "-c",
+                "\\! sleep 4",
+                "-p",
+            ])
+            .arg(server.port.to_string())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let mut held = [hold(), hold()];
+    std::thread::sleep(Duration::from_millis(1500));
+    let (_, err, ok) = psql_verbose(&server, "SELECT 1");
+    // A startup error: psql shows it without the SQLSTATE (53300 on the wire).
+    assert!(
+        !ok && err.contains("FATAL:  sorry, too many clients already"),
+        "{err}"
+    );
+    for h in &mut held {
+        h.wait().unwrap();
+    }
+    assert_eq!(psql_ok(&server, "SELECT 2"), "2");
 }
 
 #[test]
@@ -313,6 +694,12 @@ fn passwords_loopback_and_tls() {
     assert_eq!(text(&out.stdout).trim(), "1", "{}", text(&out.stderr));
     assert!(!server.log().contains(secret));
     assert!(!server.log().contains("wrong"));
+    // The failed login is logged (user and address, never the password).
+    assert!(
+        server.log().contains("user=\"tester\" failed login"),
+        "{}",
+        server.log()
+    );
 
     // TLS with a self-signed certificate: psql connects with sslmode=require.
     let dir = scratch_dir("server-tls");

@@ -27,7 +27,7 @@ fn runtime() -> &'static tokio::runtime::Runtime {
 /// An engine error as the exception of `gitfleet.errors` for its kind.
 fn engine_error(e: EngineError) -> PyErr {
     let (kind, reset) = match e.kind {
-        ErrorKind::Query | ErrorKind::TooComplex => ("query", None),
+        ErrorKind::Query | ErrorKind::TooComplex | ErrorKind::Permission => ("query", None),
         ErrorKind::Repository => ("repository", None),
         ErrorKind::Clone => ("clone", None),
         ErrorKind::GitHub => ("github", None),

@@ -60,14 +60,47 @@ pub enum Command {
         #[arg(long, default_value = "127.0.0.1:5433", value_name = "HOST:PORT")]
         listen: std::net::SocketAddr,
         /// File holding the password clients must send (else GITFLEET_PASSWORD; none on loopback).
+        /// Any user name; the exchange is SCRAM-SHA-256, so the password never crosses the wire.
         #[arg(long, value_name = "FILE")]
         password_file: Option<PathBuf>,
+        /// Users and their SCRAM-SHA-256 verifiers, one `user:SCRAM-SHA-256$...` line each
+        /// (make a verifier with --hash-password). Keep it readable by the server's user only.
+        #[arg(long, value_name = "FILE", conflicts_with = "password_file")]
+        users_file: Option<PathBuf>,
+        /// Read a password on standard input, print its users-file verifier, and exit.
+        #[arg(long)]
+        hash_password: bool,
         /// PEM certificate chain for TLS (with --tls-key).
         #[arg(long, value_name = "FILE", requires = "tls_key")]
         tls_cert: Option<PathBuf>,
         /// PEM private key for TLS (with --tls-cert).
         #[arg(long, value_name = "FILE", requires = "tls_cert")]
         tls_key: Option<PathBuf>,
+        /// Memory all queries share (e.g. 2GB, 512MB, 25%: of this machine's memory). Sorts and
+        /// aggregates spill to disk under the cache directory, else the query fails.
+        #[arg(long, default_value = "25%", value_name = "SIZE", value_parser = parse_size)]
+        memory_limit: u64,
+        /// Clients connected at once; the next one is refused (SQLSTATE 53300).
+        #[arg(long, default_value_t = 64, value_name = "N")]
+        max_connections: usize,
+        /// Cancel statements running longer than this (e.g. 30s, 500ms, 5min; 0: never) unless
+        /// the client sets its own statement_timeout.
+        #[arg(long, default_value = "0", value_name = "DURATION", value_parser = parse_duration)]
+        statement_timeout: std::time::Duration,
+        /// Fail results with more rows than this (dashboards that forget a LIMIT); 0: no limit.
+        #[arg(long, default_value_t = 0, value_name = "N")]
+        max_result_rows: usize,
+        /// Also serve repositories matching this glob over canonical names (repeatable), e.g.
+        /// 'github:acme/*', 'https://git.example.com/team/**', '/srv/git/*'. Clients can name no
+        /// other repository than these and the -r ones.
+        #[arg(long, value_name = "PATTERN")]
+        allow_repo: Vec<String>,
+        /// Let clients run refresh_repos() (a fetch from the repository's server).
+        #[arg(long)]
+        allow_refresh: bool,
+        /// Serve the GitHub tables (clients spend this server's GitHub token quota).
+        #[arg(long)]
+        github: bool,
     },
     /// Run a ready-made analysis from sql/ by name (without NAME: list them).
     Run {
@@ -102,5 +135,98 @@ impl Format {
     /// Binary formats hold one result and must not go to a terminal.
     pub fn is_binary(self) -> bool {
         matches!(self, Format::Parquet | Format::Arrow)
+    }
+}
+
+/// A size in bytes: `2GB`, `512MB`, `64k`, `1.5G`, a plain number of bytes, or a percentage of
+/// this machine's memory (`25%`).
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    if let Some(percent) = t.strip_suffix('%') {
+        let p: f64 = percent
+            .trim()
+            .parse()
+            .map_err(|_| format!("'{text}' is not a size (e.g. 2GB, 512MB, 25%)"))?;
+        if !(0.0..=100.0).contains(&p) || p == 0.0 {
+            return Err(format!("'{text}': a percentage of memory is between 0 and 100"));
+        }
+        let total = total_memory()
+            .ok_or("cannot read this machine's memory size; give the limit in bytes (e.g. 2GB)")?;
+        return Ok((total as f64 * p / 100.0) as u64);
+    }
+    let lower = t.to_ascii_lowercase();
+    let digits = lower.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    let unit = lower[digits.len()..].trim_end_matches("ib").trim_end_matches('b');
+    let scale: u64 = match unit {
+        "" => 1,
+        "k" => 1 << 10,
+        "m" => 1 << 20,
+        "g" => 1 << 30,
+        "t" => 1 << 40,
+        _ => return Err(format!("'{text}' is not a size (e.g. 2GB, 512MB, 25%)")),
+    };
+    let n: f64 = digits
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{text}' is not a size (e.g. 2GB, 512MB, 25%)"))?;
+    if n <= 0.0 {
+        return Err(format!("'{text}': the size must be positive"));
+    }
+    Ok((n * scale as f64) as u64)
+}
+
+/// This machine's memory in bytes (Linux: /proc/meminfo).
+fn total_memory() -> Option<u64> {
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let kb: u64 = info
+        .lines()
+        .find_map(|l| l.strip_prefix("MemTotal:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    Some(kb * 1024)
+}
+
+/// A duration: `500ms`, `30s`, `5min`, `2h`, or a plain number of milliseconds (as Postgres'
+/// statement_timeout); `0` is none.
+pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let t = text.trim().to_ascii_lowercase();
+    let digits = t.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    let ms_per: f64 = match &t[digits.len()..] {
+        "" | "ms" => 1.0,
+        "s" => 1e3,
+        "min" | "m" => 60e3,
+        "h" => 3600e3,
+        _ => return Err(format!("'{text}' is not a duration (e.g. 500ms, 30s, 5min)")),
+    };
+    let n: f64 = digits
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{text}' is not a duration (e.g. 500ms, 30s, 5min)"))?;
+    if n < 0.0 {
+        return Err(format!("'{text}': a duration cannot be negative"));
+    }
+    Ok(std::time::Duration::from_millis((n * ms_per) as u64))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_and_durations() {
+        assert_eq!(parse_size("256MB"), Ok(256 << 20));
+        assert_eq!(parse_size("2g"), Ok(2 << 30));
+        assert_eq!(parse_size("1.5GiB"), Ok(3 << 29));
+        assert_eq!(parse_size("4096"), Ok(4096));
+        assert!(parse_size("25%").unwrap() > 0);
+        assert!(parse_size("lots").is_err() && parse_size("0").is_err() && parse_size("5XB").is_err());
+        assert_eq!(parse_duration("30s"), Ok(std::time::Duration::from_secs(30)));
+        assert_eq!(parse_duration("500ms"), Ok(std::time::Duration::from_millis(500)));
+        assert_eq!(parse_duration("2min"), Ok(std::time::Duration::from_secs(120)));
+        assert_eq!(parse_duration("0"), Ok(std::time::Duration::ZERO));
+        assert!(parse_duration("soon").is_err());
     }
 }

@@ -38,7 +38,13 @@ fn fail(message: &str) -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<(), String> {
-    let config = gitfleet::EngineConfig {
+    if let Command::Serve {
+        hash_password: true, ..
+    } = &cli.command
+    {
+        return hash_password();
+    }
+    let mut config = gitfleet::EngineConfig {
         repos: cli.repos.clone(),
         cache_dir: cli.cache_dir.clone(),
         no_stats_cache: cli.no_stats_cache,
@@ -51,6 +57,24 @@ async fn run(cli: Cli) -> Result<(), String> {
             .then(|| std::sync::Arc::new(progress::Bars::new(cli.strict)) as _),
         ..Default::default()
     };
+    if let Command::Serve {
+        memory_limit,
+        allow_repo,
+        allow_refresh,
+        github,
+        ..
+    } = &cli.command
+    {
+        // The server's queries share one memory pool and spill under the cache directory;
+        // its clients reach only what it serves.
+        config.memory_limit = Some(*memory_limit);
+        config.spill_dir = Some(config.cache_dir().join("spill"));
+        config.access = Some(gitfleet::engine::AccessConfig {
+            allow_repo: allow_repo.clone(),
+            allow_refresh: *allow_refresh,
+            github: *github,
+        });
+    }
     let ctx = gitfleet::session(&config).map_err(|e| describe(&e))?;
     match cli.command {
         Command::Sql { query, file, output } => {
@@ -89,8 +113,13 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Serve {
             listen,
             password_file,
+            users_file,
             tls_cert,
             tls_key,
+            max_connections,
+            statement_timeout,
+            max_result_rows,
+            ..
         } => {
             let password = match password_file {
                 Some(path) => Some(
@@ -101,15 +130,36 @@ async fn run(cli: Cli) -> Result<(), String> {
                 ),
                 None => std::env::var("GITFLEET_PASSWORD").ok(),
             }
-            .filter(|p| !p.is_empty());
-            let options = gitfleet::server::ServeOptions {
-                listen,
-                password,
-                tls: tls_cert.zip(tls_key),
-            };
+            .filter(|p| !p.is_empty())
+            // A users file replaces the shared password (GITFLEET_PASSWORD is then ignored).
+            .filter(|_| users_file.is_none());
+            let mut options = gitfleet::server::ServeOptions::new(listen);
+            options.password = password;
+            options.users_file = users_file;
+            options.tls = tls_cert.zip(tls_key);
+            options.max_connections = max_connections.max(1);
+            options.statement_timeout = Some(statement_timeout).filter(|t| !t.is_zero());
+            options.max_result_rows = Some(max_result_rows).filter(|n| *n > 0);
             gitfleet::server::serve(ctx, options).await
         }
     }
+}
+
+/// `serve --hash-password`: one password line from standard input, its verifier on stdout.
+fn hash_password() -> Result<(), String> {
+    if std::io::stdin().is_terminal() {
+        eprintln!("password (input is shown; pipe it in to keep it off the screen):");
+    }
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .map_err(|e| format!("cannot read the password: {e}"))?;
+    let password = line.trim_end_matches(['\r', '\n']);
+    if password.is_empty() {
+        return Err("empty password".into());
+    }
+    println!("{}", gitfleet::server::hash_password(password));
+    Ok(())
 }
 
 /// Runs every statement of `sql` in order, printing each result.

@@ -3,17 +3,25 @@
 //! session, never git.
 //!
 //! Safe by default: loopback only unless a password is set, read-only, TLS when given a
-//! certificate and key, one log line per query on stderr.
+//! certificate and key, one log line per query on stderr. Each connection has its own session
+//! (its `SET`s are its own) over the shared tables, views and memory pool; connections, statement
+//! time and result rows are limited by the operator's options.
 
+mod auth;
 mod catalog;
+mod connections;
 mod functions;
+mod guard;
+mod query_log;
 mod rewrite;
 mod service;
 
 use std::fmt::Debug;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use datafusion::arrow::datatypes::DataType;
@@ -28,10 +36,10 @@ use datafusion_postgres::hooks::transactions::TransactionStatementHook;
 use datafusion_postgres::pgwire;
 use datafusion_postgres::{DfSessionService, QueryHook};
 use futures::Sink;
-use pgwire::api::auth::cleartext::CleartextPasswordAuthStartupHandler;
 use pgwire::api::auth::noop::NoopStartupHandler;
-use pgwire::api::auth::{AuthSource, DefaultServerParameterProvider, LoginInfo, Password, StartupHandler};
-use pgwire::api::cancel::DefaultCancelHandler;
+use pgwire::api::auth::sasl::scram::ScramAuth;
+use pgwire::api::auth::sasl::SASLAuthStartupHandler;
+use pgwire::api::auth::{DefaultServerParameterProvider, StartupHandler};
 use pgwire::api::query::{ExtendedQueryHandler, SimpleQueryHandler};
 use pgwire::api::{ClientInfo, ConnectionManager, ErrorHandler, PgWireServerHandlers};
 use pgwire::error::{PgWireError, PgWireResult};
@@ -46,10 +54,34 @@ use crate::engine::CATALOG;
 #[derive(Clone)]
 pub struct ServeOptions {
     pub listen: SocketAddr,
-    /// Clients must send this password (any user name). Required off loopback.
+    /// Clients must send this password (any user name). Required off loopback (or `users`).
     pub password: Option<String>,
+    /// A users file (`user:SCRAM-SHA-256$...` lines) instead of one shared password.
+    pub users_file: Option<PathBuf>,
     /// PEM certificate chain and private key: TLS is offered when both are given.
     pub tls: Option<(PathBuf, PathBuf)>,
+    /// Clients connected at once; the next one gets SQLSTATE 53300.
+    pub max_connections: usize,
+    /// Statement timeout of clients that set none.
+    pub statement_timeout: Option<Duration>,
+    /// Most rows one result may have.
+    pub max_result_rows: Option<usize>,
+}
+
+impl ServeOptions {
+    /// Serve on `listen` with the defaults: no password, no TLS, 64 connections, no timeout
+    /// and no row limit.
+    pub fn new(listen: SocketAddr) -> Self {
+        ServeOptions {
+            listen,
+            password: None,
+            users_file: None,
+            tls: None,
+            max_connections: 64,
+            statement_timeout: None,
+            max_result_rows: None,
+        }
+    }
 }
 
 impl Debug for ServeOptions {
@@ -57,20 +89,47 @@ impl Debug for ServeOptions {
         f.debug_struct("ServeOptions")
             .field("listen", &self.listen)
             .field("password", &self.password.as_ref().map(|_| "***"))
+            .field("users_file", &self.users_file)
             .field("tls", &self.tls)
+            .field("max_connections", &self.max_connections)
+            .field("statement_timeout", &self.statement_timeout)
+            .field("max_result_rows", &self.max_result_rows)
             .finish()
     }
+}
+
+/// A users-file line's verifier for `password` (`gitfleet serve --hash-password`).
+pub fn hash_password(password: &str) -> String {
+    auth::hash_password(password)
 }
 
 /// Serves `ctx` until the process ends. Errors (bad options, port in use, bad certificate)
 /// come back as one line before anything is served.
 pub async fn serve(ctx: SessionContext, options: ServeOptions) -> Result<(), String> {
-    if !options.listen.ip().is_loopback() && options.password.is_none() {
+    let accounts = match (&options.users_file, &options.password) {
+        (Some(_), Some(_)) => {
+            return Err(
+                "give either a users file or a password (GITFLEET_PASSWORD, --password-file), not both"
+                    .into(),
+            )
+        }
+        (Some(path), None) => Some(auth::Accounts::load(path)?),
+        (None, Some(password)) => Some(auth::Accounts::shared(password)),
+        (None, None) => None,
+    };
+    if !options.listen.ip().is_loopback() && accounts.is_none() {
         return Err(format!(
-            "refusing to listen on {} without a password: set GITFLEET_PASSWORD or --password-file \
-             (loopback addresses need none)",
+            "refusing to listen on {} without a password: set GITFLEET_PASSWORD, --password-file \
+             or --users-file (loopback addresses need none)",
             options.listen
         ));
+    }
+    if !options.listen.ip().is_loopback() && options.tls.is_none() {
+        eprintln!(
+            "gitfleet serve: warning: listening on {} without TLS: passwords are safe (SCRAM), \
+             query text and results are not; give --tls-cert and --tls-key",
+            options.listen
+        );
     }
     let tls = match &options.tls {
         Some((cert, key)) => Some(tls_acceptor(cert, key)?),
@@ -86,13 +145,24 @@ pub async fn serve(ctx: SessionContext, options: ServeOptions) -> Result<(), Str
     eprintln!(
         "gitfleet serve: listening on {local} (database {CATALOG}{}{}); one line per query follows",
         if tls.is_some() { ", TLS" } else { "" },
-        if options.password.is_some() {
-            ", password required"
-        } else {
-            ""
+        match &accounts {
+            Some(auth::Accounts::Users(users)) => format!(", SCRAM-SHA-256 for {} users", users.len()),
+            Some(auth::Accounts::Shared(_)) => ", SCRAM-SHA-256 password required".to_string(),
+            None => String::new(),
         },
     );
-    let handlers = Arc::new(Handlers::new(Arc::new(ctx), options.password.clone()));
+    let server = Arc::new(Server {
+        base: ctx,
+        connections: Arc::new(connections::Connections::default()),
+        manager: Arc::new(ConnectionManager::new()),
+        accounts: accounts.map(Arc::new),
+        limits: service::QueryLimits {
+            statement_timeout: options.statement_timeout,
+            max_result_rows: options.max_result_rows,
+        },
+        max_connections: options.max_connections,
+        active: AtomicUsize::new(0),
+    });
     loop {
         let (socket, peer) = match listener.accept().await {
             Ok(accepted) => accepted,
@@ -101,9 +171,12 @@ pub async fn serve(ctx: SessionContext, options: ServeOptions) -> Result<(), Str
                 continue;
             }
         };
-        let handlers = handlers.clone();
+        let server = server.clone();
         let tls = tls.clone();
         tokio::spawn(async move {
+            // Counted from accept to close; over the limit, the startup handler refuses it.
+            let over_limit = server.active.fetch_add(1, Ordering::SeqCst) >= server.max_connections;
+            let _active = Active(&server.active);
             let (socket, watcher) = match split_watcher(socket) {
                 Ok(pair) => pair,
                 Err(e) => {
@@ -111,13 +184,23 @@ pub async fn serve(ctx: SessionContext, options: ServeOptions) -> Result<(), Str
                     return;
                 }
             };
-            let watching = handlers.disconnects.watch(peer, watcher);
+            let watching = server.connections.watch(peer, watcher);
+            let handlers = Arc::new(server.handlers(peer, over_limit));
             if let Err(e) = pgwire::tokio::process_socket(socket, tls, handlers).await {
                 eprintln!("{peer} connection error: {e}");
             }
             // The watcher's handle would keep the socket open after pgwire is done with it.
             watching.abort();
         });
+    }
+}
+
+/// Decrements the open-connection count when a connection's task ends.
+struct Active<'a>(&'a AtomicUsize);
+
+impl Drop for Active<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
@@ -200,15 +283,25 @@ fn tls_acceptor(cert: &PathBuf, key: &PathBuf) -> Result<TlsAcceptor, String> {
     Ok(TlsAcceptor::from(Arc::new(config)))
 }
 
-struct Handlers {
-    service: Arc<service::Service>,
-    disconnects: Arc<service::Disconnects>,
-    startup: Arc<Startup>,
-    cancel: Arc<DefaultCancelHandler>,
+/// What every connection shares.
+struct Server {
+    /// The session every connection's own session is copied from: tables, views, functions,
+    /// settings and the runtime (memory pool, spill directory).
+    base: SessionContext,
+    connections: Arc<connections::Connections>,
+    manager: Arc<ConnectionManager>,
+    accounts: Option<Arc<auth::Accounts>>,
+    limits: service::QueryLimits,
+    max_connections: usize,
+    active: AtomicUsize,
 }
 
-impl Handlers {
-    fn new(ctx: Arc<SessionContext>, password: Option<String>) -> Self {
+impl Server {
+    /// One connection's handlers, over a session of its own: its `SET`s change only its
+    /// settings. The copy shares the catalog and the runtime, so tables and the memory pool
+    /// are the server's.
+    fn handlers(&self, peer: SocketAddr, over_limit: bool) -> Handlers {
+        let ctx = Arc::new(SessionContext::new_with_state(self.base.state()));
         let hooks: Vec<Arc<dyn QueryHook>> = vec![
             Arc::new(service::SavepointHook),
             Arc::new(CursorStatementHook),
@@ -216,25 +309,38 @@ impl Handlers {
             Arc::new(TransactionStatementHook),
         ];
         let inner = Arc::new(DfSessionService::new_with_hooks(ctx, hooks));
-        let connections = Arc::new(ConnectionManager::new());
-        let startup = match password {
-            None => Startup::Open(OpenStartup(connections.clone())),
-            Some(password) => Startup::Password(Box::new(
-                CleartextPasswordAuthStartupHandler::new(
-                    PasswordSource(password),
-                    DefaultServerParameterProvider::default(),
-                )
-                .with_connection_manager(connections.clone()),
+        let startup = match &self.accounts {
+            None => Startup::Open(OpenStartup(self.manager.clone())),
+            Some(accounts) => Startup::Password(Box::new(
+                SASLAuthStartupHandler::new(Arc::new(DefaultServerParameterProvider::default()))
+                    .with_scram(ScramAuth::new(accounts.clone()))
+                    .with_connection_manager(self.manager.clone()),
             )),
         };
-        let disconnects = Arc::new(service::Disconnects::default());
         Handlers {
-            service: Arc::new(service::Service::new(inner, disconnects.clone())),
-            disconnects,
-            startup: Arc::new(startup),
-            cancel: Arc::new(DefaultCancelHandler::new(connections)),
+            service: Arc::new(service::Service::new(
+                inner,
+                self.connections.clone(),
+                self.limits,
+            )),
+            startup: Arc::new(Gate {
+                inner: startup,
+                peer,
+                over_limit,
+                max_connections: self.max_connections,
+            }),
+            cancel: Arc::new(connections::Canceller {
+                manager: self.manager.clone(),
+                connections: self.connections.clone(),
+            }),
         }
     }
+}
+
+struct Handlers {
+    service: Arc<service::Service>,
+    startup: Arc<Gate>,
+    cancel: Arc<connections::Canceller>,
 }
 
 impl PgWireServerHandlers for Handlers {
@@ -273,26 +379,70 @@ impl NoopStartupHandler for OpenStartup {
     }
 }
 
-/// The configured password for whatever user name the client gives.
-#[derive(Clone)]
-struct PasswordSource(String);
+/// Before authentication: the connection limit and the database name; after a failed password,
+/// a log line (user and address, never the password) and a pause that slows guessing down.
+struct Gate {
+    inner: Startup,
+    peer: SocketAddr,
+    over_limit: bool,
+    max_connections: usize,
+}
 
-impl Debug for PasswordSource {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("PasswordSource(***)")
-    }
+/// A startup error: FATAL, so pgwire closes the connection after sending it.
+fn fatal(code: &str, message: String) -> PgWireError {
+    PgWireError::UserError(Box::new(pgwire::error::ErrorInfo::new(
+        "FATAL".to_string(),
+        code.to_string(),
+        message,
+    )))
 }
 
 #[async_trait]
-impl AuthSource for PasswordSource {
-    async fn get_password(&self, _login: &LoginInfo) -> PgWireResult<Password> {
-        Ok(Password::new(None, self.0.as_bytes().to_vec()))
+impl StartupHandler for Gate {
+    async fn on_startup<C>(&self, client: &mut C, message: PgWireFrontendMessage) -> PgWireResult<()>
+    where
+        C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        if let PgWireFrontendMessage::Startup(startup) = &message {
+            let user = startup.parameters.get("user").map_or("", String::as_str);
+            if self.over_limit {
+                eprintln!(
+                    "{} user={} refused: too many connections (--max-connections {})",
+                    self.peer,
+                    query_log::quoted(user),
+                    self.max_connections
+                );
+                return Err(fatal("53300", "sorry, too many clients already".into()));
+            }
+            // libpq's default database is the user name; only `gitfleet` exists here.
+            let database = startup.parameters.get("database").map_or(user, String::as_str);
+            if database != CATALOG {
+                return Err(fatal(
+                    "3D000",
+                    format!(
+                        "database {} does not exist (connect to database {CATALOG})",
+                        query_log::quoted(database)
+                    ),
+                ));
+            }
+        }
+        let password = matches!(message, PgWireFrontendMessage::PasswordMessageFamily(_));
+        let result = self.inner.on_startup(client, message).await;
+        if result.is_err() && password {
+            let user = client.metadata().get("user").cloned().unwrap_or_default();
+            eprintln!("{} user={} failed login", self.peer, query_log::quoted(&user));
+            // One guess per second per connection, and connections are limited.
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+        result
     }
 }
 
 enum Startup {
     Open(OpenStartup),
-    Password(Box<CleartextPasswordAuthStartupHandler<PasswordSource, DefaultServerParameterProvider>>),
+    Password(Box<SASLAuthStartupHandler<DefaultServerParameterProvider>>),
 }
 
 #[async_trait]

@@ -14,8 +14,10 @@ use datafusion::error::{DataFusionError, Result as DFResult};
 use datafusion::logical_expr::Expr;
 use datafusion::physical_plan::ExecutionPlan;
 
+use super::access::RepoAccess;
 use super::scan::SessionSettings;
 use super::{int64, schema_of, timestamp, utf8};
+use crate::error::Error;
 use crate::source::fleet::jobs::{CloneManager, CloneStatus};
 use crate::source::git::RepoLocation;
 
@@ -96,11 +98,13 @@ async fn scan_statuses(
 #[derive(Debug)]
 pub struct CloneStatusTable {
     fleet: Arc<CloneManager>,
+    /// A served session sees only the clones of repositories it may read.
+    access: Option<Arc<RepoAccess>>,
 }
 
 impl CloneStatusTable {
-    pub fn new(fleet: Arc<CloneManager>) -> Self {
-        CloneStatusTable { fleet }
+    pub fn new(fleet: Arc<CloneManager>, access: Option<Arc<RepoAccess>>) -> Self {
+        CloneStatusTable { fleet, access }
     }
 }
 
@@ -121,7 +125,11 @@ impl TableProvider for CloneStatusTable {
         filters: &[Expr],
         limit: Option<usize>,
     ) -> DFResult<Arc<dyn ExecutionPlan>> {
-        scan_statuses(&self.fleet.statuses(), state, projection, filters, limit).await
+        let mut statuses = self.fleet.statuses();
+        if let Some(access) = &self.access {
+            statuses.retain(|s| access.shows(&s.url));
+        }
+        scan_statuses(&statuses, state, projection, filters, limit).await
     }
 }
 
@@ -147,6 +155,15 @@ impl TableFunctionImpl for RefreshFunction {
             let Some(spec) = super::pushdown::utf8_literal(expr) else {
                 return plan_err!("refresh_repos(): arguments must be string literals (remote URLs)");
             };
+            if let Some(access) = &self.settings.access {
+                if !access.refresh {
+                    return Err(Error::Refused(
+                        "refresh_repos() is not allowed here (the server was started without --allow-refresh)".into(),
+                    )
+                    .into());
+                }
+                access.check(&spec)?;
+            }
             match RepoLocation::resolve_remote(&spec, cache_root)? {
                 Some(target) => targets.push(target),
                 None => {

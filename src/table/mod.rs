@@ -1,5 +1,6 @@
 //! SQL tables over git: one file per table, all served by the generic scan in [`scan`].
 
+pub mod access;
 pub mod blame;
 pub mod clone_status;
 pub mod commit_files;

@@ -55,6 +55,8 @@ pub struct SessionSettings {
     pub fleet: Option<Arc<CloneManager>>,
     /// A repository that cannot be cloned fails the query instead of being skipped.
     pub strict: bool,
+    /// Which repositories queries may name (None: any; `gitfleet serve` sets it).
+    pub access: Option<Arc<super::access::RepoAccess>>,
 }
 
 /// Where a provider's repositories come from.
@@ -175,6 +177,12 @@ impl GitTableProvider {
             (RepoSource::Session, Some(names)) => names.clone(),
             (RepoSource::Session, None) => self.settings.repos.clone(),
         };
+        // Checked as text before anything below touches the disk or the network.
+        if let Some(access) = &self.settings.access {
+            for spec in base.iter().chain(named.iter().flatten()) {
+                access.check(spec)?;
+            }
+        }
         let cache_root = self.settings.cache_dir.as_deref();
         let mut targets: Vec<RepoTarget> = Vec::new();
         for spec in &base {

@@ -1,0 +1,230 @@
+//! What a client may not do on `gitfleet serve`, checked on the parsed statements before
+//! anything is planned: statements nested too deep for the engine (54001), anything that writes
+//! or creates (25006, `SELECT ... INTO` included) and settings that belong to the operator
+//! (42501: the runtime's memory limit and temporary directory).
+
+use std::ops::ControlFlow;
+
+use datafusion::sql::sqlparser::ast::{Query, Select, Set, Statement, Visit, Visitor};
+use datafusion_postgres::pgwire;
+use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
+
+/// An engine error with the SQLSTATE PostgreSQL uses for its kind: 42501 for what the client
+/// was not granted, 54001 for a statement too complex, 53200 for a query out of memory. Other
+/// errors keep datafusion-postgres's code.
+pub fn with_sqlstate(e: PgWireError) -> PgWireError {
+    let PgWireError::ApiError(inner) = &e else {
+        return e;
+    };
+    let Some(df) = inner.downcast_ref::<datafusion::error::DataFusionError>() else {
+        return e;
+    };
+    let code = match crate::engine::classify(df) {
+        crate::engine::ErrorKind::Permission => "42501",
+        crate::engine::ErrorKind::TooComplex => "54001",
+        _ if matches!(
+            df.find_root(),
+            datafusion::error::DataFusionError::ResourcesExhausted(_)
+        ) =>
+        {
+            "53200"
+        }
+        _ => return e,
+    };
+    pg_error(code, crate::engine::describe(df))
+}
+
+/// A Postgres error with SQLSTATE `code`.
+pub fn pg_error(code: &str, message: impl Into<String>) -> PgWireError {
+    PgWireError::UserError(Box::new(ErrorInfo::new(
+        "ERROR".to_string(),
+        code.to_string(),
+        message.into(),
+    )))
+}
+
+/// Refuses a statement nested deeper than the engine plans safely (SQLSTATE 54001, PostgreSQL's
+/// "stack depth limit exceeded"), then anything that writes files or changes state.
+pub fn check_statements(sql: &str, prepared: &super::rewrite::Prepared<'_>) -> PgWireResult<()> {
+    if let Some(message) = &prepared.too_complex {
+        return Err(pg_error("54001", message.clone()));
+    }
+    check_read_only(sql, prepared.statements.as_deref())?;
+    for statement in prepared.statements.iter().flatten() {
+        check_setting(statement)?;
+    }
+    Ok(())
+}
+
+/// Refuses anything that writes files or changes state, given `sql`'s parsed `statements`.
+/// Statements that fail to parse are left to the engine, which reports the syntax error.
+fn check_read_only(sql: &str, statements: Option<&[Statement]>) -> PgWireResult<()> {
+    let Some(statements) = statements else {
+        let head = sql.trim_start().to_ascii_uppercase();
+        // DataFusion's own DDL (CREATE EXTERNAL TABLE, COPY ... STORED AS) may not parse as
+        // Postgres; it is refused by its first word.
+        for word in ["CREATE", "COPY", "INSERT", "DROP", "ALTER", "DELETE", "UPDATE"] {
+            if head.starts_with(word) {
+                return Err(read_only_error(word));
+            }
+        }
+        return Ok(());
+    };
+    for statement in statements {
+        if let Some(what) = writes(statement) {
+            let text = statement.to_string();
+            let words: Vec<&str> = text.split_whitespace().take(2).collect();
+            let what = if what == "this statement" {
+                words.join(" ")
+            } else {
+                what.to_string()
+            };
+            return Err(read_only_error(&what));
+        }
+    }
+    Ok(())
+}
+
+fn read_only_error(what: &str) -> PgWireError {
+    pg_error(
+        "25006",
+        format!("gitfleet serve is read-only: {what} is not allowed"),
+    )
+}
+
+/// The kind of a statement that would write or change state; None for reads.
+fn writes(statement: &Statement) -> Option<&'static str> {
+    Some(match statement {
+        Statement::ShowVariable { .. }
+        | Statement::ShowVariables { .. }
+        | Statement::ShowStatus { .. }
+        | Statement::ShowTables { .. }
+        | Statement::ShowColumns { .. }
+        | Statement::ShowFunctions { .. }
+        | Statement::ShowCatalogs { .. }
+        | Statement::ShowSchemas { .. }
+        | Statement::ShowViews { .. }
+        | Statement::Set(_)
+        | Statement::StartTransaction { .. }
+        | Statement::Commit { .. }
+        | Statement::Rollback { .. }
+        | Statement::Declare { .. }
+        | Statement::Fetch { .. }
+        | Statement::Close { .. }
+        | Statement::Discard { .. }
+        | Statement::Deallocate { .. }
+        | Statement::Savepoint { .. }
+        | Statement::ReleaseSavepoint { .. } => return None,
+        Statement::Explain { statement, .. } => return writes(statement),
+        // `SELECT ... INTO t` creates a table every client would see.
+        Statement::Query(query) => return selects_into(query).then_some("SELECT INTO"),
+        Statement::Copy { .. } => "COPY",
+        Statement::Insert(_) => "INSERT",
+        Statement::Update { .. } => "UPDATE",
+        Statement::Delete(_) => "DELETE",
+        Statement::Merge { .. } => "MERGE",
+        Statement::CreateTable(_) => "CREATE TABLE",
+        Statement::CreateView { .. } => "CREATE VIEW",
+        Statement::Drop { .. } => "DROP",
+        Statement::AlterTable { .. } => "ALTER TABLE",
+        _ => "this statement",
+    })
+}
+
+/// Whether any SELECT of `query` (subqueries and set operations included) has an INTO.
+fn selects_into(query: &Query) -> bool {
+    struct Into;
+    impl Visitor for Into {
+        type Break = ();
+        fn pre_visit_select(&mut self, select: &Select) -> ControlFlow<()> {
+            if select.into.is_some() {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        }
+    }
+    query.visit(&mut Into).is_break()
+}
+
+/// Refuses `SET` of the runtime's settings: memory limit, temporary directory and the like are
+/// the operator's (`gitfleet serve --memory-limit`), shared by every client. Other settings
+/// change only the client's own session.
+fn check_setting(statement: &Statement) -> PgWireResult<()> {
+    let variables: Vec<String> = match statement {
+        Statement::Set(Set::SingleAssignment { variable, .. }) => vec![variable.to_string()],
+        Statement::Set(Set::MultipleAssignments { assignments }) => {
+            assignments.iter().map(|a| a.name.to_string()).collect()
+        }
+        _ => return Ok(()),
+    };
+    for variable in variables {
+        let lower = variable.to_ascii_lowercase();
+        if lower.starts_with("datafusion.runtime.") {
+            return Err(pg_error(
+                "42501",
+                format!("permission denied to set parameter \"{variable}\": runtime settings are the server operator's"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read_only(sql: &str) -> PgWireResult<()> {
+        check_read_only(sql, super::super::rewrite::prepare(sql).statements.as_deref())
+    }
+
+    #[test]
+    fn writes_are_refused_reads_are_not() {
+        for sql in [
+            "SELECT 1",
+            "select count(*) from commits",
+            "EXPLAIN SELECT 1",
+            "SHOW search_path",
+            "SET extra_float_digits = 3",
+            "BEGIN",
+            "COMMIT",
+        ] {
+            assert!(read_only(sql).is_ok(), "{sql}");
+        }
+        for sql in [
+            "INSERT INTO t VALUES (1)",
+            "CREATE TABLE t (a int)",
+            "CREATE VIEW v AS SELECT 1",
+            "CREATE EXTERNAL TABLE t STORED AS CSV LOCATION '/tmp/x.csv'",
+            "COPY (SELECT 1) TO '/tmp/out.csv'",
+            "COPY commits TO '/tmp/out.parquet' STORED AS PARQUET",
+            "DROP TABLE commits",
+            "DELETE FROM commits",
+        ] {
+            assert!(read_only(sql).is_err(), "{sql}");
+        }
+    }
+
+    #[test]
+    fn select_into_and_runtime_settings_are_refused() {
+        let check = |sql: &str| check_statements(sql, &super::super::rewrite::prepare(sql));
+        for sql in [
+            "SELECT 1 INTO t",
+            "SELECT sha INTO TEMPORARY t FROM commits",
+            "SELECT * FROM (SELECT 1) s UNION SELECT 2 INTO t",
+            "EXPLAIN SELECT 1 INTO t",
+        ] {
+            let err = check(sql).unwrap_err().to_string();
+            assert!(err.contains("25006") || err.contains("read-only"), "{sql}: {err}");
+        }
+        for sql in [
+            "SET datafusion.runtime.memory_limit = '1K'",
+            "SET datafusion.runtime.temp_directory = '/etc'",
+        ] {
+            let err = check(sql).unwrap_err().to_string();
+            assert!(err.contains("permission denied"), "{sql}: {err}");
+        }
+        assert!(check("SET datafusion.execution.batch_size = 100").is_ok());
+        assert!(check("SELECT 1").is_ok());
+    }
+}
