@@ -49,3 +49,22 @@ fn sources_know_nothing_of_arrow_or_datafusion() {
         }
     }
 }
+
+/// The library reports through `tracing` (the CLI prints, Python warns, serve logs), never by
+/// writing to stderr itself.
+#[test]
+fn the_library_does_not_print() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    for dir in ["src/source", "src/table", "src/engine"] {
+        rust_files(&root.join(dir), &mut files);
+    }
+    files.push(root.join("src/engine.rs"));
+    assert!(files.len() > 10);
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        for forbidden in ["eprintln!", "println!", "eprint!("] {
+            assert!(!text.contains(forbidden), "{} uses {forbidden}", file.display());
+        }
+    }
+}

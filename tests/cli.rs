@@ -309,3 +309,43 @@ fn deep_statements_fail_cleanly_and_long_or_filters_run() {
         format!("n\n{expected}\n")
     );
 }
+
+/// The library's warnings reach stderr as `warning:` lines; `-q` silences them, `-vv` adds what
+/// each scan did.
+#[test]
+fn warnings_quiet_and_verbose() {
+    let repo = fixture("basic");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("git://127.0.0.1:{port}/gone.git");
+    let sql = format!(
+        "SELECT count(*) AS n FROM commits WHERE repo IN ('{}', '{url}')",
+        repo.display()
+    );
+    let cache = scratch_dir("cli-warnings-cache");
+    let run = |extra: &[&str]| {
+        let mut args = vec!["--cache-dir", cache.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&["sql", &sql, "--format", "csv"]);
+        gitfleet(&repo, &args)
+    };
+    let commits = git(&repo, &["rev-list", "--count", "HEAD"]).trim().to_string();
+    let out = run(&[]);
+    assert_eq!(stdout(&out), format!("n\n{commits}\n"));
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(err.starts_with(&format!("warning: cannot clone {url}")), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    let out = run(&["-q"]);
+    assert_eq!(stdout(&out), format!("n\n{commits}\n"));
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+    let out = run(&["-vv"]);
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(
+        err.contains("debug: the commits scan of") && err.contains("commits_read="),
+        "{err}"
+    );
+    assert!(err.contains("clone job finished"), "{err}");
+}

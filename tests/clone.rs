@@ -342,18 +342,27 @@ fn refresh_fetches_new_upstream_commits() {
         &config(false),
         &[
             &count,
+            // Planning fetches nothing: EXPLAIN leaves the clone as it was.
+            &format!("EXPLAIN SELECT * FROM refresh_repos('{url}')"),
+            &count,
             &format!("SELECT state, action, error FROM refresh_repos('{url}')"),
             &count,
             &format!("SELECT count(*) FROM refs('{url}') WHERE kind = 'tag'"),
         ],
     );
     assert_eq!(results[0].as_ref().unwrap()[0][0], (before + 1).to_string());
+    assert!(
+        format!("{:?}", results[1]).contains("RefreshExec"),
+        "{:?}",
+        results[1]
+    );
+    assert_eq!(results[2].as_ref().unwrap()[0][0], (before + 1).to_string());
     assert_eq!(
-        results[1].as_ref().unwrap(),
+        results[3].as_ref().unwrap(),
         &vec![vec!["ready".to_string(), "fetch".to_string(), "NULL".to_string()]]
     );
-    assert_eq!(results[2].as_ref().unwrap()[0][0], (before + 2).to_string());
-    assert_eq!(results[3].as_ref().unwrap()[0][0], "2");
+    assert_eq!(results[4].as_ref().unwrap()[0][0], (before + 2).to_string());
+    assert_eq!(results[5].as_ref().unwrap()[0][0], "2");
     // A local path is not something to fetch.
     let err = try_query_with(&config(false), "SELECT * FROM refresh_repos('/tmp')").unwrap_err();
     assert!(err.contains("only remote URLs"), "{err}");

@@ -4,6 +4,9 @@
 //! runs, and Ctrl-C cancels a running query. Sessions also drive clone jobs directly, and
 //! share GitHub token pools, for the classic API (`gitfleet/classic.py`) built on them.
 //! Errors become the exception classes of `gitfleet/errors.py`, chosen by the error's kind.
+//! The engine's warnings (a repository that could not be cloned, a GitHub token rejected) are
+//! raised as Python `UserWarning`s when the call that caused them returns (never from the
+//! engine's own threads, which must not wait for the GIL).
 
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -22,6 +25,50 @@ fn runtime() -> &'static tokio::runtime::Runtime {
         // The engine's runtime: threads with stacks deep enough for deeply nested queries.
         gitfleet::engine::runtime().expect("tokio runtime")
     })
+}
+
+/// Warnings the engine emitted and Python has not seen yet.
+static PENDING_WARNINGS: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+/// Collects the engine's warning events (any thread) for [`flush_warnings`].
+struct CollectWarnings;
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for CollectWarnings {
+    fn on_event(&self, event: &tracing::Event<'_>, _ctx: tracing_subscriber::layer::Context<'_, S>) {
+        if *event.metadata().level() > tracing::Level::WARN {
+            return;
+        }
+        struct Message(String);
+        impl tracing::field::Visit for Message {
+            fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+                if field.name() == "message" {
+                    self.0 = format!("{value:?}");
+                }
+            }
+        }
+        let mut message = Message(String::new());
+        event.record(&mut message);
+        PENDING_WARNINGS
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(message.0);
+    }
+}
+
+/// Raises the collected warnings with `warnings.warn` (on the calling Python thread), except
+/// those that mention one of `reported` (already in the call's result).
+fn flush_warnings(py: Python<'_>, reported: &[String]) -> PyResult<()> {
+    let mut pending = std::mem::take(&mut *PENDING_WARNINGS.lock().unwrap_or_else(|e| e.into_inner()));
+    pending.retain(|w| !reported.iter().any(|r| w.contains(r.as_str())));
+    if pending.is_empty() {
+        return Ok(());
+    }
+    let warnings = py.import("warnings")?;
+    let category = py.get_type::<pyo3::exceptions::PyUserWarning>();
+    for message in pending {
+        warnings.call_method1("warn", (message, &category, 2))?;
+    }
+    Ok(())
 }
 
 /// An engine error as the exception of `gitfleet.errors` for its kind.
@@ -60,6 +107,16 @@ fn run<T: Send + 'static>(
     py: Python<'_>,
     work: impl std::future::Future<Output = Result<T, EngineError>> + Send + 'static,
 ) -> PyResult<T> {
+    run_reporting(py, work, &[])
+}
+
+/// [`run`], without warning about `reported` (repositories whose failure the result itself
+/// reports, as `clone_repos`' statuses do).
+fn run_reporting<T: Send + 'static>(
+    py: Python<'_>,
+    work: impl std::future::Future<Output = Result<T, EngineError>> + Send + 'static,
+    reported: &[String],
+) -> PyResult<T> {
     let handle = runtime().spawn(work);
     let abort = handle.abort_handle();
     let mut handle = Box::pin(handle);
@@ -72,7 +129,10 @@ fn run<T: Send + 'static>(
             })
         });
         match done {
-            Some(Ok(result)) => return result.map_err(engine_error),
+            Some(Ok(result)) => {
+                flush_warnings(py, reported)?;
+                return result.map_err(engine_error);
+            }
             Some(Err(join)) => return Err(error(join)),
             None => {
                 if let Err(interrupt) = py.check_signals() {
@@ -117,8 +177,8 @@ impl Session {
             github_token_pool: token_pool.map(|p| p.pool.clone()),
             github_no_wait,
             clone_jobs,
-            // Failures are reported through statuses and exceptions, not on stderr.
-            clone_observer: Some(Arc::new(gitfleet::engine::SilentObserver)),
+            // A repository a query skips because it cannot be cloned is a Python warning
+            // (the engine's default observer emits it); clone_repos reports it in statuses.
             ..Default::default()
         };
         let ctx = gitfleet::engine::SessionContextHandle::new(&config).map_err(engine_error)?;
@@ -138,14 +198,18 @@ impl Session {
     fn clone_repos(&self, py: Python<'_>, urls: Vec<String>) -> PyResult<Vec<Py<PyDict>>> {
         let ctx = self.ctx.clone();
         let given = urls.clone();
-        let reports = run(py, async move {
-            tokio::task::spawn_blocking(move || ctx.clone_repos(&urls))
-                .await
-                .map_err(|e| EngineError {
-                    kind: ErrorKind::Other,
-                    message: e.to_string(),
-                })
-        })?;
+        let reports = run_reporting(
+            py,
+            async move {
+                tokio::task::spawn_blocking(move || ctx.clone_repos(&urls))
+                    .await
+                    .map_err(|e| EngineError {
+                        kind: ErrorKind::Other,
+                        message: e.to_string(),
+                    })
+            },
+            &given,
+        )?;
         given
             .iter()
             .zip(reports)
@@ -375,6 +439,11 @@ impl QueryResult {
 
 #[pymodule]
 fn _gitfleet(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    {
+        use tracing_subscriber::layer::SubscriberExt;
+        // Another library of the process may have installed one first; then it gets the events.
+        let _ = tracing::subscriber::set_global_default(tracing_subscriber::registry().with(CollectWarnings));
+    }
     m.add_class::<Session>()?;
     m.add_class::<QueryResult>()?;
     m.add_class::<TokenPool>()?;

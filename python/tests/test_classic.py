@@ -210,8 +210,9 @@ def test_github_client_models(fake_github):
 
 def test_github_client_errors(fake_github):
     base, _ = fake_github("--quota", f"{GOOD}=1")
-    assert run(GitHubClient(BAD, base_url=base).validate_credentials()) is False
-    with pytest.raises(AuthError) as e:
+    with pytest.warns(UserWarning, match="GitHub rejected token"):
+        assert run(GitHubClient(BAD, base_url=base).validate_credentials()) is False
+    with pytest.raises(AuthError) as e, pytest.warns(UserWarning, match="GitHub rejected token"):
         run(GitHubClient(BAD, base_url=base).fetch_user_info())
     assert isinstance(e.value, ProviderError) and e.value.provider_type == ProviderType.GITHUB
     assert str(e.value).startswith("github: ") and BAD not in str(e.value)
@@ -235,8 +236,11 @@ def test_token_manager_rotation(fake_github):
     client = GitHubClient(GOOD2, base_url=base, token_manager=manager)
     assert [t.token for t in manager.get_all_tokens(ProviderType.GITHUB)] == [BAD, GOOD, GOOD2]
 
-    issues = gitfleet.connect(repos=[], github_api_url=base, token_manager=manager).sql(
-        "SELECT number FROM gh_issues WHERE owner = 'acme' AND repo = 'rocket'")
+    # The rejected token is a warning that names it only by its masked id.
+    with pytest.warns(UserWarning, match="GitHub rejected token #1") as warned:
+        issues = gitfleet.connect(repos=[], github_api_url=base, token_manager=manager).sql(
+            "SELECT number FROM gh_issues WHERE owner = 'acme' AND repo = 'rocket'")
+    assert all(BAD not in str(w.message) for w in warned)
     assert len(issues) == 200  # 250 items, 50 of them pull requests; 3 pages over the tokens
     tokens_used = [json.loads(line)["token"] for line in log.read_text().splitlines()]
     assert tokens_used[0] == BAD and BAD not in tokens_used[1:]  # 401: retired, the rest rotate

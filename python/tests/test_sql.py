@@ -76,6 +76,20 @@ def test_tables_schema_and_errors(session, repo):
     assert issubclass(gitfleet.RepositoryError, gitfleet.GitFleetError)
 
 
+def test_engine_warnings_are_python_warnings(repo, tmp_path):
+    # An unreachable repository is skipped with a warning (the other rows stay), raised as a
+    # Python UserWarning rather than printed on stderr.
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    url = f"git://127.0.0.1:{port}/gone.git"
+    session = gitfleet.connect(repos=[repo], cache_dir=tmp_path / "cache")
+    with pytest.warns(UserWarning, match=f"cannot clone {url}"):
+        n = session.sql(f"SELECT count(*) AS n FROM commits WHERE repo IN ('{repo}', '{url}')")
+    assert n.to_arrow().column("n")[0].as_py() == int(git(repo, "rev-list", "--count", "HEAD"))
+
+
 def test_deep_statements_raise_and_long_or_filters_run(session, repo):
     # Once a stack overflow that killed the interpreter; now one QueryError.
     with pytest.raises(gitfleet.QueryError, match="statement too complex"):

@@ -36,6 +36,15 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub no_wait: bool,
 
+    /// Print errors only (no warnings).
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// Say more on stderr: -v info, -vv what each scan and clone did, with timings
+    /// (or set GITFLEET_LOG, e.g. GITFLEET_LOG=gitfleet=debug).
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+
     #[command(subcommand)]
     pub command: Command,
 }

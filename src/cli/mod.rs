@@ -2,6 +2,7 @@
 //! engine (`gitfleet::session`), never git.
 
 mod args;
+mod logging;
 mod print;
 mod progress;
 mod repl;
@@ -19,6 +20,7 @@ use print::Output;
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    logging::init(cli.quiet, cli.verbose);
     // Statements are planned on this thread: it gets the engine's deep stack, as do the
     // runtime's workers that run them.
     let outcome = gitfleet::engine::on_engine_stack(move || {
@@ -52,8 +54,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         refresh: cli.refresh,
         strict: cli.strict,
         github_no_wait: cli.no_wait,
-        clone_observer: std::io::stderr()
-            .is_terminal()
+        clone_observer: (std::io::stderr().is_terminal() && !cli.quiet)
             .then(|| std::sync::Arc::new(progress::Bars::new(cli.strict)) as _),
         ..Default::default()
     };

@@ -9,10 +9,17 @@ use arrow::datatypes::{DataType, Field, SchemaRef};
 use async_trait::async_trait;
 use datafusion::catalog::{Session, TableFunctionArgs, TableFunctionImpl, TableProvider};
 use datafusion::common::plan_err;
+use datafusion::common::tree_node::TreeNodeRecursion;
 use datafusion::datasource::{MemTable, TableType};
-use datafusion::error::{DataFusionError, Result as DFResult};
+use datafusion::error::Result as DFResult;
+use datafusion::execution::TaskContext;
 use datafusion::logical_expr::Expr;
-use datafusion::physical_plan::ExecutionPlan;
+use datafusion::physical_expr::{EquivalenceProperties, PhysicalExpr};
+use datafusion::physical_plan::execution_plan::{Boundedness, EmissionType};
+use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
+use datafusion::physical_plan::{
+    DisplayAs, DisplayFormatType, ExecutionPlan, Partitioning, PlanProperties, SendableRecordBatchStream,
+};
 
 use super::access::RepoAccess;
 use super::scan::SessionSettings;
@@ -201,26 +208,94 @@ impl TableProvider for RefreshTable {
 
     async fn scan(
         &self,
-        state: &dyn Session,
+        _state: &dyn Session,
         projection: Option<&Vec<usize>>,
-        filters: &[Expr],
-        limit: Option<usize>,
+        _filters: &[Expr],
+        _limit: Option<usize>,
     ) -> DFResult<Arc<dyn ExecutionPlan>> {
-        let jobs: Vec<_> = self
-            .targets
-            .iter()
-            .map(|(url, path)| self.fleet.start(url, path, true))
-            .collect();
-        let statuses = tokio::task::spawn_blocking(move || {
-            jobs.iter()
-                .map(|job| {
-                    let _ = job.wait();
-                    job.status()
-                })
-                .collect::<Vec<_>>()
-        })
-        .await
-        .map_err(|e| DataFusionError::External(Box::new(e)))?;
-        scan_statuses(&statuses, state, projection, filters, limit).await
+        let schema = datafusion::physical_plan::project_schema(&schema(), projection)?;
+        let properties = Arc::new(PlanProperties::new(
+            EquivalenceProperties::new(schema.clone()),
+            Partitioning::UnknownPartitioning(1),
+            EmissionType::Final,
+            Boundedness::Bounded,
+        ));
+        Ok(Arc::new(RefreshExec {
+            fleet: self.fleet.clone(),
+            targets: self.targets.clone(),
+            projection: projection.cloned(),
+            schema,
+            properties,
+        }))
+    }
+}
+
+/// The fetches of `refresh_repos`: started when the plan runs, never when it is only planned
+/// (`EXPLAIN` fetches nothing).
+#[derive(Debug)]
+struct RefreshExec {
+    fleet: Arc<CloneManager>,
+    targets: Vec<(String, std::path::PathBuf)>,
+    projection: Option<Vec<usize>>,
+    schema: SchemaRef,
+    properties: Arc<PlanProperties>,
+}
+
+impl DisplayAs for RefreshExec {
+    fn fmt_as(&self, _t: DisplayFormatType, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        write!(f, "RefreshExec: repos={}", self.targets.len())
+    }
+}
+
+impl ExecutionPlan for RefreshExec {
+    fn name(&self) -> &str {
+        "RefreshExec"
+    }
+
+    fn properties(&self) -> &Arc<PlanProperties> {
+        &self.properties
+    }
+
+    fn children(&self) -> Vec<&Arc<dyn ExecutionPlan>> {
+        vec![]
+    }
+
+    fn apply_expressions(
+        &self,
+        _f: &mut dyn FnMut(&Arc<dyn PhysicalExpr>) -> DFResult<TreeNodeRecursion>,
+    ) -> DFResult<TreeNodeRecursion> {
+        Ok(TreeNodeRecursion::Continue)
+    }
+
+    #[allow(deprecated)]
+    fn with_new_children(
+        self: Arc<Self>,
+        _children: Vec<Arc<dyn ExecutionPlan>>,
+    ) -> DFResult<Arc<dyn ExecutionPlan>> {
+        Ok(self)
+    }
+
+    fn execute(&self, _partition: usize, _ctx: Arc<TaskContext>) -> DFResult<SendableRecordBatchStream> {
+        let fleet = self.fleet.clone();
+        let targets = self.targets.clone();
+        let projection = self.projection.clone();
+        let fetched = futures::stream::once(async move {
+            let jobs: Vec<_> = targets
+                .iter()
+                .map(|(url, path)| fleet.start(url, path, true))
+                .collect();
+            // Each job's outcome is in its status; waiting holds no thread.
+            futures::future::join_all(jobs.iter().map(|job| job.finished())).await;
+            let statuses: Vec<CloneStatus> = jobs.iter().map(|job| job.status()).collect();
+            let batch = batch(&statuses)?;
+            match &projection {
+                Some(p) => Ok(batch.project(p)?),
+                None => Ok(batch),
+            }
+        });
+        Ok(Box::pin(RecordBatchStreamAdapter::new(
+            self.schema.clone(),
+            fetched,
+        )))
     }
 }

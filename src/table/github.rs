@@ -588,7 +588,7 @@ impl PartitionStream for Listing {
                 let page = match page {
                     Ok(page) => page,
                     Err(Error::GitHubNotFound(what)) if first && listing.skip_missing => {
-                        eprintln!("warning: {what}; its rows are left out");
+                        tracing::warn!("{what}; its rows are left out");
                         return Ok(None);
                     }
                     Err(e) => return Err(DataFusionError::from(e)),

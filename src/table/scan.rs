@@ -488,8 +488,19 @@ fn spawn_producer(
     std::thread::Builder::new()
         .name(format!("gitfleet-{}", table.name()))
         .spawn(move || {
+            let started = std::time::Instant::now();
             let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| produce(&mut sink)));
             sink.publish_counters();
+            let c = &sink.counters;
+            let load = |a: &std::sync::atomic::AtomicU64| a.load(std::sync::atomic::Ordering::Relaxed);
+            tracing::debug!(
+                rows = sink.output_rows.value(),
+                commits_read = load(&c.commits),
+                diffs_computed = load(&c.diffs),
+                stats_cache_hits = load(&c.cache_hits),
+                "{what} took {:.3}s",
+                started.elapsed().as_secs_f64()
+            );
             let error = match outcome {
                 Ok(Ok(())) => return,
                 Ok(Err(e)) => e.into(),

@@ -64,17 +64,29 @@ pub trait CloneObserver: Send + Sync + std::fmt::Debug {
     fn changed(&self, status: &CloneStatus);
 }
 
-/// The default observer: failures as one warning line on stderr, nothing else.
+/// The default observer: a failure is a warning event (the CLI prints it on stderr, Python
+/// raises it as a warning); the end of every job is a debug event with its timing.
 #[derive(Debug, Default)]
 pub struct WarnOnStderr;
 
 impl CloneObserver for WarnOnStderr {
     fn changed(&self, status: &CloneStatus) {
-        if status.state.is_finished() {
-            if let Some(error) = &status.error {
-                eprintln!("warning: {error}");
-            }
+        if !status.state.is_finished() {
+            return;
         }
+        if let Some(error) = &status.error {
+            tracing::warn!("{error}");
+        }
+        let took = match (status.started_at, status.finished_at) {
+            (Some(start), Some(end)) => end.duration_since(start).unwrap_or_default().as_secs_f64(),
+            _ => 0.0,
+        };
+        tracing::debug!(
+            url = %status.url,
+            action = status.action,
+            state = status.state.as_str(),
+            "clone job finished in {took:.2}s"
+        );
     }
 }
 
@@ -152,18 +164,21 @@ impl CloneJob {
         self.status().error
     }
 
-    /// Sets the status and wakes every reader if the job has ended; the new status.
-    fn update(&self, f: impl FnOnce(&mut CloneStatus)) -> CloneStatus {
+    /// Sets the status, tells `observer`, then wakes every reader if the job has ended: a
+    /// reader that wakes finds the observer already told (its warning already emitted).
+    fn update(&self, observer: &dyn CloneObserver, f: impl FnOnce(&mut CloneStatus)) {
         let snapshot = {
             let mut status = self.status.lock().unwrap_or_else(|e| e.into_inner());
             f(&mut status);
             status.clone()
         };
+        observer.changed(&snapshot);
         if snapshot.state.is_finished() {
+            // Taking the lock orders the wake-up after any reader's check of the state.
+            drop(self.status.lock().unwrap_or_else(|e| e.into_inner()));
             self.finished.notify_all();
             self.done.send_replace(true);
         }
-        snapshot
     }
 }
 
@@ -346,12 +361,11 @@ impl Pool {
             let url = job.status().url;
             if std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| runner.run())).is_err() {
                 // A bug, not a transfer failure; its readers must still wake up.
-                let status = job.update(|s| {
+                job.update(observer.as_ref(), |s| {
                     s.state = CloneState::Failed;
                     s.finished_at = Some(SystemTime::now());
                     s.error = Some(format!("{url}: internal error while cloning (please report it)"));
                 });
-                observer.changed(&status);
             }
         }
     }
@@ -365,8 +379,7 @@ struct JobRunner {
 
 impl JobRunner {
     fn update(&self, f: impl FnOnce(&mut CloneStatus)) {
-        let snapshot = self.job.update(f);
-        self.observer.changed(&snapshot);
+        self.job.update(self.observer.as_ref(), f);
     }
 
     fn fail(&self, error: String) {

@@ -78,8 +78,8 @@ pub fn read_commits(plan: &ReadPlan<'_>, emit: &mut dyn FnMut(CommitRecord) -> R
         .load(std::sync::atomic::Ordering::Relaxed);
     if needed > 0 {
         // git log warns the same way, once at the end.
-        eprintln!(
-            "warning: {}: inexact rename detection was skipped on commits with too many files; \
+        tracing::warn!(
+            "{}: inexact rename detection was skipped on commits with too many files; \
              set diff.renameLimit to at least {needed} to detect those renames",
             plan.location.name
         );

@@ -76,8 +76,8 @@ impl StatsCache {
             match parse_segment(&bytes, &mut self.entries) {
                 Segment::Valid => self.segments.push(path),
                 Segment::Damaged => {
-                    eprintln!(
-                        "warning: stats cache segment {} is damaged; removed, its stats are computed again",
+                    tracing::warn!(
+                        "stats cache segment {} is damaged; removed, its stats are computed again",
                         path.display()
                     );
                     let _ = std::fs::remove_file(&path);

@@ -148,8 +148,8 @@ impl GitHub {
                     Pick::Token(t) => Some(t),
                     Pick::Anonymous => {
                         if !self.warned_anonymous.swap(true, Ordering::Relaxed) {
-                            eprintln!(
-                                "warning: no GitHub token (GITHUB_TOKEN or GITFLEET_GITHUB_TOKENS): \
+                            tracing::warn!(
+                                "no GitHub token (GITHUB_TOKEN or GITFLEET_GITHUB_TOKENS): \
                                  unauthenticated requests are limited to 60 an hour"
                             );
                         }
@@ -237,8 +237,8 @@ impl GitHub {
                 401 => match &token {
                     Some(t) if fixed.is_none() => {
                         TokenPool::invalidate(t);
-                        eprintln!(
-                            "warning: GitHub rejected token {} (401 Bad credentials); not using it again",
+                        tracing::warn!(
+                            "GitHub rejected token {} (401 Bad credentials); not using it again",
                             t.id
                         );
                         continue;
@@ -271,7 +271,7 @@ impl GitHub {
                                 reset: now() + wait as i64,
                             });
                         }
-                        eprintln!("GitHub secondary rate limit: waiting {wait} s as asked");
+                        tracing::warn!("GitHub secondary rate limit: waiting {wait} s as asked");
                         tokio::time::sleep(Duration::from_secs(wait)).await;
                         continue;
                     }
@@ -323,7 +323,7 @@ impl GitHub {
                 reset,
             });
         }
-        eprintln!("{why}: waiting {wait} s for the reset");
+        tracing::warn!("{why}: waiting {wait} s for the reset");
         tokio::time::sleep(Duration::from_secs(wait)).await;
         Ok(())
     }
