@@ -28,7 +28,10 @@ pub use crate::source::fleet::jobs::Silent as SilentObserver;
 pub use crate::source::fleet::jobs::{CloneObserver, CloneState, CloneStatus};
 pub use crate::source::github::tokens::Pick as TokenPick;
 pub use crate::source::github::TokenPool;
-pub use limits::{check_df_nesting, check_nesting, on_engine_stack, runtime, MAX_NESTING, STACK_BYTES};
+pub use limits::{
+    check_df_nesting, check_nesting, check_text, on_engine_stack, runtime, MAX_NESTING, MAX_OPERATORS,
+    STACK_BYTES,
+};
 pub use or_chains::flatten_or_chains;
 /// Record batches as the engine produces them.
 pub type RecordBatchStream = datafusion::physical_plan::SendableRecordBatchStream;
@@ -237,6 +240,7 @@ pub fn describe(err: &datafusion::error::DataFusionError) -> String {
 pub async fn plan_sql(ctx: &SessionContext, sql: &str) -> std::result::Result<DataFrame, EngineError> {
     let state = ctx.state();
     let dialect = state.config().options().sql_parser.dialect;
+    check_text(sql, &datafusion::sql::sqlparser::dialect::GenericDialect {})?;
     let mut statement = state.sql_to_statement(sql, &dialect)?;
     check_df_nesting(&mut statement)?;
     let plan = state.statement_to_plan(statement).await?;

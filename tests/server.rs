@@ -261,6 +261,17 @@ fn deep_statements_fail_alone_and_long_or_filters_run() {
         email.trim()
     );
     assert_eq!(psql_ok(&server, &sql), expected.to_string());
+    // A statement too large to even parse safely (once: a 10 MB chain aborted the server when
+    // its parse tree was freed) is refused from its tokens.
+    let huge = format!("SELECT 1{}", "+1".repeat(150_000));
+    let file = scratch_dir("server-huge").join("huge.sql");
+    std::fs::write(&file, &huge).unwrap();
+    let out = psql(
+        &server,
+        &["-v", "VERBOSITY=verbose", "-f", file.to_str().unwrap()],
+        &[],
+    );
+    assert!(text(&out.stderr).contains("54001"), "{}", text(&out.stderr));
     assert_eq!(psql_ok(&server, "SELECT 1"), "1");
 }
 
@@ -463,6 +474,12 @@ fn a_client_reaches_only_what_it_was_granted() {
         "--github",
     );
     assert_refused(&server, "SELECT 1 INTO t", "25006", "read-only");
+    assert_refused(
+        &server,
+        "DECLARE c CURSOR FOR SELECT 1 AS a INTO t3",
+        "25006",
+        "read-only",
+    );
     assert_refused(&server, "SELECT sha INTO t2 FROM commits", "25006", "read-only");
     assert_refused(
         &server,
@@ -478,19 +495,35 @@ fn a_client_reaches_only_what_it_was_granted() {
     );
     // SET is per connection: another client keeps the default.
     let setting =
-        "SELECT value FROM information_schema.df_settings WHERE name = 'datafusion.execution.batch_size'";
+        "SELECT coalesce(value, 'none') FROM information_schema.df_settings WHERE name = 'datafusion.execution.time_zone'";
+    let default = psql_ok(&server, setting);
     let out = psql(
         &server,
-        &["-c", "SET datafusion.execution.batch_size = 7", "-c", setting],
+        &[
+            "-c",
+            "SET datafusion.execution.time_zone = '+05:00'",
+            "-c",
+            setting,
+        ],
         &[],
     );
     assert_eq!(
         text(&out.stdout).trim().lines().last(),
-        Some("7"),
+        Some("+05:00"),
         "{}",
         text(&out.stderr)
     );
-    assert_eq!(psql_ok(&server, setting), "8192");
+    assert_eq!(psql_ok(&server, setting), default);
+    assert_ne!(default, "+05:00");
+    // Settings that are the operator's, by any spelling: the parser's dialect (the guard would
+    // read a statement differently from the engine), execution sizes, the runtime.
+    for sql in [
+        "SET datafusion.sql_parser.dialect = 'MySQL'",
+        "SET datafusion.execution.target_partitions = 10000",
+        "SET \"datafusion.runtime.memory_limit\" = '1TB'",
+    ] {
+        assert_refused(&server, sql, "42501", "permission denied");
+    }
     // Only `gitfleet` is a database here.
     let out = Command::new("psql")
         .args([
@@ -534,6 +567,33 @@ fn a_client_reaches_only_what_it_was_granted() {
         "42501",
         "is not served here",
     );
+    // A path the pattern admits but that resolves to a repository outside it (a directory of
+    // an enclosing repository's working tree, or a symbolic link) is refused after resolving.
+    // A repository of this test's own: the shared fixtures stay untouched.
+    let outer = scratch_dir("server-outer").canonicalize().unwrap();
+    if !outer.join(".git").exists() {
+        git(&outer, &["init", "-q"]);
+    }
+    let inside = outer.join("team").join("plain");
+    std::fs::create_dir_all(&inside).unwrap();
+    let link_dir = scratch_dir("server-links").canonicalize().unwrap();
+    let link = link_dir.join("escape");
+    let _ = std::fs::remove_file(&link);
+    std::os::unix::fs::symlink(&outer, &link).unwrap();
+    let server = start(
+        &other,
+        &[
+            "--allow-repo",
+            &format!("{}/team/*", outer.display()),
+            "--allow-repo",
+            &format!("{}/*", link_dir.display()),
+        ],
+        &[],
+    );
+    for spec in [inside.display().to_string(), link.display().to_string()] {
+        let sql = format!("SELECT count(*) FROM commits('{spec}')");
+        assert_refused(&server, &sql, "42501", "is not served here");
+    }
 }
 
 /// Cursors and psql's FETCH_COUNT read a result in pieces (the server once cancelled them

@@ -165,6 +165,8 @@ fn hash_password() -> Result<(), String> {
 
 /// Runs every statement of `sql` in order, printing each result.
 pub async fn execute_all(ctx: &SessionContext, sql: &str, output: &OutputArgs) -> Result<(), String> {
+    let generic = datafusion::sql::sqlparser::dialect::GenericDialect {};
+    gitfleet::engine::check_text(sql, &generic).map_err(|e| e.message)?;
     let statements = DFParser::parse_sql(sql).map_err(|e| describe(&e))?;
     if statements.is_empty() {
         return Err("no SQL statement given".into());

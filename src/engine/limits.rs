@@ -13,6 +13,9 @@ use std::ops::ControlFlow;
 
 use datafusion::sql::parser::{CopyToSource, Statement as DfStatement};
 use datafusion::sql::sqlparser::ast::{Expr, Query, Statement, Visit, Visitor};
+use datafusion::sql::sqlparser::dialect::Dialect;
+use datafusion::sql::sqlparser::keywords::Keyword;
+use datafusion::sql::sqlparser::tokenizer::{Token, Tokenizer};
 
 use super::EngineError;
 use crate::error::ErrorKind;
@@ -23,9 +26,16 @@ pub const STACK_BYTES: usize = 256 << 20;
 /// Deepest nesting of expressions and subqueries a statement may have. DataFusion plans a
 /// nested chain in time quadratic in its depth (2,000 levels: 25 s in the debug build, and a
 /// planning step cannot be cancelled), so the bound is about time as much as stack: 1,000
-/// levels plan in a few seconds and use a fraction of [`STACK_BYTES`]. Long equality `OR`
-/// chains are rewritten into flat `IN` lists first ([`super::or_chains`]).
-pub const MAX_NESTING: usize = 1_000;
+/// levels plan in a second or two in the debug build (a planning step holds its thread, and a
+/// statement timeout cannot interrupt it) and use a fraction of [`STACK_BYTES`]. Long
+/// equality `OR` chains are rewritten into flat `IN` lists first ([`super::or_chains`]).
+pub const MAX_NESTING: usize = 500;
+
+/// Most operators a statement's text may hold, counted on the tokens before parsing. A parsed
+/// chain is as deep as its operators are many, and freeing a tree millions of levels deep
+/// overflows any stack: a 10 MB `1+1+...` would abort the process in the parser's output alone.
+/// Lists (`IN (...)`, `VALUES`) are commas, not operators, and are not limited.
+pub const MAX_OPERATORS: usize = 100_000;
 
 /// A tokio runtime whose threads have the engine's stack size; every front end runs queries on
 /// one of these.
@@ -101,6 +111,46 @@ fn too_deep() -> EngineError {
     }
 }
 
+/// Refuses SQL text with more than [`MAX_OPERATORS`] operators, before it is parsed into a tree
+/// that deep. Text that does not tokenize is left to the parser, which reports the error.
+pub fn check_text(sql: &str, dialect: &dyn Dialect) -> Result<(), EngineError> {
+    let Ok(tokens) = Tokenizer::new(dialect, sql).tokenize() else {
+        return Ok(());
+    };
+    let operators = tokens.iter().filter(|t| is_operator(t)).count();
+    if operators > MAX_OPERATORS {
+        return Err(EngineError {
+            kind: ErrorKind::TooComplex,
+            message: format!(
+                "statement too complex: {operators} operators, at most {MAX_OPERATORS} \
+                 (split long chains of AND/OR/+ into IN lists or several queries)"
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// Tokens that can add a nesting level to an expression.
+fn is_operator(token: &Token) -> bool {
+    match token {
+        Token::Word(w) => matches!(
+            w.keyword,
+            Keyword::AND | Keyword::OR | Keyword::NOT | Keyword::IS | Keyword::COLLATE | Keyword::AT
+        ),
+        Token::Comma
+        | Token::Whitespace(_)
+        | Token::Number(..)
+        | Token::SingleQuotedString(_)
+        | Token::DoubleQuotedString(_)
+        | Token::Period
+        | Token::SemiColon
+        | Token::RParen
+        | Token::RBracket
+        | Token::EOF => false,
+        _ => true,
+    }
+}
+
 /// Refuses a statement that nests deeper than [`MAX_NESTING`] (rewrite it with
 /// [`super::flatten_or_chains`] first).
 pub fn check_nesting(statement: &Statement) -> Result<(), EngineError> {
@@ -151,12 +201,20 @@ mod tests {
             assert!(check(&chain(MAX_NESTING - 10)).is_ok());
             let err = check(&chain(MAX_NESTING + 10)).unwrap_err();
             assert_eq!(err.kind, ErrorKind::TooComplex);
-            assert!(err.message.contains("nest more than 1000"), "{}", err.message);
+            assert!(err.message.contains("nest more than 500"), "{}", err.message);
             // A long IN list is wide, not deep.
             let list: Vec<String> = (0..50_000).map(|i| format!("'a{i}'")).collect();
             assert!(check(&format!("SELECT 1 WHERE 'x' IN ({})", list.join(","))).is_ok());
             // EXPLAIN looks at the statement it explains.
             assert!(check(&format!("EXPLAIN {}", chain(MAX_NESTING + 10))).is_err());
+            // The text check refuses what would be too deep to even free, before parsing.
+            let generic = datafusion::sql::sqlparser::dialect::GenericDialect {};
+            let huge = chain(MAX_OPERATORS + 10);
+            let err = check_text(&huge, &generic).unwrap_err();
+            assert_eq!(err.kind, ErrorKind::TooComplex);
+            assert!(check_text(&chain(400), &generic).is_ok());
+            let wide: Vec<String> = (0..200_000).map(|i| format!("'{i}'")).collect();
+            assert!(check_text(&format!("SELECT 1 WHERE 'x' IN ({})", wide.join(",")), &generic).is_ok());
         })
         .unwrap();
     }

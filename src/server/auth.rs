@@ -64,6 +64,9 @@ impl Verifier {
     }
 }
 
+/// This process's secret for the salts of unknown users.
+static UNKNOWN_USER_KEY: std::sync::LazyLock<Vec<u8>> = std::sync::LazyLock::new(random_bytes);
+
 fn random_bytes() -> Vec<u8> {
     let mut salt = vec![0u8; 16];
     getrandom_pin::getrandom(&mut salt).expect("the OS random source");
@@ -130,9 +133,11 @@ impl Accounts {
     fn verifier(&self, user: &str) -> Verifier {
         match self {
             Accounts::Shared(v) => v.clone(),
-            // An unknown user fails as a wrong password does, not sooner.
+            // An unknown user fails as a wrong password does, and gets the same salt on every
+            // attempt as a real user does (derived from the name with this run's secret), so
+            // the exchange does not tell which users exist.
             Accounts::Users(users) => users.get(user).cloned().unwrap_or_else(|| Verifier {
-                salt: random_bytes(),
+                salt: gen_salted_password(user, &UNKNOWN_USER_KEY, 1)[..16].to_vec(),
                 salted: random_bytes().repeat(2),
             }),
         }
@@ -190,6 +195,13 @@ mod tests {
             panic!("a users file");
         };
         assert_eq!(users.len(), 2);
+        // An unknown user's salt is the same on every attempt, as a known user's is.
+        let accounts = Accounts::load(&file).unwrap();
+        assert_eq!(
+            accounts.verifier("mallory").salt,
+            accounts.verifier("mallory").salt
+        );
+        assert_ne!(accounts.verifier("mallory").salt, accounts.verifier("eve").salt);
         std::fs::write(&file, "alice:plaintext\n").unwrap();
         let err = Accounts::load(&file).unwrap_err();
         assert!(

@@ -114,12 +114,12 @@ impl Connections {
     }
 
     /// The signal that stops `client`'s query starting now: a cancel request from now on, the
-    /// statement timeout (the client's `SET statement_timeout`, else `default_timeout`), or the
-    /// client going away.
+    /// statement timeout (the client's `SET statement_timeout`, never longer than the server's
+    /// `max_timeout`), or the client going away.
     pub fn stop_signal<C: ClientInfo + ?Sized>(
         &self,
         client: &C,
-        default_timeout: Option<Duration>,
+        max_timeout: Option<Duration>,
     ) -> StopSignal {
         let (pid, secret) = client.pid_and_secret_key();
         let (mut cancels, mut gone) = {
@@ -135,7 +135,11 @@ impl Connections {
                 None => (None, None),
             }
         };
-        let timeout = statement_timeout(client).or(default_timeout);
+        // The operator's timeout is a ceiling a client may lower, not raise.
+        let timeout = match (statement_timeout(client), max_timeout) {
+            (Some(own), Some(max)) => Some(own.min(max)),
+            (own, max) => own.or(max),
+        };
         async move {
             // A closed channel (connection gone from the registry) never fires.
             let cancelled = async {

@@ -5,7 +5,7 @@
 
 use std::ops::ControlFlow;
 
-use datafusion::sql::sqlparser::ast::{Query, Select, Set, Statement, Visit, Visitor};
+use datafusion::sql::sqlparser::ast::{ObjectName, Query, Select, Set, Statement, Visit, Visitor};
 use datafusion_postgres::pgwire;
 use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
 
@@ -108,7 +108,6 @@ fn writes(statement: &Statement) -> Option<&'static str> {
         | Statement::StartTransaction { .. }
         | Statement::Commit { .. }
         | Statement::Rollback { .. }
-        | Statement::Declare { .. }
         | Statement::Fetch { .. }
         | Statement::Close { .. }
         | Statement::Discard { .. }
@@ -116,8 +115,15 @@ fn writes(statement: &Statement) -> Option<&'static str> {
         | Statement::Savepoint { .. }
         | Statement::ReleaseSavepoint { .. } => return None,
         Statement::Explain { statement, .. } => return writes(statement),
-        // `SELECT ... INTO t` creates a table every client would see.
+        // `SELECT ... INTO t` creates a table every client would see, also as a cursor's query.
         Statement::Query(query) => return selects_into(query).then_some("SELECT INTO"),
+        Statement::Declare { stmts } => {
+            let into = stmts
+                .iter()
+                .filter_map(|d| d.for_query.as_deref())
+                .any(selects_into);
+            return into.then_some("SELECT INTO");
+        }
         Statement::Copy { .. } => "COPY",
         Statement::Insert(_) => "INSERT",
         Statement::Update { .. } => "UPDATE",
@@ -147,23 +153,50 @@ fn selects_into(query: &Query) -> bool {
     query.visit(&mut Into).is_break()
 }
 
-/// Refuses `SET` of the runtime's settings: memory limit, temporary directory and the like are
-/// the operator's (`gitfleet serve --memory-limit`), shared by every client. Other settings
-/// change only the client's own session.
+/// The DataFusion settings a client may change in its own session: display and time zone. The
+/// rest belong to the operator: the runtime (memory pool, spill directory), the parser (another
+/// dialect would read a statement differently from the guard) and execution sizes (ten
+/// thousand partitions exhaust the machine's memory before any pool sees it).
+const CLIENT_SETTINGS: &[&str] = &[
+    "datafusion.execution.time_zone",
+    "datafusion.explain.",
+    "datafusion.format.",
+];
+
+/// Refuses `SET` of a DataFusion setting not in [`CLIENT_SETTINGS`] (42501). PostgreSQL's own
+/// session settings (`statement_timeout`, `datestyle`, `search_path`, ...) stay the client's.
 fn check_setting(statement: &Statement) -> PgWireResult<()> {
-    let variables: Vec<String> = match statement {
-        Statement::Set(Set::SingleAssignment { variable, .. }) => vec![variable.to_string()],
+    let names: Vec<&ObjectName> = match statement {
+        Statement::Set(Set::SingleAssignment { variable, .. }) => vec![variable],
         Statement::Set(Set::MultipleAssignments { assignments }) => {
-            assignments.iter().map(|a| a.name.to_string()).collect()
+            assignments.iter().map(|a| &a.name).collect()
         }
         _ => return Ok(()),
     };
-    for variable in variables {
-        let lower = variable.to_ascii_lowercase();
-        if lower.starts_with("datafusion.runtime.") {
+    for name in names {
+        // As DataFusion reads it: quotes removed, case folded.
+        let variable = name
+            .0
+            .iter()
+            .map(|part| {
+                part.as_ident()
+                    .map_or_else(|| part.to_string(), |i| i.value.clone())
+            })
+            .collect::<Vec<_>>()
+            .join(".")
+            .to_ascii_lowercase();
+        let allowed = !variable.starts_with("datafusion.")
+            || CLIENT_SETTINGS.iter().any(|s| {
+                if s.ends_with('.') {
+                    variable.starts_with(s)
+                } else {
+                    variable == *s
+                }
+            });
+        if !allowed {
             return Err(pg_error(
                 "42501",
-                format!("permission denied to set parameter \"{variable}\": runtime settings are the server operator's"),
+                format!("permission denied to set parameter \"{variable}\": this server's settings are its operator's"),
             ));
         }
     }
@@ -213,6 +246,7 @@ mod tests {
             "SELECT sha INTO TEMPORARY t FROM commits",
             "SELECT * FROM (SELECT 1) s UNION SELECT 2 INTO t",
             "EXPLAIN SELECT 1 INTO t",
+            "DECLARE c CURSOR FOR SELECT 1 INTO t",
         ] {
             let err = check(sql).unwrap_err().to_string();
             assert!(err.contains("25006") || err.contains("read-only"), "{sql}: {err}");
@@ -220,11 +254,25 @@ mod tests {
         for sql in [
             "SET datafusion.runtime.memory_limit = '1K'",
             "SET datafusion.runtime.temp_directory = '/etc'",
+            // Quoted, the name is the same setting to DataFusion.
+            "SET \"datafusion.runtime.memory_limit\" = '1TB'",
+            "SET \"DataFusion\".\"Runtime\".memory_limit = '1TB'",
+            "SET datafusion.sql_parser.dialect = 'MySQL'",
+            "SET datafusion.sql_parser.recursion_limit = 100000000",
+            "SET datafusion.execution.target_partitions = 10000",
+            "SET datafusion.execution.batch_size = 100",
         ] {
             let err = check(sql).unwrap_err().to_string();
             assert!(err.contains("permission denied"), "{sql}: {err}");
         }
-        assert!(check("SET datafusion.execution.batch_size = 100").is_ok());
+        for sql in [
+            "SET datafusion.execution.time_zone = '+02:00'",
+            "SET datafusion.format.null = 'NULL'",
+            "SET statement_timeout = '2s'",
+            "SET search_path = public",
+        ] {
+            assert!(check(sql).is_ok(), "{sql}");
+        }
         assert!(check("SELECT 1").is_ok());
     }
 }

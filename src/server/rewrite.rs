@@ -38,6 +38,13 @@ pub struct Prepared<'a> {
 }
 
 pub fn prepare(sql: &str) -> Prepared<'_> {
+    if let Err(e) = crate::engine::check_text(sql, &PostgreSqlDialect {}) {
+        return Prepared {
+            sql: Cow::Borrowed(sql),
+            statements: None,
+            too_complex: Some(e.message),
+        };
+    }
     let Ok(mut statements) = Parser::parse_sql(&PostgreSqlDialect {}, sql) else {
         return Prepared {
             sql: Cow::Borrowed(sql),

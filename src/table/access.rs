@@ -62,6 +62,13 @@ impl RepoAccess {
         }
     }
 
+    /// After `spec` (already allowed) resolved to the repository `name`: that repository must be
+    /// allowed too. A path inside a repository's working tree resolves to that repository, and
+    /// symbolic links are followed, so a pattern could otherwise reach past itself.
+    pub fn check_resolved(&self, spec: &str, name: &str) -> Result<()> {
+        self.check(name).map_err(|_| not_served(spec))
+    }
+
     /// Whether a clone-status row of `url` may be shown.
     pub fn shows(&self, url: &str) -> bool {
         self.check(url).is_ok()

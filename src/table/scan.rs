@@ -191,6 +191,13 @@ impl GitTableProvider {
                 targets.push(target);
             }
         }
+        if let Some(access) = &self.settings.access {
+            for target in &targets {
+                if let Some(location) = &target.location {
+                    access.check_resolved(&target.spec, &location.name)?;
+                }
+            }
+        }
         if let (RepoSource::Fixed(_), Some(names)) = (&self.repos, &named) {
             let wanted: Vec<String> = names.iter().map(|n| RepoLocation::normalised_name(n)).collect();
             targets.retain(|t| wanted.iter().any(|w| w == t.name()));

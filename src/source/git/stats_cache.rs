@@ -13,7 +13,6 @@
 //! are computed again; foreign files are ignored, never trusted.
 
 use std::collections::HashMap;
-use std::hash::{Hash, Hasher};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -37,8 +36,9 @@ impl StatsCache {
     /// Loads the cache of the repository at `repo_path` (the normalised location) for stats
     /// computed under `settings` (anything else that changes them, e.g. rename options).
     pub fn open(cache_root: &Path, repo_path: &str, settings: &str) -> Self {
-        let mut hasher = std::collections::hash_map::DefaultHasher::new();
-        (repo_path, settings).hash(&mut hasher);
+        // A hash that is the same in every build and Rust release (std's DefaultHasher is not:
+        // a toolchain upgrade would silently orphan every cache).
+        let key = [repo_path.as_bytes(), &[0], settings.as_bytes()].concat();
         let leaf = Path::new(repo_path)
             .file_name()
             .map(|n| {
@@ -49,7 +49,7 @@ impl StatsCache {
         let dir = cache_root
             .join("stats")
             .join("v2")
-            .join(format!("{leaf}-{:016x}", hasher.finish()));
+            .join(format!("{leaf}-{:016x}", checksum(&key)));
         let mut cache = StatsCache {
             dir,
             entries: HashMap::new(),
@@ -202,6 +202,20 @@ fn parse_segment(bytes: &[u8], out: &mut HashMap<ObjectId, DiffStats>) -> Segmen
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The directory name is part of the on-disk format: pinned, so a change of hash function
+    /// (or of Rust's) cannot silently empty every cache.
+    #[test]
+    fn cache_directory_names_are_stable() {
+        let dir = StatsCache::open(Path::new("/nonexistent-root"), "/src/repo", "renames=1").dir;
+        assert_eq!(
+            dir,
+            Path::new("/nonexistent-root/stats/v2")
+                .join(format!("repo-{:016x}", checksum(b"/src/repo\0renames=1")))
+        );
+        assert_eq!(checksum(b""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(checksum(b"a"), 0xaf63_dc4c_8601_ec8c);
+    }
 
     fn id(n: u8) -> ObjectId {
         ObjectId::try_from([n; 20].as_slice()).unwrap()
