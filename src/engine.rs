@@ -235,6 +235,37 @@ pub fn describe(err: &datafusion::error::DataFusionError) -> String {
     }
 }
 
+/// `text` with the `user:password@` of every URL in it replaced by `***@`: for whatever keeps or
+/// shows SQL a user typed (the REPL history, the server's query log).
+pub fn mask_credentials(text: &str) -> String {
+    let mut line = text.to_string();
+    let mut from = 0;
+    while let Some(at) = line[from..].find("://").map(|i| i + from + 3) {
+        let end = authority_end(&line[at..]) + at;
+        if let Some(cred) = line[at..end].rfind('@') {
+            line.replace_range(at..at + cred, "***");
+        }
+        from = at;
+    }
+    line
+}
+
+/// Where a URL's authority ends: at '/', a space, or the quote closing the SQL string (a quote
+/// doubled inside the string, as in a password `pa''ss`, does not end it).
+fn authority_end(rest: &str) -> usize {
+    let bytes = rest.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'/' | b' ' => return i,
+            b'\'' if bytes.get(i + 1) == Some(&b'\'') => i += 2,
+            b'\'' => return i,
+            _ => i += 1,
+        }
+    }
+    bytes.len()
+}
+
 /// Parses one SQL statement in the session's dialect, refuses one nested deeper than the engine
 /// plans safely ([`MAX_NESTING`]), and plans it.
 pub async fn plan_sql(ctx: &SessionContext, sql: &str) -> std::result::Result<DataFrame, EngineError> {
@@ -407,5 +438,24 @@ impl SessionContextHandle {
             message: format!("no table named '{name}'"),
         })?;
         Ok(table.schema())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_are_masked_in_urls() {
+        assert_eq!(
+            mask_credentials("SELECT * FROM commits('https://user:tok@host/x')"),
+            "SELECT * FROM commits('https://***@host/x')"
+        );
+        // A quote inside the password (doubled in SQL) does not end the masking early.
+        assert_eq!(
+            mask_credentials("SELECT * FROM commits('https://user:pa''ss@host/x')"),
+            "SELECT * FROM commits('https://***@host/x')"
+        );
+        assert_eq!(mask_credentials("SELECT 'a@b' FROM t"), "SELECT 'a@b' FROM t");
     }
 }

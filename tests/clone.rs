@@ -613,6 +613,13 @@ fn bad_urls_are_one_clear_line() {
         assert!(err.contains(needle), "{url}: {err}");
         assert!(!err.contains("s3cret"), "{err}");
     }
+    // `repos` shows a repository it cannot use as a row; the row never shows its password.
+    let rows = queries_with(
+        &config,
+        &["SELECT repo, status, error FROM repos('https://user:s3cret@/x')"],
+    );
+    let text = format!("{rows:?}");
+    assert!(text.contains("failed") && !text.contains("s3cret"), "{text}");
 }
 
 /// Names that an earlier layout mapped to one directory (`a+b` and `a_b`) are two clones, and

@@ -42,7 +42,7 @@ pub async fn run(
         };
         let trimmed = line.trim();
         if buffer.is_empty() && trimmed.starts_with('\\') {
-            let _ = editor.add_history_entry(trimmed);
+            let _ = editor.add_history_entry(gitfleet::engine::mask_credentials(trimmed));
             if !backslash(ctx, trimmed, output).await {
                 break;
             }
@@ -57,7 +57,8 @@ pub async fn run(
             continue;
         }
         let sql = std::mem::take(&mut buffer);
-        let _ = editor.add_history_entry(sql.trim());
+        // The history file keeps no URL credentials.
+        let _ = editor.add_history_entry(gitfleet::engine::mask_credentials(sql.trim()));
         tokio::select! {
             result = execute_all(ctx, &sql, output) => {
                 if let Err(message) = result {

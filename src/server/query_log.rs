@@ -68,34 +68,11 @@ pub fn one_line(sql: &str) -> String {
         .chars()
         .map(|c| if c.is_control() { '?' } else { c })
         .collect();
-    let mut from = 0;
-    while let Some(at) = line[from..].find("://").map(|i| i + from + 3) {
-        let end = authority_end(&line[at..]) + at;
-        if let Some(cred) = line[at..end].rfind('@') {
-            line.replace_range(at..at + cred, "***");
-        }
-        from = at;
-    }
+    line = crate::engine::mask_credentials(&line);
     if line.chars().count() > 300 {
         line = line.chars().take(300).collect::<String>() + "...";
     }
     line.replace('"', "'")
-}
-
-/// Where a URL's authority ends: at '/', a space, or the quote closing the SQL string (a quote
-/// doubled inside the string, as in a password `pa''ss`, does not end it).
-fn authority_end(rest: &str) -> usize {
-    let bytes = rest.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'/' | b' ' => return i,
-            b'\'' if bytes.get(i + 1) == Some(&b'\'') => i += 2,
-            b'\'' => return i,
-            _ => i += 1,
-        }
-    }
-    bytes.len()
 }
 
 /// An error's message as one log line.

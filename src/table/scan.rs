@@ -78,14 +78,17 @@ pub struct RepoTarget {
 
 impl RepoTarget {
     fn resolve(spec: &str, cache_root: Option<&std::path::Path>) -> Self {
+        // Kept without credentials: a repository that does not resolve shows its name as given
+        // in the `repo` column (clones take credentials from the environment, never the URL).
+        let shown = crate::source::fleet::remote::redact(spec);
         match RepoLocation::resolve_in(spec, cache_root) {
             Ok(location) => RepoTarget {
-                spec: spec.to_string(),
+                spec: shown,
                 location: Some(location),
                 error: None,
             },
             Err(e) => RepoTarget {
-                spec: spec.to_string(),
+                spec: shown,
                 location: None,
                 error: Some(e.to_string()),
             },
