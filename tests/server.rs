@@ -81,6 +81,15 @@ fn start(repo: &Path, extra: &[&str], envs: &[(&str, &str)]) -> Server {
     Server { child, port, log }
 }
 
+/// `gitfleet serve` with `extra` options refuses to start, with `needle` in its error.
+fn serve_fails(repo: &Path, extra: &[&str], needle: &str) {
+    let mut args = vec!["serve", "--listen", "127.0.0.1:0"];
+    args.extend_from_slice(extra);
+    let out = gitfleet(repo, &args, &[]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains(needle), "{}", text(&out.stderr));
+}
+
 fn psql(server: &Server, args: &[&str], envs: &[(&str, &str)]) -> Output {
     Command::new("psql")
         .args([
@@ -394,24 +403,10 @@ fn users_file_with_scram() {
     assert!(!log.contains("pw-"), "{log}");
     // A line that is not a verifier is refused at start, naming the file and line.
     std::fs::write(&users, "alice:alice-pw-1\n").unwrap();
-    let out = gitfleet(
+    serve_fails(
         &repo,
-        &[
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--users-file",
-            users.to_str().unwrap(),
-        ],
-        &[],
-    )
-    .output()
-    .unwrap();
-    assert!(!out.status.success());
-    assert!(
-        text(&out.stderr).contains("users:1: not a SCRAM-SHA-256 verifier"),
-        "{}",
-        text(&out.stderr)
+        &["--users-file", users.to_str().unwrap()],
+        "users:1: not a SCRAM-SHA-256 verifier",
     );
 }
 
@@ -777,26 +772,15 @@ fn passwords_loopback_and_tls() {
     let out = psql(&server, &["-c", "SELECT 7"], &[("PGSSLMODE", "require")]);
     assert_eq!(text(&out.stdout).trim(), "7", "{}", text(&out.stderr));
     // A certificate that cannot be read is an error, not a silent fallback to plain text.
-    let out = gitfleet(
+    serve_fails(
         &repo,
         &[
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
             "--tls-cert",
             "/nonexistent.pem",
             "--tls-key",
             key.to_str().unwrap(),
         ],
-        &[],
-    )
-    .output()
-    .unwrap();
-    assert!(!out.status.success());
-    assert!(
-        text(&out.stderr).contains("TLS certificate"),
-        "{}",
-        text(&out.stderr)
+        "TLS certificate",
     );
 }
 
