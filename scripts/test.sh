@@ -31,6 +31,8 @@ if ! "$venv/bin/python" -c "import psycopg, sqlalchemy, maturin, pytest, pyarrow
 fi
 export GITFLEET_TEST_PYTHON="$venv/bin/python"
 
+echo "== vendored crates (published crate + patch)"
+bash scripts/vendor.sh
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy"

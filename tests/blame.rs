@@ -308,3 +308,136 @@ fn projections_read_only_what_they_need_and_agree() {
     assert_eq!(one, full.iter().map(|r| vec![r[3].clone()]).collect::<Vec<_>>());
     assert!(full.iter().all(|r| r[3].contains('@') && !r[4].is_empty()));
 }
+
+/// The 160 commits of flask that touched `docs/api.rst` (`tests/fixtures/cases/blame/`): rst
+/// directives and blank lines repeat, so which copy git's diff matches decides the blame.
+#[test]
+fn a_real_history_of_repeated_lines_matches_git_blame() {
+    let repo = scratch_dir("blame-flask").join("repo");
+    let _ = std::fs::remove_dir_all(&repo);
+    std::fs::create_dir_all(&repo).unwrap();
+    git(&repo, &["init", "-q", "-b", "main"]);
+    let stream = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/cases/blame/flask-docs-api-rst.fast-export.gz");
+    let status = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("zcat \"$0\" | git fast-import --quiet")
+        .arg(&stream)
+        .current_dir(&repo)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .status()
+        .unwrap();
+    assert!(status.success(), "fast-import");
+    git(&repo, &["checkout", "-q", "main"]);
+    let files = ["docs/api.rst".to_string()];
+    let ours = our_blame(&repo, &format!("SELECT {COLUMNS} FROM blame"));
+    assert!(ours.len() > 500, "{} lines", ours.len());
+    assert_same_as_git(&repo, "HEAD", &ours, &files);
+}
+
+/// Histories made of the lines diffs find ambiguous, shaped like documentation and code:
+/// sections of a directive, indented options and blank lines, blocks with braces; sections
+/// added, removed, renamed, moved and duplicated over many commits. Every line's blame is
+/// git's (imara-diff's Myers, used before, disagreed with git here).
+#[test]
+fn generated_histories_of_repeated_lines_match_git_blame() {
+    let root = scratch_dir("blame-repeated");
+    for history in 0..6u64 {
+        let repo = root.join(format!("r{history}"));
+        let _ = std::fs::remove_dir_all(&repo);
+        std::fs::create_dir_all(&repo).unwrap();
+        git(&repo, &["init", "-q", "-b", "main"]);
+        let mut state = history.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+        let mut below = move |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        let section = |below: &mut dyn FnMut(usize) -> usize| -> Vec<String> {
+            let mut lines = Vec::new();
+            if below(3) == 0 {
+                // A paragraph of its own words: rewriting it leaves lines without a match.
+                for _ in 0..1 + below(4) {
+                    lines.push(format!("text {}", below(1 << 30)));
+                }
+            } else if below(2) == 0 {
+                lines.push(format!(".. autofunction:: name{}", below(12)));
+                for _ in 0..below(3) {
+                    lines.push(["   :members:", "   :noindex:", "   :inherited-members:"][below(3)].into());
+                }
+            } else {
+                lines.push(format!("fn f{}() {{", below(12)));
+                for _ in 0..below(4) {
+                    lines.push(["    x += 1;", "    }", "    if y {", "    return;", ""][below(5)].into());
+                }
+                lines.push("}".into());
+            }
+            lines.push(String::new());
+            lines
+        };
+        let mut sections: Vec<Vec<String>> = (0..120).map(|_| section(&mut below)).collect();
+        for commit in 0..100 {
+            for _ in 0..1 + below(3) {
+                let at = below(sections.len() + 1);
+                match below(7) {
+                    0 | 1 => {
+                        let s = section(&mut below);
+                        sections.insert(at, s);
+                    }
+                    2 if at < sections.len() => {
+                        sections.remove(at);
+                    }
+                    3 if at < sections.len() => {
+                        let copy = sections[at].clone();
+                        let to = below(sections.len() + 1);
+                        sections.insert(to, copy);
+                    }
+                    4 if at < sections.len() => {
+                        let moved = sections.remove(at);
+                        let to = below(sections.len() + 1);
+                        sections.insert(to, moved);
+                    }
+                    5 if at < sections.len() => {
+                        // Rewrite a few neighbouring sections' words, keeping their shape.
+                        for s in sections.iter_mut().skip(at).take(2 + below(3)) {
+                            for line in s.iter_mut().filter(|l| l.starts_with("text ")) {
+                                *line = format!("text {}", below(1 << 30));
+                            }
+                        }
+                    }
+                    _ if at < sections.len() && below(2) == 0 => {
+                        let s = &mut sections[at];
+                        let line = below(s.len());
+                        s[line] = if below(2) == 0 {
+                            String::new()
+                        } else {
+                            format!("   :members: {}", below(4))
+                        };
+                    }
+                    _ => {}
+                }
+            }
+            let text: String = sections.iter().flatten().map(|l| format!("{l}\n")).collect();
+            std::fs::write(repo.join("f.txt"), text).unwrap();
+            git(&repo, &["add", "-A"]);
+            git(
+                &repo,
+                &[
+                    "-c",
+                    "user.name=A",
+                    "-c",
+                    "user.email=a@x",
+                    "commit",
+                    "-q",
+                    "--allow-empty",
+                    "-m",
+                    &format!("c{commit}"),
+                ],
+            );
+        }
+        let ours = our_blame(&repo, &format!("SELECT {COLUMNS} FROM blame"));
+        assert_same_as_git(&repo, "HEAD", &ours, &["f.txt".to_string()]);
+    }
+}

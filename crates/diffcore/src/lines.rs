@@ -1,7 +1,6 @@
 //! Lines as git counts them, and binary detection as git does it.
 
-use gix_imara_diff::sources::byte_lines;
-use gix_imara_diff::{Algorithm, Diff, InternedInput};
+use crate::xdiff::{xdiff_counts, XdiffOptions};
 
 /// git treats a blob as binary when a NUL byte appears in its first 8000 bytes.
 const BINARY_PROBE: usize = 8000;
@@ -17,17 +16,19 @@ pub fn count_lines(data: &[u8]) -> i64 {
     (newlines + usize::from(trailing)) as i64
 }
 
-/// Lines added and removed between two texts, by a Myers diff as git's default.
+/// Lines added and removed between two texts, as `git log --numstat` counts them: git's own
+/// Myers diff (the xdiff port) with its heuristics and no tail trimming (numstat asks for
+/// context lines). A minimal diff would count differently where git's gives up on minimality.
 pub fn count_changed_lines(old: &[u8], new: &[u8]) -> (i64, i64) {
     if old == new {
         return (0, 0);
     }
-    let input = InternedInput::new(byte_lines(old), byte_lines(new));
-    let diff = Diff::compute(Algorithm::Myers, &input);
-    (
-        i64::from(diff.count_additions()),
-        i64::from(diff.count_removals()),
-    )
+    let options = XdiffOptions {
+        trim_common_tail: false,
+        ..Default::default()
+    };
+    let (added, removed) = xdiff_counts(old, new, options);
+    (i64::from(added), i64::from(removed))
 }
 
 #[cfg(test)]

@@ -431,7 +431,7 @@ impl<'r> CommitInfos<'r> {
         Ok(CommitInfo {
             author,
             committer,
-            summary: super::text::summary(&message),
+            summary: super::text::first_line(&message, &id.to_string()),
         })
     }
 }

@@ -38,9 +38,25 @@ pub fn summary(message: &str) -> String {
     out
 }
 
+/// `git blame`'s summary (`find_commit_subject`): the first line of the message that is not
+/// blank, as it is; a message with none gives `(<commit id>)`, as git prints it.
+pub fn first_line(message: &str, id: &str) -> String {
+    message
+        .split('\n')
+        .find(|line| !line.bytes().all(|b| b.is_ascii_whitespace()))
+        .map_or_else(|| format!("({id})"), str::to_string)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn blame_summary_is_the_first_line() {
+        assert_eq!(first_line("one\ntwo\n\nbody\n", "c"), "one");
+        assert_eq!(first_line("\n  \nfirst  \n", "c"), "first  ");
+        assert_eq!(first_line("", "abc"), "(abc)");
+    }
 
     #[test]
     fn summary_joins_first_paragraph() {

@@ -81,7 +81,7 @@ pub fn file(
 /// `commit` and its first parent, as the commit-graph's changed-path Bloom filters do:
 /// `Some(false)` only if it certainly does not, `Some(true)` or `None` if it may or nobody knows.
 /// A certain "no" passes the blame to the first parent without looking `path` up in its tree,
-/// which is what git does with the filters (GitFleet addition, see `GITFLEET.md`).
+/// which is what git does with the filters (GitFleet addition, see `vendor/README.md` of GitFleet).
 pub fn file_with_changed_paths(
     odb: impl gix_object::Find + gix_object::FindHeader,
     start: Start,
@@ -815,6 +815,25 @@ fn blob_changes_from_data(
 ) -> Vec<Change> {
     use gix_diff::blob::Hunk;
 
+    // GitFleet: git's own diff (a port of xdiff's Myers with git's heuristics) wherever git
+    // would use Myers. Lines that occur several times can be matched in many equally short
+    // ways, and which copy matches decides which commit a line is blamed on.
+    let minimal = match diff_algorithm {
+        gix_diff::blob::Algorithm::Myers => Some(false),
+        gix_diff::blob::Algorithm::MyersMinimal => Some(true),
+        gix_diff::blob::Algorithm::Histogram => None,
+    };
+    if let Some(minimal) = minimal {
+        let options = gitfleet_diffcore::XdiffOptions {
+            minimal,
+            ..Default::default()
+        };
+        let hunks = gitfleet_diffcore::xdiff_hunks(old_data, new_data, options);
+        let after_lines = gitfleet_diffcore::count_lines(new_data) as u32;
+        stats.blobs_diffed += 1;
+        return changes_from_hunks(hunks.into_iter().map(|h| (h.before, h.after)), after_lines);
+    }
+
     let input = gix_diff::blob::InternedInput::new(old_data, new_data);
 
     let mut diff = gix_diff::blob::Diff::compute(diff_algorithm, &input);
@@ -853,6 +872,30 @@ fn blob_changes_from_data(
     }
 
     stats.blobs_diffed += 1;
+    changes
+}
+
+/// GitFleet: the blame's change list from a diff's hunks (before and after line ranges).
+fn changes_from_hunks(
+    hunks: impl Iterator<Item = (std::ops::Range<u32>, std::ops::Range<u32>)>,
+    after_lines: u32,
+) -> Vec<Change> {
+    let mut changes = Vec::new();
+    let mut last_seen_after_end = 0;
+    for (before, after) in hunks {
+        if after.start > last_seen_after_end {
+            changes.push(Change::Unchanged(last_seen_after_end..after.start));
+        }
+        if after.is_empty() {
+            changes.push(Change::Deleted(after.start, before.end - before.start));
+        } else {
+            changes.push(Change::AddedOrReplaced(after.clone(), before.end - before.start));
+        }
+        last_seen_after_end = after.end;
+    }
+    if after_lines > last_seen_after_end {
+        changes.push(Change::Unchanged(last_seen_after_end..after_lines));
+    }
     changes
 }
 
