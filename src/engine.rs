@@ -12,6 +12,7 @@ use datafusion::error::Result as DFResult;
 use datafusion::execution::context::SessionContext;
 use datafusion::prelude::SessionConfig;
 
+use crate::source::credentials::{CredentialSettings, Credentials};
 use crate::source::fleet::auth::GitAuth;
 use crate::source::fleet::clone::TransferOptions;
 use crate::source::fleet::jobs::{CloneManager, CloneSettings, Silent};
@@ -20,14 +21,15 @@ use crate::source::github::{GitHubConfig, LazyGitHub};
 use crate::table::access::{RefusedTable, RepoAccess};
 use crate::table::clone_status::{CloneStatusTable, RefreshFunction};
 use crate::table::functions::GitTableFunction;
-use crate::table::scan::{GitTableProvider, RepoSource, SessionSettings};
-use crate::table::TableKind;
+use crate::table::provider::GitTableProvider;
+use crate::table::settings::{RepoSource, SessionSettings};
+use crate::table::TABLES;
 
 pub use crate::error::ErrorKind;
+pub use crate::source::credentials::Pick as TokenPick;
+pub use crate::source::credentials::TokenPool;
 pub use crate::source::fleet::jobs::Silent as SilentObserver;
 pub use crate::source::fleet::jobs::{CloneObserver, CloneState, CloneStatus};
-pub use crate::source::github::tokens::Pick as TokenPick;
-pub use crate::source::github::TokenPool;
 pub use limits::{
     check_df_nesting, check_nesting, check_text, on_engine_stack, runtime, MAX_NESTING, MAX_OPERATORS,
     STACK_BYTES,
@@ -114,22 +116,21 @@ fn default_repos(config: &EngineConfig) -> Vec<String> {
     }
 }
 
-/// The session's GitHub client, built when a `gh_*` table is first used; an error (bad
-/// `GITHUB_API_URL`) is reported then, not when the session starts.
-fn github_client(config: &EngineConfig) -> Arc<LazyGitHub> {
-    let tokens = match &config.github_token_pool {
-        Some(pool) => {
-            for secret in &config.github_tokens {
-                pool.add(secret);
-            }
-            pool.clone()
-        }
-        None => Arc::new(TokenPool::from_env(&config.github_tokens)),
-    };
-    let mut github = GitHubConfig::new(tokens);
-    if let Some(url) = &config.github_api_url {
-        github.api_url = url.clone();
-    }
+/// The session's credentials: the configured tokens (or the shared pool), the API URL and the
+/// hosts a token may go to, resolved once for both the API client and the clones.
+fn credentials(config: &EngineConfig) -> Arc<Credentials> {
+    Arc::new(Credentials::resolve(CredentialSettings {
+        tokens: &config.github_tokens,
+        pool: config.github_token_pool.clone(),
+        api_url: config.github_api_url.as_deref(),
+        username: config.github_username.clone(),
+    }))
+}
+
+/// The session's GitHub client, built when a `gh_*` table is first used; an error (a bad API
+/// URL) is reported then, not when the session starts.
+fn github_client(config: &EngineConfig, credentials: &Credentials) -> Arc<LazyGitHub> {
+    let mut github = GitHubConfig::new(credentials);
     github.no_wait = config.github_no_wait;
     github.cache_dir = Some(config.cache_dir());
     Arc::new(LazyGitHub::new(github))
@@ -163,11 +164,12 @@ fn build(config: &EngineConfig) -> DFResult<(SessionContext, Arc<CloneManager>)>
         runtime = runtime.with_temp_file_path(dir);
     }
     let ctx = SessionContext::new_with_config_rt(session_config, runtime.build_arc()?);
+    let credentials = credentials(config);
     let fleet = Arc::new(CloneManager::new(CloneSettings {
         jobs: config.clone_jobs.unwrap_or(8).max(1),
         refresh: config.refresh,
         transfer: TransferOptions {
-            auth: GitAuth::from_env(&config.github_tokens, config.github_username.clone()),
+            auth: GitAuth::new(credentials.clone()),
             stall_timeout: config
                 .clone_stall_timeout
                 .unwrap_or(TransferOptions::default().stall_timeout),
@@ -191,12 +193,12 @@ fn build(config: &EngineConfig) -> DFResult<(SessionContext, Arc<CloneManager>)>
         fleet: Some(fleet.clone()),
         strict: config.strict,
     });
-    for kind in TableKind::ALL {
-        let provider = GitTableProvider::new(kind, settings.clone(), RepoSource::Session, None);
-        ctx.register_table(kind.name(), Arc::new(provider))?;
+    for table in TABLES {
+        let provider = GitTableProvider::new(table, settings.clone(), RepoSource::Session, None);
+        ctx.register_table(table.name, Arc::new(provider))?;
         ctx.register_udtf(
-            kind.name(),
-            Arc::new(GitTableFunction::new(kind, settings.clone())),
+            table.name,
+            Arc::new(GitTableFunction::new(table, settings.clone())),
         );
     }
     ctx.register_table(
@@ -204,7 +206,7 @@ fn build(config: &EngineConfig) -> DFResult<(SessionContext, Arc<CloneManager>)>
         Arc::new(CloneStatusTable::new(fleet.clone(), access)),
     )?;
     let github_refused = config.access.as_ref().is_some_and(|a| !a.github);
-    for (name, table) in crate::table::github::tables(github_client(config), config.strict) {
+    for (name, table) in crate::table::github::tables(github_client(config, &credentials), config.strict) {
         let table: Arc<dyn datafusion::catalog::TableProvider> = if github_refused {
             Arc::new(RefusedTable {
                 schema: table.schema(),

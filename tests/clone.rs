@@ -458,6 +458,55 @@ fn https_tokens_authenticate_and_never_leak() {
     );
 }
 
+/// Credentials have one owner: a token in a shared pool (Python's `TokenManager`) authenticates
+/// clones, the host of a configured API URL (GitHub Enterprise) receives it, a host not listed
+/// never does, and a listed host that redirects elsewhere does not get the token passed on.
+#[test]
+fn a_token_pool_and_an_api_url_reach_clones_and_nothing_else() {
+    let served = scratch_dir("served-pool");
+    let repos = served_repos(&served, 1);
+    let token = "pool-5ecret-token-42";
+    let server = start_http(&served, &["--token", token]);
+    let url = format!("http://127.0.0.1:{}/{}", server.port, repos[0].0);
+    let sql = format!("SELECT count(*) FROM commits('{url}')");
+    let pool = std::sync::Arc::new(gitfleet::engine::TokenPool::default());
+    let config = |cache: &str, api: Option<String>| gitfleet::EngineConfig {
+        cache_dir: Some(scratch_dir(cache)),
+        strict: true,
+        github_token_pool: Some(pool.clone()),
+        github_api_url: api,
+        ..Default::default()
+    };
+    let api = Some(format!("http://127.0.0.1:{}/api/v3", server.port));
+    let err = try_query_with(&config("pool-empty", api.clone()), &sql).unwrap_err();
+    assert!(err.contains("cannot clone"), "no token in the pool yet: {err}");
+    pool.add(token);
+    let n = single_i64(&try_query_with(&config("pool-api", api.clone()), &sql).unwrap());
+    assert_eq!(n, repos[0].1 as i64);
+    // Without an API URL on that host, the token is not offered there.
+    let err = try_query_with(&config("pool-no-host", None), &sql).unwrap_err();
+    assert!(err.contains("cannot clone") && !err.contains(token), "{err}");
+
+    // A token host that redirects to another server: git follows, the other server asks for
+    // credentials, and it gets none.
+    let record = scratch_dir("pool-redirect").join("auth.log");
+    let record_arg = record.to_str().unwrap().to_string();
+    let target = start_http(&served, &["--token", token, "--record", &record_arg]);
+    let redirect = format!("http://127.0.0.1:{}", target.port);
+    let redirector = start_http(&served, &["--redirect-to", &redirect]);
+    let url = format!("http://127.0.0.1:{}/{}", redirector.port, repos[0].0);
+    let api = Some(format!("http://127.0.0.1:{}/api/v3", redirector.port));
+    let sql = format!("SELECT count(*) FROM commits('{url}')");
+    let err = try_query_with(&config("pool-redirect-cache", api), &sql).unwrap_err();
+    assert!(err.contains("cannot clone") && !err.contains(token), "{err}");
+    let seen = std::fs::read_to_string(&record).unwrap_or_default();
+    assert!(!seen.is_empty(), "git did not follow the redirect");
+    assert!(
+        seen.lines().all(str::is_empty),
+        "the redirect target received credentials: {seen:?}"
+    );
+}
+
 #[test]
 fn a_server_dying_mid_clone_leaves_no_half_entry() {
     let served = scratch_dir("served-dying");

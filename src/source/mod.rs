@@ -1,5 +1,6 @@
 //! Data sources: they return plain Rust records and know nothing of Arrow or DataFusion.
 
+pub mod credentials;
 pub mod fleet;
 pub mod git;
 pub mod github;

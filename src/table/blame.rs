@@ -2,35 +2,51 @@
 //! last changed it — the same answer as `git blame --porcelain`. `path` filters (`=`, `IN`,
 //! `LIKE 'dir/%'`) limit which files are blamed; the line text is kept only when selected.
 
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use arrow::array::{ArrayRef, Int64Builder, RecordBatch, StringBuilder, TimestampMicrosecondBuilder};
 use arrow::datatypes::SchemaRef;
 
-use super::scan::{BatchSink, ScanSpec};
-use super::{int64, repeated, schema_of, timestamp, utf8};
+use super::columns::{int64, repeated, schema_of, timestamp, utf8};
+use super::def::{Args, Pushdown, TableDef};
+use super::sink::BatchSink;
+use super::spec::Partition;
 use crate::error::Result;
 use crate::source::git::blame::{self, BlamedFile, CommitInfo, CommitInfos};
-use crate::source::git::RepoLocation;
 
 pub fn schema() -> SchemaRef {
-    schema_of(vec![
-        utf8("repo"),
-        utf8("path"),
-        int64("line_no"),
-        utf8("sha"),
-        utf8("orig_path"),
-        int64("orig_line_no"),
-        utf8("author_name"),
-        utf8("author_email"),
-        timestamp("author_time"),
-        utf8("committer_name"),
-        utf8("committer_email"),
-        timestamp("committer_time"),
-        utf8("summary"),
-        utf8("line"),
-    ])
+    static SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
+        schema_of(vec![
+            utf8("repo"),
+            utf8("path"),
+            int64("line_no"),
+            utf8("sha"),
+            utf8("orig_path"),
+            int64("orig_line_no"),
+            utf8("author_name"),
+            utf8("author_email"),
+            timestamp("author_time"),
+            utf8("committer_name"),
+            utf8("committer_email"),
+            timestamp("committer_time"),
+            utf8("summary"),
+            utf8("line"),
+        ])
+    });
+    SCHEMA.clone()
 }
+
+pub static TABLE: TableDef = TableDef {
+    name: "blame",
+    schema,
+    args: Args::PathAndRevision,
+    pushdown: Pushdown {
+        commit_times: false,
+        paths: true,
+    },
+    lists_unusable_repos: false,
+    produce,
+};
 
 /// The columns that come from the blamed commits' objects.
 const INFO_COLUMNS: [&str; 7] = [
@@ -43,17 +59,18 @@ const INFO_COLUMNS: [&str; 7] = [
     "summary",
 ];
 
-pub fn produce(spec: &ScanSpec, location: &RepoLocation, sink: &mut BatchSink) -> Result<()> {
+fn produce(part: &Partition<'_>, sink: &mut BatchSink) -> Result<()> {
+    let (spec, location) = (part.spec, part.location()?);
     let repo = location.open_gix()?;
     let name = location.name.as_str();
     let Some(commit) = blame::resolve_commit(&repo, name, spec.rev.as_deref())? else {
         return Ok(()); // empty repository
     };
     let files = blame::files_to_blame(&repo, name, commit, &spec.paths)?;
-    let workers = super::scan::workers_per_scan();
-    let want_line = spec.wants("line");
+    let workers = super::spec::workers_per_scan();
+    let want_line = part.wants("line");
     // Reading the commits is a good part of a single-file blame; skipped when no column needs them.
-    let want_info = INFO_COLUMNS.iter().any(|c| spec.wants(c));
+    let want_info = INFO_COLUMNS.iter().any(|c| part.wants(c));
     let unread = CommitInfo::default();
     let mut infos = CommitInfos::new(&repo, name);
     let mut rows = Rows::default();

@@ -22,8 +22,8 @@ use datafusion::physical_plan::{
 };
 
 use super::access::RepoAccess;
-use super::scan::SessionSettings;
-use super::{int64, schema_of, timestamp, utf8};
+use super::columns::{int64, schema_of, timestamp, utf8};
+use super::settings::SessionSettings;
 use crate::error::Error;
 use crate::source::fleet::jobs::{CloneManager, CloneStatus};
 use crate::source::git::RepoLocation;

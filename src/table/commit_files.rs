@@ -1,36 +1,50 @@
 //! `commit_files`: one row per file a commit changed (against its first parent).
 
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use arrow::array::{ArrayRef, BooleanBuilder, Int64Builder, RecordBatch, StringBuilder};
 use arrow::datatypes::SchemaRef;
 
-use super::scan::{BatchSink, ScanSpec};
-use super::{boolean, int64, repeated, schema_of, utf8};
+use super::columns::{boolean, int64, repeated, schema_of, utf8};
+use super::def::{Args, Pushdown, TableDef};
+use super::sink::BatchSink;
+use super::spec::Partition;
 use crate::error::Result;
 use crate::source::git::commits::CommitNeeds;
 use crate::source::git::parallel::read_commits;
-use crate::source::git::RepoLocation;
 
 pub fn schema() -> SchemaRef {
-    schema_of(vec![
-        utf8("repo"),
-        utf8("sha"),
-        utf8("path"),
-        utf8("old_path"),
-        utf8("change_type"),
-        int64("additions"),
-        int64("deletions"),
-        boolean("is_binary"),
-    ])
+    static SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
+        schema_of(vec![
+            utf8("repo"),
+            utf8("sha"),
+            utf8("path"),
+            utf8("old_path"),
+            utf8("change_type"),
+            int64("additions"),
+            int64("deletions"),
+            boolean("is_binary"),
+        ])
+    });
+    SCHEMA.clone()
 }
 
-pub fn produce(spec: &ScanSpec, location: &RepoLocation, sink: &mut BatchSink) -> Result<()> {
+pub static TABLE: TableDef = TableDef {
+    name: "commit_files",
+    schema,
+    args: Args::Revision("revision range"),
+    pushdown: Pushdown::NONE,
+    lists_unusable_repos: false,
+    produce,
+};
+
+fn produce(part: &Partition<'_>, sink: &mut BatchSink) -> Result<()> {
+    let (spec, location) = (part.spec, part.location()?);
     let needs = CommitNeeds {
         files: true,
         file_lines: ["additions", "deletions", "is_binary"]
             .iter()
-            .any(|c| spec.wants(c)),
+            .any(|c| part.wants(c)),
         ..Default::default()
     };
     let mut rows = FileRows::default();

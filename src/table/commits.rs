@@ -1,6 +1,6 @@
 //! `commits`: one row per commit, with diff stats against the first parent.
 
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use arrow::array::{
     ArrayRef, BooleanBuilder, Int32Builder, Int64Builder, ListBuilder, RecordBatch, StringBuilder,
@@ -8,37 +8,53 @@ use arrow::array::{
 };
 use arrow::datatypes::SchemaRef;
 
-use super::scan::{BatchSink, ScanSpec};
-use super::{boolean, int32, int64, repeated, schema_of, timestamp, utf8, utf8_list};
+use super::columns::{boolean, int32, int64, repeated, schema_of, timestamp, utf8, utf8_list};
+use super::def::{Args, Pushdown, TableDef};
+use super::sink::BatchSink;
+use super::spec::Partition;
 use crate::error::Result;
 use crate::source::git::commits::{count, walk, CommitNeeds, CommitRecord, Person};
 use crate::source::git::parallel::read_commits;
-use crate::source::git::RepoLocation;
 
 pub fn schema() -> SchemaRef {
-    schema_of(vec![
-        utf8("repo"),
-        utf8("sha"),
-        utf8_list("parents"),
-        int64("parent_count"),
-        boolean("is_merge"),
-        utf8("author_name"),
-        utf8("author_email"),
-        timestamp("author_time"),
-        int32("author_offset"),
-        utf8("committer_name"),
-        utf8("committer_email"),
-        timestamp("committer_time"),
-        int32("committer_offset"),
-        utf8("summary"),
-        utf8("message"),
-        int64("additions"),
-        int64("deletions"),
-        int64("files_changed"),
-        utf8("mailmap_author_name"),
-        utf8("mailmap_author_email"),
-    ])
+    static SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
+        schema_of(vec![
+            utf8("repo"),
+            utf8("sha"),
+            utf8_list("parents"),
+            int64("parent_count"),
+            boolean("is_merge"),
+            utf8("author_name"),
+            utf8("author_email"),
+            timestamp("author_time"),
+            int32("author_offset"),
+            utf8("committer_name"),
+            utf8("committer_email"),
+            timestamp("committer_time"),
+            int32("committer_offset"),
+            utf8("summary"),
+            utf8("message"),
+            int64("additions"),
+            int64("deletions"),
+            int64("files_changed"),
+            utf8("mailmap_author_name"),
+            utf8("mailmap_author_email"),
+        ])
+    });
+    SCHEMA.clone()
 }
+
+pub static TABLE: TableDef = TableDef {
+    name: "commits",
+    schema,
+    args: Args::Revision("revision range"),
+    pushdown: Pushdown {
+        commit_times: true,
+        paths: false,
+    },
+    lists_unusable_repos: false,
+    produce,
+};
 
 const PEOPLE: [&str; 8] = [
     "author_name",
@@ -51,8 +67,9 @@ const PEOPLE: [&str; 8] = [
     "committer_offset",
 ];
 
-pub fn produce(spec: &ScanSpec, location: &RepoLocation, sink: &mut BatchSink) -> Result<()> {
-    let wants_any = |cols: &[&str]| cols.iter().any(|c| spec.wants(c));
+fn produce(part: &Partition<'_>, sink: &mut BatchSink) -> Result<()> {
+    let (spec, location) = (part.spec, part.location()?);
+    let wants_any = |cols: &[&str]| cols.iter().any(|c| part.wants(c));
     let needs = CommitNeeds {
         people: wants_any(&PEOPLE),
         message: wants_any(&["summary", "message"]),

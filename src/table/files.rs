@@ -2,31 +2,46 @@
 //! `git ls-tree -r -l`. Blob contents are read only when `content`, `line_count` or
 //! `is_binary` is selected.
 
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use arrow::array::{ArrayRef, BooleanBuilder, Int64Builder, RecordBatch, StringBuilder};
 use arrow::datatypes::SchemaRef;
 
-use super::scan::{BatchSink, ScanSpec};
-use super::{boolean, int64, repeated, schema_of, utf8};
+use super::columns::{boolean, int64, repeated, schema_of, utf8};
+use super::def::{Args, Pushdown, TableDef};
+use super::sink::BatchSink;
+use super::spec::Partition;
 use crate::error::{Error, Result};
 use crate::source::git::text::{count_lines, is_binary};
-use crate::source::git::{tree, RepoLocation};
+use crate::source::git::tree;
 
 pub fn schema() -> SchemaRef {
-    schema_of(vec![
-        utf8("repo"),
-        utf8("path"),
-        utf8("mode"),
-        int64("size"),
-        utf8("blob_sha"),
-        boolean("is_binary"),
-        int64("line_count"),
-        utf8("content"),
-    ])
+    static SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
+        schema_of(vec![
+            utf8("repo"),
+            utf8("path"),
+            utf8("mode"),
+            int64("size"),
+            utf8("blob_sha"),
+            boolean("is_binary"),
+            int64("line_count"),
+            utf8("content"),
+        ])
+    });
+    SCHEMA.clone()
 }
 
-pub fn produce(spec: &ScanSpec, location: &RepoLocation, sink: &mut BatchSink) -> Result<()> {
+pub static TABLE: TableDef = TableDef {
+    name: "files",
+    schema,
+    args: Args::Revision("revision"),
+    pushdown: Pushdown::NONE,
+    lists_unusable_repos: false,
+    produce,
+};
+
+fn produce(part: &Partition<'_>, sink: &mut BatchSink) -> Result<()> {
+    let (spec, location) = (part.spec, part.location()?);
     let repo = location.open_gix()?;
     let name = location.name.as_str();
     let Some(root) = tree::resolve_tree(&repo, name, spec.rev.as_deref())? else {
@@ -34,9 +49,9 @@ pub fn produce(spec: &ScanSpec, location: &RepoLocation, sink: &mut BatchSink) -
     };
     let read_blob = ["content", "line_count", "is_binary"]
         .iter()
-        .any(|c| spec.wants(c));
-    let want_content = spec.wants("content");
-    let want_size = spec.wants("size");
+        .any(|c| part.wants(c));
+    let want_content = part.wants("content");
+    let want_size = part.wants("size");
     let mut rows = TreeRows::default();
     tree::walk_files(&repo, name, root, &mut |file| {
         rows.len += 1;

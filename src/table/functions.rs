@@ -1,5 +1,7 @@
-//! Table functions: `commits('/repo' [, 'rev'])`, `commit_files(...)`, `files('/repo' [, 'rev'])`,
-//! `refs('/repo')` and `repos('/a', '/b', ...)` name repositories directly in a query.
+//! Table functions: every git table can name its repositories in the query, e.g.
+//! `commits('/repo' [, 'rev'])`, `files('/repo' [, 'rev'])`, `refs('/repo')`,
+//! `blame('/repo' [, 'path' [, 'rev']])`, `repos('/a', '/b', ...)`; each table's [`Args`] says
+//! which.
 
 use std::sync::Arc;
 
@@ -7,79 +9,58 @@ use datafusion::catalog::{TableFunctionArgs, TableFunctionImpl, TableProvider};
 use datafusion::common::plan_err;
 use datafusion::error::Result as DFResult;
 
-use super::scan::{GitTableProvider, RepoSource, SessionSettings};
-use super::TableKind;
+use super::def::{Args, TableDef};
+use super::provider::GitTableProvider;
+use super::settings::{RepoSource, SessionSettings};
 
 #[derive(Debug)]
 pub struct GitTableFunction {
-    kind: TableKind,
+    table: &'static TableDef,
     settings: Arc<SessionSettings>,
 }
 
 impl GitTableFunction {
-    pub fn new(kind: TableKind, settings: Arc<SessionSettings>) -> Self {
-        GitTableFunction { kind, settings }
-    }
-
-    fn usage(&self) -> &'static str {
-        match self.kind {
-            TableKind::Repos => "repos('/path/or/url', ...)",
-            TableKind::Commits => "commits('/path/or/url' [, 'revision range'])",
-            TableKind::CommitFiles => "commit_files('/path/or/url' [, 'revision range'])",
-            TableKind::Files => "files('/path/or/url' [, 'revision'])",
-            TableKind::Refs => "refs('/path/or/url')",
-            TableKind::Blame => "blame('/path/or/url' [, 'path' [, 'revision']])",
-        }
+    pub fn new(table: &'static TableDef, settings: Arc<SessionSettings>) -> Self {
+        GitTableFunction { table, settings }
     }
 }
 
 impl TableFunctionImpl for GitTableFunction {
     fn call_with_args(&self, args: TableFunctionArgs) -> DFResult<Arc<dyn TableProvider>> {
-        let name = self.kind.name();
+        let (name, usage) = (self.table.name, self.table.usage());
         let mut strings = Vec::new();
         for expr in args.exprs() {
             match super::pushdown::utf8_literal(expr) {
                 Some(s) => strings.push(s),
-                None => {
-                    return plan_err!(
-                        "{name}(): arguments must be string literals; usage: {}",
-                        self.usage()
-                    )
-                }
+                None => return plan_err!("{name}(): arguments must be string literals; usage: {usage}"),
             }
         }
-        let takes_rev = matches!(
-            self.kind,
-            TableKind::Commits | TableKind::CommitFiles | TableKind::Files
-        );
-        if self.kind == TableKind::Blame {
-            if strings.is_empty() || strings.len() > 3 {
-                return plan_err!("{name}(): usage: {}", self.usage());
-            }
-            let path = strings.get(1).cloned().filter(|p| !p.is_empty());
-            let rev = strings.get(2).cloned();
-            return Ok(Arc::new(
-                GitTableProvider::new(
-                    self.kind,
-                    self.settings.clone(),
-                    RepoSource::Fixed(vec![strings[0].clone()]),
-                    rev,
-                )
-                .with_path(path),
-            ));
+        if strings.is_empty() {
+            return plan_err!("{name}() needs a repository; usage: {usage}");
         }
-        let (repos, rev) = match (self.kind, strings.len()) {
-            (_, 0) => return plan_err!("{name}() needs a repository; usage: {}", self.usage()),
-            (TableKind::Repos, _) => (strings, None),
-            (_, 1) => (strings, None),
-            (_, 2) if takes_rev => (vec![strings[0].clone()], Some(strings[1].clone())),
-            _ => return plan_err!("{name}(): too many arguments; usage: {}", self.usage()),
+        let most = match self.table.args {
+            Args::Repositories => usize::MAX,
+            Args::RepositoryOnly => 1,
+            Args::Revision(_) => 2,
+            Args::PathAndRevision => 3,
         };
-        Ok(Arc::new(GitTableProvider::new(
-            self.kind,
-            self.settings.clone(),
-            RepoSource::Fixed(repos),
-            rev,
-        )))
+        if strings.len() > most {
+            return plan_err!("{name}(): too many arguments; usage: {usage}");
+        }
+        let provider = |repos: Vec<String>, rev: Option<String>| {
+            GitTableProvider::new(self.table, self.settings.clone(), RepoSource::Fixed(repos), rev)
+        };
+        Ok(Arc::new(match self.table.args {
+            Args::Repositories => provider(strings, None),
+            Args::RepositoryOnly | Args::Revision(_) => {
+                let rev = strings.get(1).cloned();
+                provider(vec![strings.swap_remove(0)], rev)
+            }
+            Args::PathAndRevision => {
+                let path = strings.get(1).cloned().filter(|p| !p.is_empty());
+                let rev = strings.get(2).cloned();
+                provider(vec![strings.swap_remove(0)], rev).with_path(path)
+            }
+        }))
     }
 }

@@ -24,8 +24,8 @@ use datafusion::physical_plan::streaming::{PartitionStream, StreamingTableExec};
 use datafusion::physical_plan::ExecutionPlan;
 use serde_json::Value;
 
+use super::columns::{boolean, int64, repeated, schema_of, timestamp, utf8, utf8_list};
 use super::pushdown::{column_strings, lower_time_bound, narrow};
-use super::{boolean, int64, repeated, schema_of, timestamp, utf8, utf8_list};
 use crate::error::Error;
 use crate::source::github::{GitHub, LazyGitHub, Media};
 
@@ -607,7 +607,8 @@ impl Listing {
     async fn first_url(&self) -> Result<String, Error> {
         let gh = &self.github;
         let Target { owner, repo } = &self.target;
-        let (o, r) = (encode(owner), repo.as_deref().map(encode));
+        let o = segment(owner)?;
+        let r = repo.as_deref().map(segment).transpose()?;
         let mut query = vec!["per_page=100".to_string()];
         let path = match (self.spec.keys, r) {
             (Keys::OwnerAndOptionalName, Some(name)) => return Ok(gh.url(&format!("/repos/{o}/{name}"))),
@@ -756,6 +757,17 @@ fn text(v: &Value) -> String {
     }
 }
 
+/// An owner or repository name as one path segment of an API URL. They are user input: `.`
+/// and `..` would walk out of the API's base path (with the token), so they are refused.
+fn segment(name: &str) -> Result<String, Error> {
+    if matches!(name, "." | "..") {
+        return Err(Error::InvalidArgument(format!(
+            "'{name}' is not a GitHub owner or repository name"
+        )));
+    }
+    Ok(encode(name))
+}
+
 /// Path segments are user input: keep them to one segment.
 fn encode(segment: &str) -> String {
     segment
@@ -800,6 +812,11 @@ mod tests {
     #[test]
     fn path_segments_are_encoded_and_times_formatted() {
         assert_eq!(encode("a/b c"), "a%2Fb%20c");
+        assert_eq!(segment("pallets").unwrap(), "pallets");
+        for bad in [".", ".."] {
+            let err = segment(bad).unwrap_err().to_string();
+            assert!(err.contains("is not a GitHub owner or repository name"), "{err}");
+        }
         assert_eq!(iso8601(1_704_164_645).as_deref(), Some("2024-01-02T03:04:05Z"));
     }
 }

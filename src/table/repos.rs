@@ -1,31 +1,45 @@
 //! `repos`: one row per repository of the scan, with its state (usable or why not).
 
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use arrow::array::{ArrayRef, BooleanArray, RecordBatch, StringArray};
 use arrow::datatypes::SchemaRef;
 
-use super::scan::{BatchSink, RepoTarget};
-use super::{boolean, schema_of, utf8};
+use super::columns::{boolean, schema_of, utf8};
+use super::def::{Args, Pushdown, TableDef};
+use super::sink::BatchSink;
+use super::spec::Partition;
 use crate::error::Result;
 use crate::source::git::status;
 
 pub fn schema() -> SchemaRef {
-    schema_of(vec![
-        utf8("repo"),
-        utf8("path"),
-        utf8("url"),
-        utf8("head_ref"),
-        utf8("head_sha"),
-        boolean("is_bare"),
-        utf8("status"),
-        utf8("error"),
-    ])
+    static SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
+        schema_of(vec![
+            utf8("repo"),
+            utf8("path"),
+            utf8("url"),
+            utf8("head_ref"),
+            utf8("head_sha"),
+            boolean("is_bare"),
+            utf8("status"),
+            utf8("error"),
+        ])
+    });
+    SCHEMA.clone()
 }
 
-/// `clone_error`: why a remote repository could not be cloned (no clone to read), or why its
-/// refresh failed (a stale clone to read).
-pub fn produce(target: &RepoTarget, clone_error: Option<&str>, sink: &mut BatchSink) -> Result<()> {
+pub static TABLE: TableDef = TableDef {
+    name: "repos",
+    schema,
+    args: Args::Repositories,
+    pushdown: Pushdown::NONE,
+    lists_unusable_repos: true,
+    produce,
+};
+
+/// A repository that does not resolve, or whose clone failed, is a row saying why.
+fn produce(part: &Partition<'_>, sink: &mut BatchSink) -> Result<()> {
+    let (target, clone_error) = (part.target, part.clone_error);
     let state = target
         .location
         .as_ref()

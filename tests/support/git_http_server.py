@@ -8,6 +8,8 @@ Serves the bare repositories under --root on 127.0.0.1 and prints the port it li
 --slow-file F   while file F exists, send response bodies slowly (a clone that can be killed)
 --hang-after N  after N bytes of a response body, send nothing more for a minute (a server that
                 hangs mid-clone)
+--redirect-to U answer every request with a redirect to U + the request's path
+--record F      append each request's Authorization header (empty if none) to file F
 """
 
 import argparse
@@ -53,6 +55,15 @@ class Handler(BaseHTTPRequestHandler):
         return self.rfile.read(length) if length else b""
 
     def handle_git(self):
+        if ARGS.record:
+            with open(ARGS.record, "a") as f:
+                f.write(self.headers.get("Authorization", "") + "\n")
+        if ARGS.redirect_to:
+            self.send_response(302)
+            self.send_header("Location", ARGS.redirect_to + self.path)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         if not self.authorized():
             self.send_response(401)
             self.send_header("WWW-Authenticate", 'Basic realm="git"')
@@ -123,6 +134,8 @@ def main():
     parser.add_argument("--die-after", type=int, default=0)
     parser.add_argument("--slow-file")
     parser.add_argument("--hang-after", type=int, default=0)
+    parser.add_argument("--redirect-to")
+    parser.add_argument("--record")
     ARGS = parser.parse_args()
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     print(server.server_address[1], flush=True)

@@ -1,153 +1,113 @@
-//! HTTPS credentials for clones and fetches: a GitHub token handed to git through a credential
-//! helper at transfer time, so it never lands in `.git/config`, the cache path, a URL, a log or
-//! an error message.
+//! HTTPS credentials for clones and fetches: the session's token (`source::credentials`)
+//! handed to git through a credential helper at transfer time, so it never lands in
+//! `.git/config`, the cache path, a URL, a log or an error message. The helper answers only for
+//! the host being cloned: a server that redirects elsewhere does not get the token sent on.
 
-use std::fmt;
 use std::process::Command;
+use std::sync::Arc;
 
-/// A secret that never prints.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
+use crate::source::credentials::Credentials;
 
-impl Secret {
-    pub fn new(value: impl Into<String>) -> Self {
-        Secret(value.into())
-    }
-
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(***)")
-    }
-}
-
-/// Which token git gets, for which hosts.
+/// The session's credentials as git uses them (default: none).
 #[derive(Debug, Clone, Default)]
 pub struct GitAuth {
-    token: Option<Secret>,
-    username: Option<String>,
-    /// Hosts (`host` or `host:port`, lower case) the token may be sent to. A token is never
-    /// offered to other hosts: a URL in a query must not be able to harvest it.
-    hosts: Vec<String>,
+    credentials: Option<Arc<Credentials>>,
 }
 
-/// The helper git runs: it answers `get` with the token from its own environment, so the
-/// token is on no command line and in no file.
-const HELPER: &str = "credential.helper=!f() { test \"$1\" = get || exit 0; \
+/// The helper git runs: for a `get` about the host it was set up for (`GITFLEET_GIT_HOST`), it
+/// answers with the token from its own environment, so the token is on no command line and in
+/// no file. Questions about any other host (a redirect) get no answer.
+const HELPER: &str = "credential.helper=!f() { test \"$1\" = get || exit 0; h=; \
+     while IFS= read -r l; do case \"$l\" in host=*) h=\"${l#host=}\";; esac; done; \
+     test \"$h\" = \"$GITFLEET_GIT_HOST\" || exit 0; \
      printf 'username=%s\\npassword=%s\\n' \"${GITFLEET_GIT_USER:-x-access-token}\" \"$GITFLEET_GIT_TOKEN\"; }; f";
 
 impl GitAuth {
-    /// `token` (else the first of `GITFLEET_GITHUB_TOKENS`, else `GITHUB_TOKEN`) for github.com,
-    /// the host of `GITHUB_API_URL` (GitHub Enterprise) and the hosts in `GITFLEET_TOKEN_HOSTS`
-    /// (comma-separated `host[:port]`).
-    pub fn from_env(tokens: &[String], username: Option<String>) -> Self {
-        let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-        let token = crate::source::github::tokens::configured(tokens)
-            .into_iter()
-            .next()
-            .map(Secret::new);
-        let mut hosts = vec!["github.com".to_string()];
-        if let Some(api) = env("GITHUB_API_URL").as_deref().and_then(http_host) {
-            if api != "api.github.com" {
-                hosts.push(api);
-            }
-        }
-        if let Some(list) = env("GITFLEET_TOKEN_HOSTS") {
-            hosts.extend(
-                list.split(',')
-                    .map(|h| h.trim().to_ascii_lowercase())
-                    .filter(|h| !h.is_empty()),
-            );
-        }
+    pub fn new(credentials: Arc<Credentials>) -> Self {
         GitAuth {
-            token,
-            username,
-            hosts,
+            credentials: Some(credentials),
         }
     }
 
     /// Whether a token is configured at all.
     pub fn has_token(&self) -> bool {
-        self.token.is_some()
+        self.credentials.as_ref().is_some_and(|c| !c.tokens.is_empty())
     }
 
-    fn applies_to(&self, url: &str) -> bool {
-        let Some(host) = http_host(url) else {
-            return false;
-        };
-        let bare = host.rsplit_once(':').map_or(host.as_str(), |(h, _)| h);
-        self.hosts.iter().any(|h| *h == host || h == bare)
-    }
-
-    /// Lets the git command about to fetch `url` authenticate with the token (if it applies).
-    /// The user's own credential helpers are set aside so a stale stored password cannot win.
+    /// Lets the git command about to fetch `url` authenticate with the token (if `url`'s host
+    /// may receive it). The user's own credential helpers are set aside so a stale stored
+    /// password cannot win.
     pub fn apply(&self, cmd: &mut Command, url: &str) {
-        let Some(token) = self.token.as_ref().filter(|_| self.applies_to(url)) else {
+        let Some(credentials) = &self.credentials else {
+            return;
+        };
+        let Some(token) = credentials.clone_token(url) else {
+            return;
+        };
+        let Some(host) = url_host(url) else {
             return;
         };
         cmd.args(["-c", "credential.helper=", "-c", HELPER])
-            .env("GITFLEET_GIT_TOKEN", token.expose());
-        if let Some(user) = &self.username {
+            .env("GITFLEET_GIT_TOKEN", token.expose())
+            .env("GITFLEET_GIT_HOST", host);
+        if let Some(user) = &credentials.username {
             cmd.env("GITFLEET_GIT_USER", user);
         }
     }
 
-    /// `text` with the token masked, for anything shown to the user.
+    /// `text` with the tokens masked, for anything shown to the user.
     pub fn scrub(&self, text: &str) -> String {
-        match &self.token {
-            Some(t) if t.expose().len() >= 4 => text.replace(t.expose(), "***"),
-            _ => text.to_string(),
+        match &self.credentials {
+            Some(c) => c.scrub(text),
+            None => text.to_string(),
         }
     }
 }
 
-/// `host[:port]` of an http(s) URL, lower case.
-fn http_host(url: &str) -> Option<String> {
-    let (scheme, rest) = url.split_once("://")?;
-    if !scheme.eq_ignore_ascii_case("https") && !scheme.eq_ignore_ascii_case("http") {
-        return None;
-    }
+/// `host[:port]` of a URL as written, which is what git's credential protocol names.
+fn url_host(url: &str) -> Option<&str> {
+    let rest = url.split_once("://")?.1;
     let authority = rest.split('/').next()?;
-    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    Some(host.to_ascii_lowercase()).filter(|h| !h.is_empty())
+    Some(authority.rsplit_once('@').map_or(authority, |(_, h)| h)).filter(|h| !h.is_empty())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn auth(hosts: &[&str]) -> GitAuth {
-        GitAuth {
-            token: Some(Secret::new("ghp_secret")),
-            username: None,
-            hosts: hosts.iter().map(|h| h.to_string()).collect(),
-        }
-    }
+    use crate::source::credentials::{CredentialSettings, Credentials};
 
     #[test]
-    fn the_token_goes_only_to_its_hosts() {
-        let a = auth(&["github.com", "127.0.0.1:8080"]);
-        assert!(a.applies_to("https://github.com/org/repo.git"));
-        assert!(a.applies_to("http://127.0.0.1:8080/x.git"));
-        assert!(!a.applies_to("http://127.0.0.1:9090/x.git"));
-        assert!(!a.applies_to("https://evil.example/x.git"));
-        assert!(!a.applies_to("git://github.com/org/repo.git"));
-        assert!(!a.applies_to("git@github.com:org/repo.git"));
-    }
-
-    #[test]
-    fn the_token_never_prints() {
-        let a = auth(&["github.com"]);
+    fn the_token_never_prints_and_is_scoped_to_the_host() {
+        let tokens = ["ghp_secret".to_string()];
+        let credentials = Credentials::resolve_with(
+            CredentialSettings {
+                tokens: &tokens,
+                ..Default::default()
+            },
+            |_| None,
+        );
+        let a = GitAuth::new(Arc::new(credentials));
         assert!(!format!("{a:?}").contains("ghp_secret"));
         assert_eq!(a.scrub("x ghp_secret y"), "x *** y");
         let mut cmd = Command::new("git");
-        a.apply(&mut cmd, "https://github.com/o/r");
+        a.apply(&mut cmd, "https://GitHub.com:443/o/r");
         let args: Vec<_> = cmd.get_args().map(|s| s.to_string_lossy().into_owned()).collect();
         assert!(args.iter().all(|s| !s.contains("ghp_secret")), "{args:?}");
-        assert!(cmd.get_envs().any(|(k, _)| k == "GITFLEET_GIT_TOKEN"));
+        let env: Vec<_> = cmd
+            .get_envs()
+            .map(|(k, v)| {
+                (
+                    k.to_string_lossy().into_owned(),
+                    v.map(|v| v.to_string_lossy().into_owned()),
+                )
+            })
+            .collect();
+        assert!(
+            env.contains(&("GITFLEET_GIT_HOST".into(), Some("GitHub.com:443".into()))),
+            "{env:?}"
+        );
+        let mut other = Command::new("git");
+        a.apply(&mut other, "https://evil.example/o/r");
+        assert_eq!(other.get_args().count(), 0);
     }
 }

@@ -12,13 +12,13 @@ use reqwest::StatusCode;
 use tokio::sync::Semaphore;
 
 use super::cache::{Cached, EtagCache};
-use super::tokens::{Pick, Token, TokenPool};
 use crate::error::{Error, Result};
+use crate::source::credentials::{Credentials, Pick, Token, TokenPool};
 
 /// How the session talks to GitHub.
 #[derive(Debug)]
 pub struct GitHubConfig {
-    /// `GITHUB_API_URL` (GitHub Enterprise: `https://host/api/v3`), default `https://api.github.com`.
+    /// The API base URL (GitHub Enterprise: `https://host/api/v3`).
     pub api_url: String,
     pub tokens: Arc<TokenPool>,
     /// Fail at once when every token is out of quota, instead of waiting for the reset.
@@ -34,14 +34,11 @@ pub struct GitHubConfig {
 }
 
 impl GitHubConfig {
-    pub fn new(tokens: Arc<TokenPool>) -> Self {
-        let api_url = std::env::var("GITHUB_API_URL")
-            .ok()
-            .filter(|v| !v.trim().is_empty())
-            .unwrap_or_else(|| "https://api.github.com".into());
+    /// The session's API URL and token pool, with default limits.
+    pub fn new(credentials: &Credentials) -> Self {
         GitHubConfig {
-            api_url,
-            tokens,
+            api_url: credentials.api_url.clone(),
+            tokens: credentials.tokens.clone(),
             no_wait: false,
             cache_dir: None,
             concurrency: 4,

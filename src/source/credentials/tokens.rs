@@ -1,15 +1,21 @@
-//! The session's GitHub tokens and what each has left: requests go out with the token that
-//! has the most quota; every response's `X-RateLimit-*` headers update it; a token GitHub
-//! rejects (401) is retired.
+//! The session's GitHub tokens and what each has left: API requests go out with the token
+//! that has the most quota; every response's `X-RateLimit-*` headers update it; a token GitHub
+//! rejects (401) is retired. Clones authenticate with the first valid token.
 
 use std::sync::{Arc, Mutex, RwLock};
 
-use crate::source::fleet::auth::Secret;
+use super::Secret;
 
 /// The user's GitHub tokens, trimmed, empties dropped: `explicit` (Python/engine
-/// configuration), else `GITFLEET_GITHUB_TOKENS` (comma-separated), else `GITHUB_TOKEN`. Clones
-/// authenticate with the first; the API tables rotate over all of them.
+/// configuration), else `GITFLEET_GITHUB_TOKENS` (comma-separated), else `GITHUB_TOKEN`.
 pub fn configured(explicit: &[String]) -> Vec<String> {
+    configured_from(explicit, &|name: &str| {
+        std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+    })
+}
+
+/// [`configured`] with the environment read through `env`.
+pub(super) fn configured_from(explicit: &[String], env: &dyn Fn(&str) -> Option<String>) -> Vec<String> {
     let clean = |list: Vec<String>| -> Vec<String> {
         list.iter()
             .map(|t| t.trim().to_string())
@@ -20,7 +26,6 @@ pub fn configured(explicit: &[String]) -> Vec<String> {
     if !explicit.is_empty() {
         return explicit;
     }
-    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
     let listed =
         clean(env("GITFLEET_GITHUB_TOKENS").map_or(vec![], |l| l.split(',').map(String::from).collect()));
     if !listed.is_empty() {

@@ -1,0 +1,33 @@
+//! What every scan of a session shares, and where a provider's repositories come from.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use super::access::RepoAccess;
+use crate::source::fleet::jobs::CloneManager;
+
+/// What every scan of a session shares.
+#[derive(Debug, Clone, Default)]
+pub struct SessionSettings {
+    /// The repositories scanned when a query names none.
+    pub repos: Vec<String>,
+    /// Where clones and computed data live.
+    pub cache_dir: Option<PathBuf>,
+    /// Whether per-commit diff stats are cached on disk.
+    pub stats_cache: bool,
+    /// Clones remote repositories (None: remote repositories cannot be read).
+    pub fleet: Option<Arc<CloneManager>>,
+    /// A repository that cannot be cloned fails the query instead of being skipped.
+    pub strict: bool,
+    /// Which repositories queries may name (None: any; `gitfleet serve` sets it).
+    pub access: Option<Arc<RepoAccess>>,
+}
+
+/// Where a provider's repositories come from.
+#[derive(Debug, Clone)]
+pub enum RepoSource {
+    /// The session's repositories (CLI `-r`, or the current repository).
+    Session,
+    /// Named by a table function's argument(s).
+    Fixed(Vec<String>),
+}
