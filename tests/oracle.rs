@@ -611,3 +611,39 @@ fn legacy_file_modes_compare_as_git_canonicalises_them() {
         "{ours:#?}"
     );
 }
+
+/// A repository whose objects are gone (a clone with its pack deleted) is an error naming the
+/// missing commit in every git table, and `failed` in `repos`: never an empty history.
+#[test]
+fn a_repository_missing_its_objects_is_an_error_not_empty() {
+    let repo = scratch_dir("missing-objects").join("r.git");
+    let _ = std::fs::remove_dir_all(&repo);
+    let status = std::process::Command::new("git")
+        .args(["clone", "-q", "--bare"])
+        .arg(fixture("basic"))
+        .arg(&repo)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    git(&repo, &["repack", "-adq"]);
+    for pack in std::fs::read_dir(repo.join("objects/pack")).unwrap() {
+        let path = pack.unwrap().path();
+        if path.extension().is_some_and(|e| e == "pack") {
+            std::fs::remove_file(path).unwrap();
+        }
+    }
+    for sql in [
+        "SELECT count(*) FROM commits",
+        "SELECT * FROM commits",
+        "SELECT count(*) FROM commit_files",
+        "SELECT count(*) FROM files",
+        "SELECT count(*) FROM blame",
+    ] {
+        let err = try_query(&repo, sql).expect_err(sql);
+        assert!(err.contains("HEAD cannot be read"), "{sql}: {err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+    }
+    let rows = rows(&query(&repo, "SELECT status, error FROM repos"));
+    assert_eq!(rows[0][0], "failed");
+    assert!(rows[0][1].contains("cannot be read"), "{rows:?}");
+}

@@ -75,7 +75,7 @@ pub fn resolve_commit(repo: &gix::Repository, name: &str, rev: Option<&str>) -> 
         rev: rev.to_string(),
     };
     match rev.map(str::trim).filter(|r| !r.is_empty()) {
-        None => Ok(repo.head_id().ok().map(|id| id.detach())),
+        None => super::head_commit(repo, name),
         Some(rev) => {
             let id = repo.rev_parse_single(rev).map_err(|_| unknown(rev))?;
             let commit = id

@@ -175,9 +175,7 @@ fn resolve_revisions(
     let mut hidden = Vec::new();
     let Some(rev) = rev.map(str::trim).filter(|r| !r.is_empty()) else {
         // An unborn HEAD (empty repository) selects no commits.
-        if let Ok(head) = repo.head_id() {
-            tips.push(head.detach());
-        }
+        tips.extend(super::head_commit(repo, name)?);
         return Ok((tips, hidden));
     };
     let unknown = || Error::UnknownRevision {
@@ -186,9 +184,7 @@ fn resolve_revisions(
     };
     for token in rev.split_whitespace() {
         if token == "--all" {
-            if let Ok(head) = repo.head_id() {
-                tips.push(head.detach());
-            }
+            tips.extend(super::head_commit(repo, name)?);
             let refs = repo.references().map_err(|e| Error::git(name, e))?;
             for r in refs.all().map_err(|e| Error::git(name, e))? {
                 let mut r = r.map_err(|e| Error::git(name, e))?;

@@ -20,3 +20,20 @@ pub mod tree;
 pub mod tree_diff;
 
 pub use location::RepoLocation;
+
+/// The commit HEAD points at; None for an unborn HEAD (an empty repository). A HEAD whose
+/// commit cannot be read (a clone with its pack gone) is an error, never an empty history.
+pub fn head_commit(repo: &gix::Repository, name: &str) -> crate::error::Result<Option<gix::ObjectId>> {
+    let head = repo.head().map_err(|e| crate::error::Error::git(name, e))?;
+    if head.is_unborn() {
+        return Ok(None);
+    }
+    let id = head
+        .into_peeled_id()
+        .map_err(|e| crate::error::Error::git(name, format!("HEAD cannot be read: {e}")))?
+        .detach();
+    // Peeling a ref that names a commit directly reads nothing: check the commit is there.
+    repo.find_commit(id)
+        .map_err(|e| crate::error::Error::git(name, format!("HEAD's commit {id} cannot be read: {e}")))?;
+    Ok(Some(id))
+}

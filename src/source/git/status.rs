@@ -1,7 +1,7 @@
 //! A repository's overall state for the `repos` table: HEAD, bareness, remote.
 
 use super::RepoLocation;
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RepoStatus {
@@ -18,10 +18,17 @@ pub fn read(location: &RepoLocation) -> Result<RepoStatus> {
     let head_ref = head
         .as_ref()
         .and_then(|h| h.symbolic_target().ok().flatten().map(str::to_string));
-    let head_sha = head
-        .and_then(|h| h.resolve().ok())
-        .and_then(|r| r.target())
-        .map(|oid| oid.to_string());
+    let head_oid = head.and_then(|h| h.resolve().ok()).and_then(|r| r.target());
+    if let Some(oid) = head_oid {
+        // A clone whose objects are gone is not ready: `repos` says why.
+        repo.find_commit(oid).map_err(|e| {
+            Error::git(
+                &location.name,
+                format!("HEAD's commit {oid} cannot be read: {}", e.message()),
+            )
+        })?;
+    }
+    let head_sha = head_oid.map(|oid| oid.to_string());
     Ok(RepoStatus {
         head_ref,
         head_sha,

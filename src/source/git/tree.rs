@@ -19,9 +19,9 @@ pub struct TreeFile {
 pub fn resolve_tree(repo: &gix::Repository, name: &str, rev: Option<&str>) -> Result<Option<ObjectId>> {
     let rev = rev.map(str::trim).filter(|r| !r.is_empty());
     let id = match rev {
-        None => match repo.head_id() {
-            Ok(id) => id.detach(),
-            Err(_) => return Ok(None),
+        None => match super::head_commit(repo, name)? {
+            Some(id) => id,
+            None => return Ok(None),
         },
         Some(rev) => repo
             .rev_parse_single(rev)
