@@ -210,7 +210,7 @@ impl GitHub {
             }
             if status == StatusCode::NOT_MODIFIED {
                 if let Some(c) = cached {
-                    return page(&what, &c.body, c.link.as_deref());
+                    return self.page(&what, &c.body, c.link.as_deref());
                 }
             }
             let body = response
@@ -227,7 +227,7 @@ impl GitHub {
                         body: body.clone(),
                     });
                 }
-                return page(&what, &body, link.as_deref());
+                return self.page(&what, &body, link.as_deref());
             }
             let message = api_message(&body);
             match status.as_u16() {
@@ -325,6 +325,22 @@ impl GitHub {
         Ok(())
     }
 
+    /// A page: the body as JSON, and the next page's URL, which must be under the API base.
+    fn page(&self, what: &str, body: &str, link: Option<&str>) -> Result<Page> {
+        let body = serde_json::from_str(body)
+            .map_err(|e| Error::GitHub(format!("{what}: the answer is not JSON: {e}")))?;
+        let next = link.and_then(next_link);
+        if let Some(next) = &next {
+            if !under_api(&self.api, next) {
+                return Err(Error::GitHub(format!(
+                    "{what}: the next page's link leads outside the API ({}); not following it",
+                    next.split('?').next().unwrap_or(next)
+                )));
+            }
+        }
+        Ok(Page { body, next })
+    }
+
     /// `GET /repos/o/r/issues` for messages: the path without the API base.
     fn describe(&self, url: &str) -> String {
         let path = url.strip_prefix(&self.api).unwrap_or(url);
@@ -332,13 +348,13 @@ impl GitHub {
     }
 }
 
-fn page(what: &str, body: &str, link: Option<&str>) -> Result<Page> {
-    let body = serde_json::from_str(body)
-        .map_err(|e| Error::GitHub(format!("{what}: the answer is not JSON: {e}")))?;
-    Ok(Page {
-        body,
-        next: link.and_then(next_link),
-    })
+/// Whether `url` is under the API base `api` (same scheme, host and port, below its path):
+/// the only place a page's `next` link may lead, since requests there carry the token.
+pub fn under_api(api: &str, url: &str) -> bool {
+    let api = api.trim_end_matches('/');
+    url.len() > api.len()
+        && url[..api.len()].eq_ignore_ascii_case(api)
+        && matches!(url.as_bytes()[api.len()], b'/' | b'?')
 }
 
 /// The `rel="next"` target of a `Link` header.
@@ -399,5 +415,18 @@ mod tests {
         );
         assert_eq!(next_link(r#"<https://x/?page=1>; rel="prev""#), None);
         assert_eq!(next_link("garbage"), None);
+        let api = "https://ghe.corp/api/v3";
+        assert!(under_api(
+            api,
+            "https://ghe.corp/api/v3/repositories/1/issues?page=2"
+        ));
+        assert!(under_api(
+            "https://api.github.com",
+            "https://API.github.com/x?page=2"
+        ));
+        assert!(!under_api(api, "https://ghe.corp/api/v3evil/x"));
+        assert!(!under_api(api, "https://ghe.corp.evil/api/v3/x"));
+        assert!(!under_api(api, "https://evil/api/v3/x"));
+        assert!(!under_api("https://api.github.com", "http://api.github.com/x"));
     }
 }
