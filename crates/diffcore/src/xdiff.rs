@@ -41,6 +41,17 @@ pub struct XdiffOptions {
     pub trim_common_tail: bool,
 }
 
+impl XdiffOptions {
+    /// The two texts as xdiff sees them: with their common tail trimmed, if asked.
+    fn trimmed<'a>(&self, old: &'a [u8], new: &'a [u8]) -> (&'a [u8], &'a [u8]) {
+        if self.trim_common_tail {
+            trim_common_tail(old, new)
+        } else {
+            (old, new)
+        }
+    }
+}
+
 impl Default for XdiffOptions {
     /// As `git blame` diffs.
     fn default() -> Self {
@@ -54,11 +65,7 @@ impl Default for XdiffOptions {
 
 /// The hunks git's xdiff finds between `old` and `new` with no context lines, in order.
 pub fn xdiff_hunks(old: &[u8], new: &[u8], options: XdiffOptions) -> Vec<Hunk> {
-    let (old, new) = if options.trim_common_tail {
-        trim_common_tail(old, new)
-    } else {
-        (old, new)
-    };
+    let (old, new) = options.trimmed(old, new);
     let mut classes = Classifier::with_capacity(line_count(old) + line_count(new));
     let mut f1 = XdFile::new(old, &mut classes, Side::Old);
     let mut f2 = XdFile::new(new, &mut classes, Side::New);
@@ -76,11 +83,7 @@ pub fn xdiff_hunks(old: &[u8], new: &[u8], options: XdiffOptions) -> Vec<Hunk> {
 /// lines both files start and end with (`xdl_trim_ends`) are found on bytes and only looked
 /// up, not classified, since the one thing they change is how often the other lines occur.
 pub fn xdiff_counts(old: &[u8], new: &[u8], options: XdiffOptions) -> (u32, u32) {
-    let (old, new) = if options.trim_common_tail {
-        trim_common_tail(old, new)
-    } else {
-        (old, new)
-    };
+    let (old, new) = options.trimmed(old, new);
     let (head, tail) = common_lines(old, new);
     let (mid_old, mid_new) = (&old[head..old.len() - tail], &new[head..new.len() - tail]);
     let mut classes = Classifier::with_capacity(line_count(mid_old) + line_count(mid_new));
@@ -193,13 +196,9 @@ impl<'a> Classifier<'a> {
     /// Counts the lines of `region` (present in both files alike) as occurrences of their
     /// classes in either file; returns how many lines it has.
     fn count_common(&mut self, region: &[u8]) -> usize {
-        let mut start = 0;
-        let mut lines = 0;
-        let last = region.last().is_some_and(|&c| c != b'\n').then_some(region.len());
-        for end in memchr::memchr_iter(b'\n', region).map(|nl| nl + 1).chain(last) {
-            let line = &region[start..end];
-            start = end;
-            lines += 1;
+        let mut count = 0;
+        for line in lines(region) {
+            count += 1;
             let (word, bit) = Self::length_bit(line.len());
             if self.lengths[word] & bit == 0 {
                 continue;
@@ -211,7 +210,7 @@ impl<'a> Classifier<'a> {
                 self.in_new[id as usize] += 1;
             }
         }
-        lines
+        count
     }
 
     fn classify(&mut self, line: &'a [u8], side: Side) -> u32 {
@@ -269,17 +268,14 @@ struct XdFile<'a> {
 impl<'a> XdFile<'a> {
     fn new(data: &'a [u8], classes: &mut Classifier<'a>, side: Side) -> Self {
         let n = line_count(data);
-        let (mut lines, mut class) = (Vec::with_capacity(n), Vec::with_capacity(n));
-        let mut start = 0;
-        let last = data.last().is_some_and(|&c| c != b'\n').then_some(data.len());
-        for end in memchr::memchr_iter(b'\n', data).map(|nl| nl + 1).chain(last) {
-            let line = &data[start..end];
-            lines.push(line);
+        let mut class = Vec::with_capacity(n);
+        let mut file_lines = Vec::with_capacity(n);
+        for line in lines(data) {
+            file_lines.push(line);
             class.push(classes.classify(line, side));
-            start = end;
         }
         XdFile {
-            lines,
+            lines: file_lines,
             class,
             rchg: vec![0; n + 2],
             rindex: Vec::new(),
@@ -312,6 +308,20 @@ impl<'a> XdFile<'a> {
 /// Lines as git counts them (a last line without a newline counts).
 fn line_count(data: &[u8]) -> usize {
     memchr::memchr_iter(b'\n', data).count() + usize::from(data.last().is_some_and(|&c| c != b'\n'))
+}
+
+/// The lines of `data`, each with its newline (a last line may have none).
+fn lines(data: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let last = data.last().is_some_and(|&c| c != b'\n').then_some(data.len());
+    let mut start = 0;
+    memchr::memchr_iter(b'\n', data)
+        .map(|nl| nl + 1)
+        .chain(last)
+        .map(move |end| {
+            let line = &data[start..end];
+            start = end;
+            line
+        })
 }
 
 /// `xdl_bogosqrt`: a power of two near the square root.

@@ -114,6 +114,29 @@ fn join(lines: &[String], final_newline: bool) -> Vec<u8> {
 
 type Pair = (Range<u32>, Range<u32>);
 
+/// The port's hunks as ranges.
+fn ours(old: &[u8], new: &[u8], options: XdiffOptions) -> Vec<Pair> {
+    xdiff_hunks(old, new, options)
+        .into_iter()
+        .map(|h| (h.before, h.after))
+        .collect()
+}
+
+/// Lines added and removed by the port's hunks.
+fn counts(old: &[u8], new: &[u8], options: XdiffOptions) -> (u32, u32) {
+    let hunks = xdiff_hunks(old, new, options);
+    let added = hunks.iter().map(|h| h.after.len() as u32).sum::<u32>();
+    let removed = hunks.iter().map(|h| h.before.len() as u32).sum::<u32>();
+    (added, removed)
+}
+
+/// A scratch directory for git's two files, unique to this process and `name`.
+fn scratch(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("gitfleet-xdiff-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
 /// `@@ -a[,b] +c[,d] @@` headers as 0-based ranges (a count of 0 names the line before).
 fn git_hunks(dir: &Path, old: &[u8], new: &[u8], flags: &[&str]) -> Vec<Pair> {
     let (a, b) = (dir.join("a"), dir.join("b"));
@@ -160,23 +183,14 @@ fn git_hunks(dir: &Path, old: &[u8], new: &[u8], flags: &[&str]) -> Vec<Pair> {
 }
 
 fn check(seeds: Range<u64>, max_lines: usize, edits: usize, options: XdiffOptions, flags: &[&str]) {
-    let dir = std::env::temp_dir().join(format!(
-        "gitfleet-xdiff-{}-{}-{}",
-        std::process::id(),
-        max_lines,
-        flags.join("")
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch(&format!("{max_lines}{}", flags.join("")));
     for seed in seeds {
         let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
         let old_lines = random_file(&mut rng, max_lines);
         let new_lines = edit(&mut rng, &old_lines, edits);
         let old = join(&old_lines, rng.below(8) != 0);
         let new = join(&new_lines, rng.below(8) != 0);
-        let ours: Vec<Pair> = xdiff_hunks(&old, &new, options)
-            .into_iter()
-            .map(|h| (h.before, h.after))
-            .collect();
+        let ours = ours(&old, &new, options);
         let git = git_hunks(&dir, &old, &new, flags);
         assert_eq!(
             ours,
@@ -238,14 +252,10 @@ fn shuffled_blocks_take_git_s_good_snake_cut() {
     // discarded up front, and the edit cost passes 256 while long snakes exist, the case
     // where xdiff cuts at a good diagonal instead of the middle snake. It only can below
     // its give-up cost, max(256, ~sqrt(lines of both)): 70,000 lines make that 512.
-    let dir = std::env::temp_dir().join(format!("gitfleet-xdiff-blocks-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch("blocks");
     for seed in 0..6u64 {
         let (old, new) = shuffled_blocks(seed);
-        let ours: Vec<Pair> = xdiff_hunks(&old, &new, XdiffOptions::default())
-            .into_iter()
-            .map(|h| (h.before, h.after))
-            .collect();
+        let ours = ours(&old, &new, XdiffOptions::default());
         assert_eq!(ours, git_hunks(&dir, &old, &new, &[]), "seed {seed}");
     }
     std::fs::remove_dir_all(&dir).ok();
@@ -256,8 +266,7 @@ fn blank_lines_among_rewritten_lines_match_git() {
     // Many blank lines, most lines rewritten: blank lines match too often to be useful
     // and sit in runs of lines without a match, which xdiff discards before Myers
     // (`xdl_cleanup_records`, `xdl_clean_mmatch`).
-    let dir = std::env::temp_dir().join(format!("gitfleet-xdiff-blank-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch("blank");
     for seed in 0..300u64 {
         let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
         let line = |rng: &mut Rng| match rng.below(10) {
@@ -278,10 +287,7 @@ fn blank_lines_among_rewritten_lines_match_git() {
             })
             .collect();
         let (old, new) = (join(&old, true), join(&new, true));
-        let ours: Vec<Pair> = xdiff_hunks(&old, &new, XdiffOptions::default())
-            .into_iter()
-            .map(|h| (h.before, h.after))
-            .collect();
+        let ours = ours(&old, &new, XdiffOptions::default());
         assert_eq!(ours, git_hunks(&dir, &old, &new, &[]), "seed {seed}");
     }
     std::fs::remove_dir_all(&dir).ok();
@@ -312,8 +318,7 @@ fn git_numstat(dir: &Path, old: &[u8], new: &[u8]) -> (u32, u32) {
 fn line_counts_without_tail_trimming_match_git_numstat() {
     // --numstat diffs with 3 context lines, so git does not trim the common tail: the counts
     // of the untrimmed diff are git's, on files long enough for trimming to matter.
-    let dir = std::env::temp_dir().join(format!("gitfleet-xdiff-numstat-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch("numstat");
     let options = XdiffOptions {
         trim_common_tail: false,
         ..Default::default()
@@ -323,18 +328,14 @@ fn line_counts_without_tail_trimming_match_git_numstat() {
         let old_lines = random_file(&mut rng, 600);
         let new_lines = edit(&mut rng, &old_lines, 40);
         let (old, new) = (join(&old_lines, true), join(&new_lines, rng.below(8) != 0));
-        let hunks = xdiff_hunks(&old, &new, options);
-        let added = hunks.iter().map(|h| h.after.len() as u32).sum::<u32>();
-        let removed = hunks.iter().map(|h| h.before.len() as u32).sum::<u32>();
+        let (added, removed) = counts(&old, &new, options);
         assert_eq!((added, removed), git_numstat(&dir, &old, &new), "seed {seed}");
     }
     // Large reorderings, where xdiff's cost heuristics give up on a minimal diff: the counts
     // are git's non-minimal ones (a minimal Myers diff counts fewer lines).
     for seed in 0..3u64 {
         let (old, new) = shuffled_blocks(seed);
-        let hunks = xdiff_hunks(&old, &new, options);
-        let added = hunks.iter().map(|h| h.after.len() as u32).sum::<u32>();
-        let removed = hunks.iter().map(|h| h.before.len() as u32).sum::<u32>();
+        let (added, removed) = counts(&old, &new, options);
         let minimal = gitfleet_diffcore::count_changed_lines(&old, &new);
         let git = git_numstat(&dir, &old, &new);
         assert_eq!(

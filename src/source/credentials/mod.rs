@@ -138,13 +138,19 @@ impl Credentials {
 
 /// `host[:port]` of an http(s) URL, lower case.
 pub fn http_host(url: &str) -> Option<String> {
-    let (scheme, rest) = url.split_once("://")?;
+    let scheme = url.split_once("://")?.0;
     if !scheme.eq_ignore_ascii_case("https") && !scheme.eq_ignore_ascii_case("http") {
         return None;
     }
+    url_host(url).map(str::to_ascii_lowercase)
+}
+
+/// `host[:port]` of a URL as written (user info dropped), which is what git's credential
+/// protocol names.
+pub fn url_host(url: &str) -> Option<&str> {
+    let rest = url.split_once("://")?.1;
     let authority = rest.split('/').next()?;
-    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    Some(host.to_ascii_lowercase()).filter(|h| !h.is_empty())
+    Some(authority.rsplit_once('@').map_or(authority, |(_, h)| h)).filter(|h| !h.is_empty())
 }
 
 #[cfg(test)]

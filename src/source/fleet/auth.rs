@@ -6,7 +6,7 @@
 use std::process::Command;
 use std::sync::Arc;
 
-use crate::source::credentials::Credentials;
+use crate::source::credentials::{url_host, Credentials};
 
 /// The session's credentials as git uses them (default: none).
 #[derive(Debug, Clone, Default)]
@@ -62,13 +62,6 @@ impl GitAuth {
             None => text.to_string(),
         }
     }
-}
-
-/// `host[:port]` of a URL as written, which is what git's credential protocol names.
-fn url_host(url: &str) -> Option<&str> {
-    let rest = url.split_once("://")?.1;
-    let authority = rest.split('/').next()?;
-    Some(authority.rsplit_once('@').map_or(authority, |(_, h)| h)).filter(|h| !h.is_empty())
 }
 
 #[cfg(test)]

@@ -813,8 +813,6 @@ fn blob_changes_from_data(
     diff_algorithm: gix_diff::blob::Algorithm,
     stats: &mut Statistics,
 ) -> Vec<Change> {
-    use gix_diff::blob::Hunk;
-
     // GitFleet: git's own diff (a port of xdiff's Myers with git's heuristics) wherever git
     // would use Myers. Lines that occur several times can be matched in many equally short
     // ways, and which copy matches decides which commit a line is blamed on.
@@ -839,40 +837,8 @@ fn blob_changes_from_data(
     let mut diff = gix_diff::blob::Diff::compute(diff_algorithm, &input);
     diff.postprocess_lines(&input);
 
-    let mut last_seen_after_end = 0;
-    let mut changes = diff.hunks().fold(Vec::new(), |mut hunks, hunk| {
-        let Hunk { before, after } = hunk;
-
-        // This checks for unchanged hunks.
-        if after.start > last_seen_after_end {
-            hunks.push(Change::Unchanged(last_seen_after_end..after.start));
-        }
-
-        match (!before.is_empty(), !after.is_empty()) {
-            (_, true) => {
-                hunks.push(Change::AddedOrReplaced(
-                    after.start..after.end,
-                    before.end - before.start,
-                ));
-            }
-            (true, false) => {
-                hunks.push(Change::Deleted(after.start, before.end - before.start));
-            }
-            (false, false) => unreachable!("BUG: imara-diff provided a non-change"),
-        }
-
-        last_seen_after_end = after.end;
-
-        hunks
-    });
-
-    let total_number_of_lines = input.after.len() as u32;
-    if input.after.len() > last_seen_after_end as usize {
-        changes.push(Change::Unchanged(last_seen_after_end..total_number_of_lines));
-    }
-
     stats.blobs_diffed += 1;
-    changes
+    changes_from_hunks(diff.hunks().map(|h| (h.before, h.after)), input.after.len() as u32)
 }
 
 /// GitFleet: the blame's change list from a diff's hunks (before and after line ranges).
