@@ -43,7 +43,8 @@ for entry in "${crates[@]}"; do
         rm -rf "$work/a" "$work/b"
         cp -r "$up" "$work/a"
         cp -r "vendor/$name" "$work/b"
-        (cd "$work" && diff -ruN a b > "$OLDPWD/$patch_file") || true
+        # Without the file times diff writes, so an unchanged patch rewrites as the same bytes.
+        (cd "$work" && diff -ruN a b | sed -E 's/^(---|\+\+\+) ([^\t]*)\t.*/\1 \2/' > "$OLDPWD/$patch_file") || true
         echo "wrote $patch_file ($(grep -c '^[-+][^-+]' "$patch_file") changed lines)"
     else
         [ -f "$patch_file" ] || { echo "error: vendor/$name has no $patch_file" >&2; status=1; continue; }
