@@ -28,13 +28,10 @@ use crate::table::TABLES;
 pub use crate::error::ErrorKind;
 pub use crate::source::credentials::Pick as TokenPick;
 pub use crate::source::credentials::TokenPool;
-pub use crate::source::fleet::jobs::Silent as SilentObserver;
 pub use crate::source::fleet::jobs::{CloneObserver, CloneState, CloneStatus};
-pub use limits::{
-    check_df_nesting, check_nesting, check_text, on_engine_stack, runtime, MAX_NESTING, MAX_OPERATORS,
-    STACK_BYTES,
-};
-pub use or_chains::flatten_or_chains;
+pub use limits::{check_df_nesting, check_text, on_engine_stack, runtime};
+pub(crate) use limits::{check_nesting, MAX_NESTING};
+pub(crate) use or_chains::flatten_or_chains;
 /// Record batches as the engine produces them.
 pub type RecordBatchStream = datafusion::physical_plan::SendableRecordBatchStream;
 
@@ -281,7 +278,7 @@ pub async fn plan_sql(ctx: &SessionContext, sql: &str) -> std::result::Result<Da
 }
 
 /// What kind of failure an engine error is (see [`ErrorKind`]).
-pub fn classify(err: &datafusion::error::DataFusionError) -> ErrorKind {
+pub(crate) fn classify(err: &datafusion::error::DataFusionError) -> ErrorKind {
     use datafusion::error::DataFusionError as E;
     match err {
         E::External(e) => {

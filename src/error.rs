@@ -95,7 +95,7 @@ impl Error {
     }
 
     /// A git failure inside `repo`, keeping only the library's message.
-    pub fn git(repo: &str, err: impl std::fmt::Display) -> Self {
+    pub(crate) fn git(repo: &str, err: impl std::fmt::Display) -> Self {
         Error::Git {
             repo: repo.to_string(),
             message: err.to_string(),

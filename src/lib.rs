@@ -11,12 +11,22 @@
 //! - [`table`] turns them into Arrow batches, one file per SQL table, and owns pushdown.
 //! - [`engine`] builds the session; front ends call only this.
 
+#![warn(unreachable_pub)]
+
 pub mod analyses;
 pub mod engine;
 pub mod error;
 pub mod server;
-pub mod source;
-pub mod table;
+pub(crate) mod source;
+pub(crate) mod table;
+
+/// What the integration tests check against git directly (the commit-graph's Bloom filters
+/// and the blamer that reads them); not an API.
+#[doc(hidden)]
+pub mod testing {
+    pub use crate::source::git::blame::Blamer;
+    pub use crate::source::git::bloom::{ChangedPaths, PathKey};
+}
 
 pub use engine::{session, EngineConfig};
 pub use error::{Error, Result};

@@ -10,8 +10,8 @@ use std::path::Path;
 
 use common::history::{build, Spec};
 use common::*;
-use gitfleet::source::git::blame::Blamer;
-use gitfleet::source::git::bloom::{ChangedPaths, PathKey};
+use gitfleet::testing::Blamer;
+use gitfleet::testing::{ChangedPaths, PathKey};
 use gix::ObjectId;
 
 fn generated(name: &str, commits: usize) -> std::path::PathBuf {

@@ -8,6 +8,7 @@ Results reach pyarrow, pandas and polars through the Arrow C data interface, wit
 
 The classic GitFleet 0.2 API (RepoManager, GitHubClient, TokenManager, the pydantic models,
 to_dataframe/to_dict/to_json) is here too, on the same engine: `from gitfleet import RepoManager`.
+It needs pydantic (`pip install 'gitfleet[classic]'`); the SQL API above does not.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ if TYPE_CHECKING:  # pragma: no cover
     import polars
     import pyarrow
 
+    from gitfleet.providers import TokenManager
+
 __all__ = [
     "connect",
     "Session",
@@ -50,7 +53,7 @@ __all__ = [
     "RateLimitError",
     "NotFoundError",
     "GitHubError",
-    # the classic GitFleet 0.2 API (imported on first use: it needs pydantic)
+    # the classic GitFleet 0.2 API (imported on first use: it needs pydantic, the `classic` extra)
     "RepoManager",
     "CloneStatus",
     "CloneTask",
@@ -103,7 +106,15 @@ def __getattr__(name: str) -> Any:
         raise AttributeError(f"module 'gitfleet' has no attribute {name!r}")
     import importlib
 
-    value = getattr(importlib.import_module(module), name)
+    try:
+        value = getattr(importlib.import_module(module), name)
+    except ModuleNotFoundError as e:
+        if e.name != "pydantic":
+            raise
+        raise ImportError(
+            f"gitfleet.{name} is part of the classic GitFleet API, which needs pydantic: "
+            "pip install 'gitfleet[classic]'"
+        ) from e
     globals()[name] = value
     return value
 
@@ -161,20 +172,16 @@ class Session:
 
     def __init__(
         self,
-        repos: Optional[Sequence[PathLike]] = None,
+        repos: Union[PathLike, Sequence[PathLike], None] = None,
         cache_dir: Optional[PathLike] = None,
         github_tokens: Optional[Sequence[str]] = None,
         github_api_url: Optional[str] = None,
         *,
         github_username: Optional[str] = None,
-        token_manager: Any = None,
+        token_manager: Optional["TokenManager"] = None,
         wait_on_rate_limit: bool = True,
         clone_jobs: Optional[int] = None,
-        _token_pool: Any = None,
-        _github_no_wait: Optional[bool] = None,
     ) -> None:
-        if token_manager is not None:
-            _token_pool = token_manager._pool()
         if isinstance(repos, (str, bytes, os.PathLike)):
             # One repository, not a sequence of one-character names.
             repos = [repos]
@@ -184,8 +191,8 @@ class Session:
             list(github_tokens) if github_tokens is not None else None,
             github_api_url,
             github_username=github_username,
-            token_pool=_token_pool,
-            github_no_wait=(not wait_on_rate_limit) if _github_no_wait is None else _github_no_wait,
+            token_pool=token_manager._pool() if token_manager is not None else None,
+            github_no_wait=not wait_on_rate_limit,
             clone_jobs=clone_jobs,
         )
 
@@ -214,12 +221,30 @@ class Session:
 
 
 def connect(
-    repos: Optional[Sequence[PathLike]] = None,
+    repos: Union[PathLike, Sequence[PathLike], None] = None,
     cache_dir: Optional[PathLike] = None,
     github_tokens: Optional[Sequence[str]] = None,
     github_api_url: Optional[str] = None,
-    **options: Any,
+    *,
+    github_username: Optional[str] = None,
+    token_manager: Optional["TokenManager"] = None,
+    wait_on_rate_limit: bool = True,
+    clone_jobs: Optional[int] = None,
 ) -> Session:
-    """A session over `repos` (paths or URLs; default: the repository of the current directory).
-    `options` are Session's keyword options (github_username, token_manager, ...)."""
-    return Session(repos, cache_dir, github_tokens, github_api_url, **options)
+    """A session over `repos`: paths or URLs, or one of them as a string (default: the
+    repository of the current directory). `cache_dir` holds clones and caches (default
+    `GITFLEET_CACHE_DIR`, else `~/.cache/gitfleet`); `github_tokens` (default `GITFLEET_GITHUB_TOKENS`, else `GITHUB_TOKEN`)
+    and `github_api_url` (GitHub Enterprise: `https://HOST/api/v3`) serve the GitHub tables and
+    authenticate clones from those hosts; `token_manager` shares a classic `TokenManager`'s
+    tokens instead; `wait_on_rate_limit=False` raises `RateLimitError` rather than waiting when
+    every token is spent; `clone_jobs` bounds concurrent clones (default 8)."""
+    return Session(
+        repos,
+        cache_dir,
+        github_tokens,
+        github_api_url,
+        github_username=github_username,
+        token_manager=token_manager,
+        wait_on_rate_limit=wait_on_rate_limit,
+        clone_jobs=clone_jobs,
+    )

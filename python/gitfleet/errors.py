@@ -15,7 +15,6 @@ line the `gitfleet` CLI prints.
 from __future__ import annotations
 
 from enum import Enum
-from typing import Optional
 
 
 class ProviderType(str, Enum):
@@ -72,24 +71,3 @@ class GitHubError(ProviderError):
 
     def __init__(self, message: str) -> None:
         super().__init__(message, ProviderType.GITHUB)
-
-
-_KINDS = {
-    "query": QueryError,
-    "repository": RepositoryError,
-    "clone": CloneError,
-    "other": GitFleetError,
-}
-
-
-def _engine_error(kind: str, message: str, reset: Optional[int] = None) -> GitFleetError:
-    """The exception for an engine error of `kind` (called by the Rust extension)."""
-    if kind == "github_auth":
-        return AuthError(message)
-    if kind == "github_rate_limit":
-        return RateLimitError(message, ProviderType.GITHUB, reset or 0)
-    if kind == "github_not_found":
-        return NotFoundError(message)
-    if kind == "github":
-        return GitHubError(message)
-    return _KINDS.get(kind, GitFleetError)(message)

@@ -189,15 +189,16 @@ class GitHubClient(GitProviderClient):
         self.token = token
         self.base_url = (base_url or "https://api.github.com").rstrip("/")
         self.token_manager = token_manager
-        pool = token_manager._pool(ProviderType.GITHUB) if token_manager is not None else _gitfleet.TokenPool()
+        # The session's tokens: the manager's (shared, quota included), else a pool of its own.
+        tokens = token_manager if token_manager is not None else TokenManager()
         if token:
-            pool.add(token)
+            tokens.add_token(token)
         self._session = Session(
             repos=[],
             cache_dir=cache_dir,
             github_api_url=self.base_url,
-            _token_pool=pool,
-            _github_no_wait=not wait_on_rate_limit,
+            token_manager=tokens,
+            wait_on_rate_limit=wait_on_rate_limit,
         )
 
     async def _items(self, sql: str) -> List[Dict[str, Any]]:

@@ -2,8 +2,9 @@
 //! results leave as Arrow through the C data interface (`__arrow_c_stream__`), so pyarrow,
 //! polars, pandas and duckdb take them without a copy. The GIL is released while the engine
 //! runs, and Ctrl-C cancels a running query. Sessions also drive clone jobs directly, and
-//! share GitHub token pools, for the classic API (`gitfleet/classic.py`) built on them.
-//! Errors become the exception classes of `gitfleet/errors.py`, chosen by the error's kind.
+//! share GitHub token pools, for the classic API (`gitfleet/repo_manager.py`, `gitfleet/providers.py`) built on them.
+//! Errors become the exception classes of `gitfleet/errors.py`, chosen by the error's kind
+//! ([`exception_class`]).
 //! The engine's warnings (a repository that could not be cloned, a GitHub token rejected) are
 //! raised as Python `UserWarning`s when the call that caused them returns (never from the
 //! engine's own threads, which must not wait for the GIL).
@@ -71,23 +72,56 @@ fn flush_warnings(py: Python<'_>, reported: &[String]) -> PyResult<()> {
     Ok(())
 }
 
+/// The class of `gitfleet.errors` an engine error of `kind` raises. The classes are declared
+/// there, once; this is the only place that maps the engine's kinds onto them.
+fn exception_class(kind: &ErrorKind) -> &'static str {
+    match kind {
+        ErrorKind::Query | ErrorKind::TooComplex | ErrorKind::Permission => "QueryError",
+        ErrorKind::Repository => "RepositoryError",
+        ErrorKind::Clone => "CloneError",
+        ErrorKind::GitHub => "GitHubError",
+        ErrorKind::GitHubAuth => "AuthError",
+        ErrorKind::GitHubRateLimit(_) => "RateLimitError",
+        ErrorKind::GitHubNotFound => "NotFoundError",
+        ErrorKind::Other => "GitFleetError",
+    }
+}
+
+/// Every class [`exception_class`] names, for the test that each exists in `gitfleet.errors`.
+#[pyfunction]
+fn _exception_classes() -> Vec<&'static str> {
+    [
+        ErrorKind::Query,
+        ErrorKind::TooComplex,
+        ErrorKind::Permission,
+        ErrorKind::Repository,
+        ErrorKind::Clone,
+        ErrorKind::GitHub,
+        ErrorKind::GitHubAuth,
+        ErrorKind::GitHubRateLimit(0),
+        ErrorKind::GitHubNotFound,
+        ErrorKind::Other,
+    ]
+    .iter()
+    .map(exception_class)
+    .collect()
+}
+
 /// An engine error as the exception of `gitfleet.errors` for its kind.
 fn engine_error(e: EngineError) -> PyErr {
-    let (kind, reset) = match e.kind {
-        ErrorKind::Query | ErrorKind::TooComplex | ErrorKind::Permission => ("query", None),
-        ErrorKind::Repository => ("repository", None),
-        ErrorKind::Clone => ("clone", None),
-        ErrorKind::GitHub => ("github", None),
-        ErrorKind::GitHubAuth => ("github_auth", None),
-        ErrorKind::GitHubRateLimit(reset) => ("github_rate_limit", Some(reset)),
-        ErrorKind::GitHubNotFound => ("github_not_found", None),
-        ErrorKind::Other => ("other", None),
-    };
     Python::attach(|py| {
-        match py
+        let class = py
             .import("gitfleet.errors")
-            .and_then(|m| m.call_method1("_engine_error", (kind, &e.message, reset)))
-        {
+            .and_then(|m| m.getattr(exception_class(&e.kind)));
+        let exception = class.and_then(|class| match e.kind {
+            ErrorKind::GitHubRateLimit(reset) => {
+                let kwargs = PyDict::new(py);
+                kwargs.set_item("reset_time", reset)?;
+                class.call((&e.message,), Some(&kwargs))
+            }
+            _ => class.call1((&e.message,)),
+        });
+        match exception {
             Ok(exception) => PyErr::from_value(exception),
             Err(import_failed) => import_failed,
         }
@@ -447,6 +481,7 @@ fn _gitfleet(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Session>()?;
     m.add_class::<QueryResult>()?;
     m.add_class::<TokenPool>()?;
+    m.add_function(wrap_pyfunction!(_exception_classes, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

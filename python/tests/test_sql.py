@@ -165,3 +165,51 @@ def test_one_repository_as_a_string_or_path(repo, tmp_path):
         s = gitfleet.connect(repos=one, cache_dir=tmp_path)
         rows = s.sql("SELECT repo, count(*) AS n FROM commits GROUP BY repo").to_arrow().to_pylist()
         assert [r["n"] for r in rows] == [expected], rows
+
+
+def test_every_engine_error_kind_raises_a_declared_class():
+    # The classes live in gitfleet.errors only; the extension names one per engine error kind.
+    from gitfleet import _gitfleet, errors
+
+    names = _gitfleet._exception_classes()
+    assert set(names) >= {"QueryError", "RepositoryError", "CloneError", "RateLimitError", "GitFleetError"}
+    for name in names:
+        assert issubclass(getattr(errors, name), gitfleet.GitFleetError), name
+    assert not hasattr(errors, "_engine_error")
+
+
+def test_public_signatures_are_typed_and_have_no_private_options():
+    import inspect
+    import typing
+
+    for function in (gitfleet.connect, gitfleet.Session.__init__):
+        parameters = inspect.signature(function).parameters.values()
+        assert all(p.kind is not p.VAR_KEYWORD for p in parameters), function
+        assert not [p.name for p in parameters if p.name.startswith("_")], function
+        hints = typing.get_type_hints(function, globalns=vars(gitfleet) | {"TokenManager": object})
+        assert {p.name for p in parameters if p.name != "self"} <= set(hints), function
+    session_options = [k for k in inspect.signature(gitfleet.Session.__init__).parameters if k != "self"]
+    assert list(inspect.signature(gitfleet.connect).parameters) == session_options
+
+
+def test_the_sql_api_needs_no_pydantic(repo, tmp_path):
+    # pydantic is the `classic` extra: without it the SQL API works, and the classic names say
+    # what to install.
+    import subprocess
+    import sys
+
+    script = f"""
+import sys
+sys.modules["pydantic"] = None  # as if it were not installed
+import gitfleet
+s = gitfleet.connect({str(repo)!r}, cache_dir={str(tmp_path)!r})
+print(s.sql("SELECT count(*) AS n FROM commits").to_arrow().column("n")[0].as_py())
+try:
+    gitfleet.RepoManager
+except ImportError as e:
+    print(e)
+"""
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    count, message = out.strip().splitlines()
+    assert int(count) == int(git(repo, "rev-list", "--count", "HEAD"))
+    assert "pip install 'gitfleet[classic]'" in message and "RepoManager" in message

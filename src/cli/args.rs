@@ -6,7 +6,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
 #[command(name = "gitfleet", version, about = "SQL over fleets of git repositories")]
-pub struct Cli {
+pub(super) struct Cli {
     /// Repository to scan when a query names none (path; repeatable). Default: the repository
     /// containing the current directory.
     #[arg(short = 'r', long = "repo", value_name = "PATH_OR_URL", global = true)]
@@ -50,7 +50,7 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(super) enum Command {
     /// Run SQL: a QUERY, a file (-f), SQL piped on stdin, or an interactive shell.
     Sql {
         /// The SQL to run (several statements separated by ';' are run in order).
@@ -120,7 +120,7 @@ pub enum Command {
 }
 
 #[derive(Debug, Clone, Args)]
-pub struct OutputArgs {
+pub(crate) struct OutputArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
@@ -130,7 +130,7 @@ pub struct OutputArgs {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
+pub(crate) enum Format {
     Table,
     Csv,
     Tsv,
@@ -142,14 +142,14 @@ pub enum Format {
 
 impl Format {
     /// Binary formats hold one result and must not go to a terminal.
-    pub fn is_binary(self) -> bool {
+    pub(crate) fn is_binary(self) -> bool {
         matches!(self, Format::Parquet | Format::Arrow)
     }
 }
 
 /// A size in bytes: `2GB`, `512MB`, `64k`, `1.5G`, a plain number of bytes, or a percentage of
 /// this machine's memory (`25%`).
-pub fn parse_size(text: &str) -> Result<u64, String> {
+pub(super) fn parse_size(text: &str) -> Result<u64, String> {
     let t = text.trim();
     if let Some(percent) = t.strip_suffix('%') {
         let p: f64 = percent
@@ -200,7 +200,7 @@ fn total_memory() -> Option<u64> {
 
 /// A duration: `500ms`, `30s`, `5min`, `2h`, or a plain number of milliseconds (as Postgres'
 /// statement_timeout); `0` is none.
-pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+pub(super) fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
     let t = text.trim().to_ascii_lowercase();
     let digits = t.trim_end_matches(|c: char| c.is_ascii_alphabetic());
     let ms_per: f64 = match &t[digits.len()..] {

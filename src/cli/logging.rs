@@ -12,7 +12,7 @@ use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::EnvFilter;
 
 /// Installs the stderr subscriber for this process.
-pub fn init(quiet: bool, verbose: u8) {
+pub(super) fn init(quiet: bool, verbose: u8) {
     let default = match (quiet, verbose) {
         (true, _) => "error",
         (false, 0) => "warn",

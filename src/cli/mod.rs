@@ -18,7 +18,7 @@ use args::{Cli, Command, OutputArgs};
 use gitfleet::analyses;
 use print::Output;
 
-pub fn main() -> ExitCode {
+pub(crate) fn main() -> ExitCode {
     let cli = Cli::parse();
     logging::init(cli.quiet, cli.verbose);
     // Statements are planned on this thread: it gets the engine's deep stack, as do the
@@ -164,7 +164,7 @@ fn hash_password() -> Result<(), String> {
 }
 
 /// Runs every statement of `sql` in order, printing each result.
-pub async fn execute_all(ctx: &SessionContext, sql: &str, output: &OutputArgs) -> Result<(), String> {
+pub(crate) async fn execute_all(ctx: &SessionContext, sql: &str, output: &OutputArgs) -> Result<(), String> {
     let generic = datafusion::sql::sqlparser::dialect::GenericDialect {};
     gitfleet::engine::check_text(sql, &generic).map_err(|e| e.message)?;
     let statements = DFParser::parse_sql(sql).map_err(|e| describe(&e))?;
@@ -192,4 +192,4 @@ pub async fn execute_all(ctx: &SessionContext, sql: &str, output: &OutputArgs) -
 
 /// One readable line for an error: our own messages as they are, DataFusion's without the
 /// wrapping it adds around errors that crossed a stream.
-pub use gitfleet::engine::describe;
+pub(crate) use gitfleet::engine::describe;

@@ -17,7 +17,7 @@ use super::args::{Format, OutputArgs};
 use super::describe;
 
 /// Where results go, and in which format.
-pub struct Output {
+pub(super) struct Output {
     format: Format,
     sink: Box<dyn Write + Send>,
     to_terminal: bool,
@@ -64,7 +64,7 @@ impl Stdout {
 }
 
 impl Output {
-    pub fn open(args: &OutputArgs, statements: usize) -> Result<Self, String> {
+    pub(super) fn open(args: &OutputArgs, statements: usize) -> Result<Self, String> {
         let pipe_closed = Arc::new(AtomicBool::new(false));
         let mut pending = None;
         let (sink, to_terminal): (Box<dyn Write + Send>, bool) = match &args.output {
@@ -113,12 +113,12 @@ impl Output {
     }
 
     /// Whether standard output's reader has gone (the rest of the output is not wanted).
-    pub fn pipe_closed(&self) -> bool {
+    pub(super) fn pipe_closed(&self) -> bool {
         self.pipe_closed.load(Ordering::Relaxed)
     }
 
     /// Runs the query behind `df` and writes its rows.
-    pub async fn write(&mut self, df: DataFrame) -> Result<(), String> {
+    pub(super) async fn write(&mut self, df: DataFrame) -> Result<(), String> {
         let schema: SchemaRef = Arc::new(df.schema().as_arrow().clone());
         let mut stream = df.execute_stream().await.map_err(|e| describe(&e))?;
         let err = |e: arrow::error::ArrowError| e.to_string();
@@ -209,7 +209,7 @@ impl Output {
     }
 
     /// Completes the output: flushed, and `-o FILE` renamed into place.
-    pub fn finish(mut self) -> Result<(), String> {
+    pub(super) fn finish(mut self) -> Result<(), String> {
         if let Err(e) = self.sink.flush() {
             return if self.pipe_closed() {
                 Ok(())
@@ -252,7 +252,7 @@ fn flatten_nested(batch: &RecordBatch) -> Result<RecordBatch, String> {
 }
 
 /// `gitfleet tables`: every table with its columns and types, then the table functions.
-pub async fn tables(ctx: &SessionContext) -> Result<(), String> {
+pub(super) async fn tables(ctx: &SessionContext) -> Result<(), String> {
     let sql = format!(
         "SELECT table_name, column_name, data_type FROM information_schema.columns \
          WHERE table_catalog = '{}' AND table_schema = '{}' ORDER BY table_name, ordinal_position",

@@ -8,7 +8,7 @@ use std::time::Duration;
 use gitfleet::engine::{CloneObserver, CloneState, CloneStatus};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-pub struct Bars {
+pub(super) struct Bars {
     multi: MultiProgress,
     /// Failures become the query's error (`--strict`), so they are not warned about.
     quiet_failures: bool,
@@ -28,7 +28,7 @@ impl std::fmt::Debug for Bars {
 }
 
 impl Bars {
-    pub fn new(quiet_failures: bool) -> Self {
+    pub(super) fn new(quiet_failures: bool) -> Self {
         Bars {
             quiet_failures,
             multi: MultiProgress::with_draw_target(ProgressDrawTarget::stderr_with_hz(10)),

@@ -11,7 +11,7 @@ use super::{describe, execute_all};
 const HELP: &str = "\\d            list tables\n\\d TABLE      columns of TABLE\n\\q            quit\n\
 statements end with ';' and may span lines; Ctrl-C cancels a running query";
 
-pub async fn run(
+pub(super) async fn run(
     ctx: &SessionContext,
     config: &gitfleet::EngineConfig,
     output: &OutputArgs,

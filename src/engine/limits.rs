@@ -21,7 +21,7 @@ use super::EngineError;
 use crate::error::ErrorKind;
 
 /// Stack of every engine thread (the runtime's workers, the CLI's main task).
-pub const STACK_BYTES: usize = 256 << 20;
+pub(crate) const STACK_BYTES: usize = 256 << 20;
 
 /// Deepest nesting of expressions and subqueries a statement may have. DataFusion plans a
 /// nested chain in time quadratic in its depth (2,000 levels: 25 s in the debug build, and a
@@ -29,13 +29,13 @@ pub const STACK_BYTES: usize = 256 << 20;
 /// levels plan in a second or two in the debug build (a planning step holds its thread, and a
 /// statement timeout cannot interrupt it) and use a fraction of [`STACK_BYTES`]. Long
 /// equality `OR` chains are rewritten into flat `IN` lists first ([`super::or_chains`]).
-pub const MAX_NESTING: usize = 500;
+pub(crate) const MAX_NESTING: usize = 500;
 
 /// Most operators a statement's text may hold, counted on the tokens before parsing. A parsed
 /// chain is as deep as its operators are many, and freeing a tree millions of levels deep
 /// overflows any stack: a 10 MB `1+1+...` would abort the process in the parser's output alone.
 /// Lists (`IN (...)`, `VALUES`) are commas, not operators, and are not limited.
-pub const MAX_OPERATORS: usize = 100_000;
+pub(crate) const MAX_OPERATORS: usize = 100_000;
 
 /// A tokio runtime whose threads have the engine's stack size; every front end runs queries on
 /// one of these.
@@ -153,7 +153,7 @@ fn is_operator(token: &Token) -> bool {
 
 /// Refuses a statement that nests deeper than [`MAX_NESTING`] (rewrite it with
 /// [`super::flatten_or_chains`] first).
-pub fn check_nesting(statement: &Statement) -> Result<(), EngineError> {
+pub(crate) fn check_nesting(statement: &Statement) -> Result<(), EngineError> {
     match statement.visit(&mut Nesting { depth: 0 }) {
         ControlFlow::Continue(()) => Ok(()),
         ControlFlow::Break(()) => Err(too_deep()),

@@ -19,7 +19,7 @@ const MIN_TERMS: usize = 16;
 
 /// Rewrites every long equality `OR` chain of `statement`'s filters into an `IN` list; whether
 /// anything changed.
-pub fn flatten_or_chains(statement: &mut Statement) -> bool {
+pub(crate) fn flatten_or_chains(statement: &mut Statement) -> bool {
     let mut filters = Filters { changed: false };
     let _ = statement.visit(&mut filters);
     filters.changed

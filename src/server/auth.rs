@@ -26,7 +26,7 @@ const PREFIX: &str = "SCRAM-SHA-256$";
 
 /// One user's SCRAM verifier.
 #[derive(Clone)]
-pub struct Verifier {
+pub(super) struct Verifier {
     salt: Vec<u8>,
     salted: Vec<u8>,
 }
@@ -74,13 +74,13 @@ fn random_bytes() -> Vec<u8> {
 }
 
 /// What `gitfleet serve --hash-password` prints for `password`: a users-file verifier.
-pub fn hash_password(password: &str) -> String {
+pub(super) fn hash_password(password: &str) -> String {
     Verifier::new(password).encode()
 }
 
 /// The server's accounts.
 #[derive(Clone)]
-pub enum Accounts {
+pub(super) enum Accounts {
     /// One password for any user name (`GITFLEET_PASSWORD`, `--password-file`).
     Shared(Verifier),
     /// A users file.
@@ -97,12 +97,12 @@ impl Debug for Accounts {
 }
 
 impl Accounts {
-    pub fn shared(password: &str) -> Self {
+    pub(super) fn shared(password: &str) -> Self {
         Accounts::Shared(Verifier::new(password))
     }
 
     /// Reads a users file: `user:verifier` per line; blank lines and `#` comments skipped.
-    pub fn load(path: &Path) -> Result<Self, String> {
+    pub(super) fn load(path: &Path) -> Result<Self, String> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| format!("cannot read users file {}: {e}", path.display()))?;
         warn_if_readable_by_others(path);

@@ -19,7 +19,7 @@ use datafusion::error::Result;
 use datafusion::prelude::SessionContext;
 
 /// Replaces `catalog`'s `pg_catalog` schema with one whose vector columns are arrays.
-pub async fn correct(ctx: &SessionContext, catalog: &str) -> std::result::Result<(), String> {
+pub(super) async fn correct(ctx: &SessionContext, catalog: &str) -> std::result::Result<(), String> {
     let fail = |e: &dyn std::fmt::Display| format!("cannot prepare pg_catalog: {e}");
     let provider = ctx
         .catalog(catalog)
@@ -164,7 +164,7 @@ impl SchemaProvider for Corrected {
 /// `CAST($1 AS REGCLASS)`, which `rewrite.rs` turns into `to_regclass($1)`). Also
 /// `pg_get_indexdef`, NULL: gitfleet's tables have no indexes, and the emulated system catalog's
 /// own index definitions are not known.
-pub async fn register_lookups(ctx: &SessionContext) -> std::result::Result<(), String> {
+pub(super) async fn register_lookups(ctx: &SessionContext) -> std::result::Result<(), String> {
     let types = names_to_oids(ctx, "SELECT typname, 'pg_catalog', oid FROM pg_catalog.pg_type").await?;
     ctx.register_udf(lookup_udf("to_regtype", types, |name| {
         match name {

@@ -25,7 +25,7 @@ use pgwire::messages::cancel::CancelRequest;
 
 /// Why a query was stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Stop {
+pub(super) enum Stop {
     Cancelled,
     TimedOut,
     ClientGone,
@@ -33,7 +33,7 @@ pub enum Stop {
 
 impl Stop {
     /// The error the client gets (SQLSTATE 57014, PostgreSQL's words).
-    pub fn error(self) -> PgWireError {
+    pub(super) fn error(self) -> PgWireError {
         let message = match self {
             Stop::TimedOut => "canceling statement due to statement timeout",
             Stop::Cancelled | Stop::ClientGone => "canceling statement due to user request",
@@ -42,7 +42,7 @@ impl Stop {
     }
 
     /// How the query log records it.
-    pub fn outcome(self) -> &'static str {
+    pub(super) fn outcome(self) -> &'static str {
         match self {
             Stop::Cancelled => "error=\"cancelled\"",
             Stop::TimedOut => "error=\"statement timeout\"",
@@ -52,7 +52,7 @@ impl Stop {
 }
 
 /// Resolves when the current query must stop; never resolves otherwise.
-pub type StopSignal = Shared<BoxFuture<'static, Stop>>;
+pub(super) type StopSignal = Shared<BoxFuture<'static, Stop>>;
 
 struct Connection {
     gone: tokio::sync::watch::Receiver<bool>,
@@ -63,12 +63,12 @@ struct Connection {
 
 /// Every open connection, by peer address.
 #[derive(Default)]
-pub struct Connections(Mutex<HashMap<SocketAddr, Connection>>);
+pub(super) struct Connections(Mutex<HashMap<SocketAddr, Connection>>);
 
 impl Connections {
     /// Watches `peer`'s socket (through `watcher`, a duplicate handle) until it closes or the
     /// returned task is aborted (the connection ended on the server's side).
-    pub fn watch(
+    pub(super) fn watch(
         self: &Arc<Self>,
         peer: SocketAddr,
         watcher: tokio::net::TcpStream,
@@ -116,7 +116,7 @@ impl Connections {
     /// The signal that stops `client`'s query starting now: a cancel request from now on, the
     /// statement timeout (the client's `SET statement_timeout`, never longer than the server's
     /// `max_timeout`), or the client going away.
-    pub fn stop_signal<C: ClientInfo + ?Sized>(
+    pub(super) fn stop_signal<C: ClientInfo + ?Sized>(
         &self,
         client: &C,
         max_timeout: Option<Duration>,
@@ -202,7 +202,7 @@ impl Drop for Forget {
 
 /// Cancel requests: pgwire's manager checks the key and stops a query being planned; the
 /// connection's counter stops one whose rows are streaming.
-pub struct Canceller {
+pub(super) struct Canceller {
     pub manager: Arc<ConnectionManager>,
     pub connections: Arc<Connections>,
 }

@@ -11,12 +11,12 @@ use datafusion::logical_expr::{ColumnarValue, ScalarFunctionArgs, ScalarUDFImpl,
 /// `json_build_object(k1, v1, ...)` as JSON text (SQLAlchemy's get_columns builds identity
 /// column options with it).
 #[derive(Debug, PartialEq, Eq, Hash)]
-pub struct JsonBuildObject {
+pub(super) struct JsonBuildObject {
     signature: Signature,
 }
 
 impl JsonBuildObject {
-    pub fn new() -> Self {
+    pub(super) fn new() -> Self {
         JsonBuildObject {
             signature: Signature::variadic_any(Volatility::Immutable),
         }
@@ -75,7 +75,7 @@ impl ScalarUDFImpl for JsonBuildObject {
 
 /// A LIKE pattern written with escape character `escape`, rewritten for backslash escaping
 /// (`rewrite.rs` turns `LIKE p ESCAPE '/'` into `LIKE gitfleet_like_escape(p, '/')`).
-pub fn like_with_backslash_escape(pattern: &str, escape: char) -> String {
+pub(super) fn like_with_backslash_escape(pattern: &str, escape: char) -> String {
     let mut out = String::with_capacity(pattern.len() + 4);
     let mut chars = pattern.chars();
     while let Some(c) = chars.next() {
@@ -94,7 +94,7 @@ pub fn like_with_backslash_escape(pattern: &str, escape: char) -> String {
 }
 
 /// The `gitfleet_like_escape(pattern, escape)` UDF over [`like_with_backslash_escape`].
-pub fn like_escape_udf() -> datafusion::logical_expr::ScalarUDF {
+pub(super) fn like_escape_udf() -> datafusion::logical_expr::ScalarUDF {
     use datafusion::arrow::array::{AsArray, StringArray};
     use datafusion::arrow::compute::cast;
     use datafusion::common::exec_err;

@@ -12,7 +12,7 @@ use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
 /// An engine error with the SQLSTATE PostgreSQL uses for its kind: 42501 for what the client
 /// was not granted, 54001 for a statement too complex, 53200 for a query out of memory. Other
 /// errors keep datafusion-postgres's code.
-pub fn with_sqlstate(e: PgWireError) -> PgWireError {
+pub(super) fn with_sqlstate(e: PgWireError) -> PgWireError {
     let PgWireError::ApiError(inner) = &e else {
         return e;
     };
@@ -35,7 +35,7 @@ pub fn with_sqlstate(e: PgWireError) -> PgWireError {
 }
 
 /// A Postgres error with SQLSTATE `code`.
-pub fn pg_error(code: &str, message: impl Into<String>) -> PgWireError {
+pub(super) fn pg_error(code: &str, message: impl Into<String>) -> PgWireError {
     PgWireError::UserError(Box::new(ErrorInfo::new(
         "ERROR".to_string(),
         code.to_string(),
@@ -45,7 +45,7 @@ pub fn pg_error(code: &str, message: impl Into<String>) -> PgWireError {
 
 /// Refuses a statement nested deeper than the engine plans safely (SQLSTATE 54001, PostgreSQL's
 /// "stack depth limit exceeded"), then anything that writes files or changes state.
-pub fn check_statements(sql: &str, prepared: &super::rewrite::Prepared<'_>) -> PgWireResult<()> {
+pub(super) fn check_statements(sql: &str, prepared: &super::rewrite::Prepared<'_>) -> PgWireResult<()> {
     if let Some(message) = &prepared.too_complex {
         return Err(pg_error("54001", message.clone()));
     }

@@ -10,7 +10,7 @@ use pgwire::api::ClientInfo;
 use pgwire::error::PgWireError;
 
 /// A one-line record of a query, written when the query ends (or its client goes).
-pub struct QueryLog {
+pub(super) struct QueryLog {
     peer: SocketAddr,
     user: String,
     sql: String,
@@ -20,7 +20,7 @@ pub struct QueryLog {
 }
 
 impl QueryLog {
-    pub fn new<C: ClientInfo + ?Sized>(client: &C, sql: &str) -> Self {
+    pub(super) fn new<C: ClientInfo + ?Sized>(client: &C, sql: &str) -> Self {
         QueryLog {
             peer: client.socket_addr(),
             user: client.metadata().get("user").cloned().unwrap_or_default(),
@@ -31,7 +31,7 @@ impl QueryLog {
         }
     }
 
-    pub fn finish(&mut self, outcome: &str) {
+    pub(super) fn finish(&mut self, outcome: &str) {
         if self.done {
             return;
         }
@@ -54,13 +54,13 @@ impl Drop for QueryLog {
 }
 
 /// A client-given name, quoted and escaped as Rust strings are (`"a\nb"`): one line, always.
-pub fn quoted(name: &str) -> String {
+pub(super) fn quoted(name: &str) -> String {
     format!("{name:?}")
 }
 
 /// The query as one line, at most 300 characters, control characters replaced, double quotes
 /// turned into single ones (the line quotes it), any `user:password@` in URLs masked.
-pub fn one_line(sql: &str) -> String {
+pub(super) fn one_line(sql: &str) -> String {
     let mut line: String = sql
         .split_whitespace()
         .collect::<Vec<_>>()
@@ -76,7 +76,7 @@ pub fn one_line(sql: &str) -> String {
 }
 
 /// An error's message as one log line.
-pub fn error_text(e: &PgWireError) -> String {
+pub(super) fn error_text(e: &PgWireError) -> String {
     let text = match e {
         PgWireError::UserError(info) => info.message.clone(),
         other => other.to_string(),

@@ -22,10 +22,10 @@ use datafusion::sql::sqlparser::parser::Parser;
 
 /// The UDF that turns a LIKE pattern with a custom escape character into one escaped with
 /// backslashes, the only escape DataFusion's LIKE knows (registered in `functions.rs`).
-pub const LIKE_ESCAPE_UDF: &str = "gitfleet_like_escape";
+pub(super) const LIKE_ESCAPE_UDF: &str = "gitfleet_like_escape";
 
 /// A client's SQL, parsed once: what the read-only guard inspects and what the engine runs.
-pub struct Prepared<'a> {
+pub(super) struct Prepared<'a> {
     /// `sql` rewritten where needed; unchanged (borrowed) when nothing applies or it does not
     /// parse (the engine then reports the syntax error).
     pub sql: Cow<'a, str>,
@@ -37,7 +37,7 @@ pub struct Prepared<'a> {
     pub too_complex: Option<String>,
 }
 
-pub fn prepare(sql: &str) -> Prepared<'_> {
+pub(super) fn prepare(sql: &str) -> Prepared<'_> {
     if let Err(e) = crate::engine::check_text(sql, &PostgreSqlDialect {}) {
         return Prepared {
             sql: Cow::Borrowed(sql),
@@ -311,7 +311,7 @@ fn is_correlated(query: &Query) -> bool {
 
 /// Catalog tables with no rows in gitfleet: nothing is a sequence, has a default, a trigger,
 /// a policy, a parent table or partitions (`tests/server.rs` checks they stay empty).
-pub const ALWAYS_EMPTY: [&str; 7] = [
+pub(super) const ALWAYS_EMPTY: [&str; 7] = [
     "pg_sequence",
     "pg_attrdef",
     "pg_trigger",

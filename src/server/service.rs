@@ -35,7 +35,7 @@ type StatementOf = (String, Option<(Statement, LogicalPlan)>);
 
 /// What the server's operator set for every query.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct QueryLimits {
+pub(super) struct QueryLimits {
     /// Statement timeout of clients that set none (`--statement-timeout`).
     pub statement_timeout: Option<Duration>,
     /// Most rows a result may have (`--max-result-rows`).
@@ -43,7 +43,7 @@ pub struct QueryLimits {
 }
 
 /// One connection's query handlers, over that connection's own session.
-pub struct Service {
+pub(super) struct Service {
     inner: Arc<DfSessionService>,
     parser: Arc<ReadOnlyParser>,
     connections: Arc<Connections>,
@@ -51,7 +51,11 @@ pub struct Service {
 }
 
 impl Service {
-    pub fn new(inner: Arc<DfSessionService>, connections: Arc<Connections>, limits: QueryLimits) -> Self {
+    pub(super) fn new(
+        inner: Arc<DfSessionService>,
+        connections: Arc<Connections>,
+        limits: QueryLimits,
+    ) -> Self {
         let parser = Arc::new(ReadOnlyParser {
             inner: inner.query_parser(),
         });
@@ -241,7 +245,7 @@ impl ExtendedQueryHandler for Service {
 }
 
 /// datafusion-postgres's parser behind the read-only check (prepared statements included).
-pub struct ReadOnlyParser {
+pub(super) struct ReadOnlyParser {
     inner: Arc<Parser>,
 }
 
@@ -285,7 +289,7 @@ impl QueryParser for ReadOnlyParser {
 /// Savepoints as no-ops inside the no-op transactions datafusion-postgres emulates: psycopg and
 /// SQLAlchemy wrap their connection setup in one. Nothing is written, so there is nothing to
 /// roll back to.
-pub struct SavepointHook;
+pub(super) struct SavepointHook;
 
 fn savepoint_tag(statement: &Statement) -> Option<&'static str> {
     match statement {

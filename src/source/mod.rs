@@ -1,9 +1,9 @@
 //! Data sources: they return plain Rust records and know nothing of Arrow or DataFusion.
 
-pub mod credentials;
-pub mod fleet;
-pub mod git;
-pub mod github;
+pub(crate) mod credentials;
+pub(crate) mod fleet;
+pub(crate) mod git;
+pub(crate) mod github;
 
 /// A name no other writer uses at the same time: process id, a per-process counter (two threads
 /// may ask within one clock tick) and the time. Temporary files built under it are renamed into

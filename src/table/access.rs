@@ -10,7 +10,7 @@ use crate::source::git::location::is_remote;
 
 /// A served session's rules.
 #[derive(Debug, Clone, Default)]
-pub struct RepoAccess {
+pub(crate) struct RepoAccess {
     /// Canonical names of the repositories the server was started with.
     served: Vec<String>,
     /// Globs over canonical names: `*` within one path segment, `**` across segments.
@@ -22,7 +22,7 @@ pub struct RepoAccess {
 impl RepoAccess {
     /// `served`: the canonical names of the server's repositories; `patterns`: `--allow-repo`
     /// globs (`github:org/*` means `https://github.com/org/*`).
-    pub fn new(served: Vec<String>, patterns: &[String], refresh: bool) -> Self {
+    pub(crate) fn new(served: Vec<String>, patterns: &[String], refresh: bool) -> Self {
         let patterns = patterns
             .iter()
             .map(|p| {
@@ -41,7 +41,7 @@ impl RepoAccess {
     }
 
     /// `spec` if a client may read it, else why not. Only text is looked at.
-    pub fn check(&self, spec: &str) -> Result<()> {
+    pub(crate) fn check(&self, spec: &str) -> Result<()> {
         let spec = spec.trim();
         let name = if is_remote(spec) {
             Remote::parse(spec).map_err(|_| not_served(spec))?.url
@@ -65,12 +65,12 @@ impl RepoAccess {
     /// After `spec` (already allowed) resolved to the repository `name`: that repository must be
     /// allowed too. A path inside a repository's working tree resolves to that repository, and
     /// symbolic links are followed, so a pattern could otherwise reach past itself.
-    pub fn check_resolved(&self, spec: &str, name: &str) -> Result<()> {
+    pub(crate) fn check_resolved(&self, spec: &str, name: &str) -> Result<()> {
         self.check(name).map_err(|_| not_served(spec))
     }
 
     /// Whether a clone-status row of `url` may be shown.
-    pub fn shows(&self, url: &str) -> bool {
+    pub(crate) fn shows(&self, url: &str) -> bool {
         self.check(url).is_ok()
     }
 }
@@ -78,7 +78,7 @@ impl RepoAccess {
 /// A table a served session may not read (the GitHub tables without `--github`): planning works
 /// (clients list and describe it), scanning fails with `message`.
 #[derive(Debug)]
-pub struct RefusedTable {
+pub(crate) struct RefusedTable {
     pub schema: arrow::datatypes::SchemaRef,
     pub message: String,
 }

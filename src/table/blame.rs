@@ -14,7 +14,7 @@ use super::spec::Partition;
 use crate::error::Result;
 use crate::source::git::blame::{self, BlamedFile, CommitInfo, CommitInfos};
 
-pub fn schema() -> SchemaRef {
+pub(crate) fn schema() -> SchemaRef {
     static SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
         schema_of(vec![
             utf8("repo"),
@@ -36,7 +36,7 @@ pub fn schema() -> SchemaRef {
     SCHEMA.clone()
 }
 
-pub static TABLE: TableDef = TableDef {
+pub(crate) static TABLE: TableDef = TableDef {
     name: "blame",
     schema,
     args: Args::PathAndRevision,

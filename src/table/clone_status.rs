@@ -9,26 +9,25 @@ use arrow::datatypes::{DataType, Field, SchemaRef};
 use async_trait::async_trait;
 use datafusion::catalog::{Session, TableFunctionArgs, TableFunctionImpl, TableProvider};
 use datafusion::common::plan_err;
-use datafusion::common::tree_node::TreeNodeRecursion;
 use datafusion::datasource::{MemTable, TableType};
 use datafusion::error::Result as DFResult;
 use datafusion::execution::TaskContext;
 use datafusion::logical_expr::Expr;
-use datafusion::physical_expr::{EquivalenceProperties, PhysicalExpr};
-use datafusion::physical_plan::execution_plan::{Boundedness, EmissionType};
+use datafusion::physical_plan::execution_plan::EmissionType;
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::{
-    DisplayAs, DisplayFormatType, ExecutionPlan, Partitioning, PlanProperties, SendableRecordBatchStream,
+    DisplayAs, DisplayFormatType, ExecutionPlan, PlanProperties, SendableRecordBatchStream,
 };
 
 use super::access::RepoAccess;
 use super::columns::{int64, schema_of, timestamp, utf8};
+use super::leaf;
 use super::settings::SessionSettings;
 use crate::error::Error;
 use crate::source::fleet::jobs::{CloneManager, CloneStatus};
 use crate::source::git::RepoLocation;
 
-pub fn schema() -> SchemaRef {
+pub(crate) fn schema() -> SchemaRef {
     schema_of(vec![
         utf8("url"),
         utf8("path"),
@@ -103,14 +102,14 @@ async fn scan_statuses(
 
 /// `clone_status`: every clone job of the session, as it stands when the query runs.
 #[derive(Debug)]
-pub struct CloneStatusTable {
+pub(crate) struct CloneStatusTable {
     fleet: Arc<CloneManager>,
     /// A served session sees only the clones of repositories it may read.
     access: Option<Arc<RepoAccess>>,
 }
 
 impl CloneStatusTable {
-    pub fn new(fleet: Arc<CloneManager>, access: Option<Arc<RepoAccess>>) -> Self {
+    pub(crate) fn new(fleet: Arc<CloneManager>, access: Option<Arc<RepoAccess>>) -> Self {
         CloneStatusTable { fleet, access }
     }
 }
@@ -142,12 +141,12 @@ impl TableProvider for CloneStatusTable {
 
 /// `refresh_repos('url', ...)`: fetch (or clone) now; one `clone_status` row per repository.
 #[derive(Debug)]
-pub struct RefreshFunction {
+pub(crate) struct RefreshFunction {
     settings: Arc<SessionSettings>,
 }
 
 impl RefreshFunction {
-    pub fn new(settings: Arc<SessionSettings>) -> Self {
+    pub(crate) fn new(settings: Arc<SessionSettings>) -> Self {
         RefreshFunction { settings }
     }
 }
@@ -214,12 +213,7 @@ impl TableProvider for RefreshTable {
         _limit: Option<usize>,
     ) -> DFResult<Arc<dyn ExecutionPlan>> {
         let schema = datafusion::physical_plan::project_schema(&schema(), projection)?;
-        let properties = Arc::new(PlanProperties::new(
-            EquivalenceProperties::new(schema.clone()),
-            Partitioning::UnknownPartitioning(1),
-            EmissionType::Final,
-            Boundedness::Bounded,
-        ));
+        let properties = leaf::properties(&schema, 1, EmissionType::Final);
         Ok(Arc::new(RefreshExec {
             fleet: self.fleet.clone(),
             targets: self.targets.clone(),
@@ -256,24 +250,7 @@ impl ExecutionPlan for RefreshExec {
         &self.properties
     }
 
-    fn children(&self) -> Vec<&Arc<dyn ExecutionPlan>> {
-        vec![]
-    }
-
-    fn apply_expressions(
-        &self,
-        _f: &mut dyn FnMut(&Arc<dyn PhysicalExpr>) -> DFResult<TreeNodeRecursion>,
-    ) -> DFResult<TreeNodeRecursion> {
-        Ok(TreeNodeRecursion::Continue)
-    }
-
-    #[allow(deprecated)]
-    fn with_new_children(
-        self: Arc<Self>,
-        _children: Vec<Arc<dyn ExecutionPlan>>,
-    ) -> DFResult<Arc<dyn ExecutionPlan>> {
-        Ok(self)
-    }
+    leaf::leaf_methods!();
 
     fn execute(&self, _partition: usize, _ctx: Arc<TaskContext>) -> DFResult<SendableRecordBatchStream> {
         let fleet = self.fleet.clone();

@@ -8,23 +8,23 @@ use std::sync::Arc;
 use arrow::array::{ArrayRef, StringArray};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 
-pub fn utf8(name: &str) -> Field {
+pub(crate) fn utf8(name: &str) -> Field {
     Field::new(name, DataType::Utf8, true)
 }
 
-pub fn int64(name: &str) -> Field {
+pub(crate) fn int64(name: &str) -> Field {
     Field::new(name, DataType::Int64, true)
 }
 
-pub fn int32(name: &str) -> Field {
+pub(crate) fn int32(name: &str) -> Field {
     Field::new(name, DataType::Int32, true)
 }
 
-pub fn boolean(name: &str) -> Field {
+pub(crate) fn boolean(name: &str) -> Field {
     Field::new(name, DataType::Boolean, true)
 }
 
-pub fn timestamp(name: &str) -> Field {
+pub(crate) fn timestamp(name: &str) -> Field {
     Field::new(
         name,
         DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
@@ -32,7 +32,7 @@ pub fn timestamp(name: &str) -> Field {
     )
 }
 
-pub fn utf8_list(name: &str) -> Field {
+pub(crate) fn utf8_list(name: &str) -> Field {
     Field::new(
         name,
         DataType::List(Arc::new(Field::new("item", DataType::Utf8, true))),
@@ -40,11 +40,11 @@ pub fn utf8_list(name: &str) -> Field {
     )
 }
 
-pub fn schema_of(fields: Vec<Field>) -> SchemaRef {
+pub(crate) fn schema_of(fields: Vec<Field>) -> SchemaRef {
     Arc::new(Schema::new(fields))
 }
 
 /// The `repo` column of a batch: the same name on every row.
-pub fn repeated(value: &str, len: usize) -> ArrayRef {
+pub(crate) fn repeated(value: &str, len: usize) -> ArrayRef {
     Arc::new(StringArray::from_iter_values(std::iter::repeat_n(value, len)))
 }

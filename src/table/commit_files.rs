@@ -13,7 +13,7 @@ use crate::error::Result;
 use crate::source::git::commits::CommitNeeds;
 use crate::source::git::parallel::read_commits;
 
-pub fn schema() -> SchemaRef {
+pub(crate) fn schema() -> SchemaRef {
     static SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
         schema_of(vec![
             utf8("repo"),
@@ -29,7 +29,7 @@ pub fn schema() -> SchemaRef {
     SCHEMA.clone()
 }
 
-pub static TABLE: TableDef = TableDef {
+pub(crate) static TABLE: TableDef = TableDef {
     name: "commit_files",
     schema,
     args: Args::Revision("revision range"),

@@ -16,7 +16,7 @@ use crate::error::Result;
 use crate::source::git::commits::{count, walk, CommitNeeds, CommitRecord, Person};
 use crate::source::git::parallel::read_commits;
 
-pub fn schema() -> SchemaRef {
+pub(crate) fn schema() -> SchemaRef {
     static SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
         schema_of(vec![
             utf8("repo"),
@@ -44,7 +44,7 @@ pub fn schema() -> SchemaRef {
     SCHEMA.clone()
 }
 
-pub static TABLE: TableDef = TableDef {
+pub(crate) static TABLE: TableDef = TableDef {
     name: "commits",
     schema,
     args: Args::Revision("revision range"),

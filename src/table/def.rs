@@ -9,11 +9,11 @@ use super::spec::Partition;
 use crate::error::Result;
 
 /// Produces one repository's rows (runs on a blocking thread of its own).
-pub type Producer = fn(&Partition<'_>, &mut BatchSink) -> Result<()>;
+pub(crate) type Producer = fn(&Partition<'_>, &mut BatchSink) -> Result<()>;
 
 /// What the table function takes after the repository.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Args {
+pub(crate) enum Args {
     /// `repos('/a', '/b', ...)`: any number of repositories.
     Repositories,
     /// `refs('/repo')`.
@@ -27,7 +27,7 @@ pub enum Args {
 /// Filters a table uses to do less work (DataFusion still applies the inexact ones); every
 /// table prunes by `repo =` / `IN`.
 #[derive(Debug, Clone, Copy)]
-pub struct Pushdown {
+pub(crate) struct Pushdown {
     /// `author_time` / `committer_time` bounds prune the commit walk.
     pub commit_times: bool,
     /// `path =`, `IN` (exact) and `LIKE 'dir/%'` (inexact) choose the files read.
@@ -36,7 +36,7 @@ pub struct Pushdown {
 
 impl Pushdown {
     /// Only the repository filters.
-    pub const NONE: Pushdown = Pushdown {
+    pub(crate) const NONE: Pushdown = Pushdown {
         commit_times: false,
         paths: false,
     };
@@ -44,7 +44,7 @@ impl Pushdown {
 
 /// One git table.
 #[derive(Debug)]
-pub struct TableDef {
+pub(crate) struct TableDef {
     /// The SQL name of the table and of its table function.
     pub name: &'static str,
     /// The full schema (built once by the table file).
@@ -58,7 +58,7 @@ pub struct TableDef {
 
 impl TableDef {
     /// How to call the table function, for error messages.
-    pub fn usage(&self) -> String {
+    pub(crate) fn usage(&self) -> String {
         let rest = match self.args {
             Args::Repositories => ", ...".to_string(),
             Args::RepositoryOnly => String::new(),

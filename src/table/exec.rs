@@ -8,21 +8,19 @@ use std::sync::{Arc, OnceLock};
 
 use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
-use datafusion::common::tree_node::TreeNodeRecursion;
 use datafusion::error::{DataFusionError, Result as DFResult};
 use datafusion::execution::TaskContext;
-use datafusion::physical_expr::{EquivalenceProperties, PhysicalExpr};
-use datafusion::physical_plan::execution_plan::{Boundedness, EmissionType};
+use datafusion::physical_plan::execution_plan::EmissionType;
 use datafusion::physical_plan::metrics::{ExecutionPlanMetricsSet, MetricBuilder, MetricsSet};
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::{
-    project_schema, DisplayAs, DisplayFormatType, ExecutionPlan, Partitioning, PlanProperties,
-    SendableRecordBatchStream,
+    project_schema, DisplayAs, DisplayFormatType, ExecutionPlan, PlanProperties, SendableRecordBatchStream,
 };
 use futures::StreamExt;
 use tokio::sync::mpsc;
 
 use super::def::TableDef;
+use super::leaf;
 use super::sink::BatchSink;
 use super::slots::acquire_slot;
 use super::spec::{Partition, ScanSpec};
@@ -32,7 +30,7 @@ use crate::source::git::commits::TimeBounds;
 
 /// The leaf execution plan: one partition per repository.
 #[derive(Debug)]
-pub struct GitScanExec {
+pub(crate) struct GitScanExec {
     table: &'static TableDef,
     spec: ScanSpec,
     schema: SchemaRef,
@@ -45,16 +43,11 @@ pub struct GitScanExec {
 }
 
 impl GitScanExec {
-    pub fn new(spec: ScanSpec) -> DFResult<Self> {
+    pub(crate) fn new(spec: ScanSpec) -> DFResult<Self> {
         let table = super::table_def(&spec.table)
             .ok_or_else(|| DataFusionError::Plan(format!("no git table named '{}'", spec.table)))?;
         let schema = project_schema(&(table.schema)(), spec.projection.as_ref())?;
-        let properties = Arc::new(PlanProperties::new(
-            EquivalenceProperties::new(schema.clone()),
-            Partitioning::UnknownPartitioning(spec.repos.len().max(1)),
-            EmissionType::Incremental,
-            Boundedness::Bounded,
-        ));
+        let properties = leaf::properties(&schema, spec.repos.len(), EmissionType::Incremental);
         Ok(GitScanExec {
             table,
             spec,
@@ -82,10 +75,6 @@ impl GitScanExec {
                 })
                 .collect()
         })
-    }
-
-    pub fn spec(&self) -> &ScanSpec {
-        &self.spec
     }
 }
 
@@ -118,24 +107,7 @@ impl ExecutionPlan for GitScanExec {
         &self.properties
     }
 
-    fn children(&self) -> Vec<&Arc<dyn ExecutionPlan>> {
-        vec![]
-    }
-
-    fn apply_expressions(
-        &self,
-        _f: &mut dyn FnMut(&Arc<dyn PhysicalExpr>) -> DFResult<TreeNodeRecursion>,
-    ) -> DFResult<TreeNodeRecursion> {
-        Ok(TreeNodeRecursion::Continue)
-    }
-
-    #[allow(deprecated)]
-    fn with_new_children(
-        self: Arc<Self>,
-        _children: Vec<Arc<dyn ExecutionPlan>>,
-    ) -> DFResult<Arc<dyn ExecutionPlan>> {
-        Ok(self)
-    }
+    leaf::leaf_methods!();
 
     fn metrics(&self) -> Option<MetricsSet> {
         Some(self.metrics.clone_inner())

@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 use crate::source::git::text::{count_lines, is_binary};
 use crate::source::git::tree;
 
-pub fn schema() -> SchemaRef {
+pub(crate) fn schema() -> SchemaRef {
     static SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
         schema_of(vec![
             utf8("repo"),
@@ -31,7 +31,7 @@ pub fn schema() -> SchemaRef {
     SCHEMA.clone()
 }
 
-pub static TABLE: TableDef = TableDef {
+pub(crate) static TABLE: TableDef = TableDef {
     name: "files",
     schema,
     args: Args::Revision("revision"),

@@ -14,13 +14,13 @@ use super::provider::GitTableProvider;
 use super::settings::{RepoSource, SessionSettings};
 
 #[derive(Debug)]
-pub struct GitTableFunction {
+pub(crate) struct GitTableFunction {
     table: &'static TableDef,
     settings: Arc<SessionSettings>,
 }
 
 impl GitTableFunction {
-    pub fn new(table: &'static TableDef, settings: Arc<SessionSettings>) -> Self {
+    pub(crate) fn new(table: &'static TableDef, settings: Arc<SessionSettings>) -> Self {
         GitTableFunction { table, settings }
     }
 }

@@ -306,7 +306,7 @@ fn specs() -> Vec<Spec> {
 /// Every `gh_*` table over one client. Without `strict`, a query over several repositories
 /// (or owners) leaves out the ones GitHub does not know (404), with a warning on stderr, as a
 /// failed clone does not hide the other repositories' rows; with it, that is the query's error.
-pub fn tables(github: Arc<LazyGitHub>, strict: bool) -> Vec<(&'static str, Arc<dyn TableProvider>)> {
+pub(crate) fn tables(github: Arc<LazyGitHub>, strict: bool) -> Vec<(&'static str, Arc<dyn TableProvider>)> {
     specs()
         .into_iter()
         .map(|spec| {
@@ -333,7 +333,7 @@ fn field(c: &Column) -> arrow::datatypes::Field {
     }
 }
 
-pub struct GitHubTable {
+pub(crate) struct GitHubTable {
     spec: Arc<Spec>,
     schema: SchemaRef,
     github: Arc<LazyGitHub>,

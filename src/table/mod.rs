@@ -5,32 +5,33 @@
 //! `settings` (what a session's scans share), `spec` (a scan as plain data), `provider`
 //! (repositories, grants, filter pushdown), `exec` (one partition per repository, a producer
 //! thread each), `sink` (projection, limit, metrics), `slots` (git work at once, one per core),
-//! `columns` (schema builders). The GitHub tables and `clone_status` have providers of their own.
+//! `columns` (schema builders), `leaf` (what every leaf plan shares). The GitHub tables and `clone_status` have providers of their own.
 
-pub mod access;
-pub mod blame;
-pub mod clone_status;
-pub mod columns;
-pub mod commit_files;
-pub mod commits;
-pub mod def;
-pub mod exec;
-pub mod files;
-pub mod functions;
-pub mod github;
-pub mod provider;
-pub mod pushdown;
-pub mod refs;
-pub mod repos;
-pub mod settings;
-pub mod sink;
-pub mod slots;
-pub mod spec;
+pub(crate) mod access;
+pub(crate) mod blame;
+pub(crate) mod clone_status;
+pub(crate) mod columns;
+pub(crate) mod commit_files;
+pub(crate) mod commits;
+pub(crate) mod def;
+pub(crate) mod exec;
+pub(crate) mod files;
+pub(crate) mod functions;
+pub(crate) mod github;
+mod leaf;
+pub(crate) mod provider;
+pub(crate) mod pushdown;
+pub(crate) mod refs;
+pub(crate) mod repos;
+pub(crate) mod settings;
+pub(crate) mod sink;
+pub(crate) mod slots;
+pub(crate) mod spec;
 
-pub use def::TableDef;
+pub(crate) use def::TableDef;
 
 /// Every git table.
-pub static TABLES: [&TableDef; 6] = [
+pub(crate) static TABLES: [&TableDef; 6] = [
     &repos::TABLE,
     &commits::TABLE,
     &commit_files::TABLE,
@@ -40,6 +41,6 @@ pub static TABLES: [&TableDef; 6] = [
 ];
 
 /// The git table named `name`.
-pub fn table_def(name: &str) -> Option<&'static TableDef> {
+pub(crate) fn table_def(name: &str) -> Option<&'static TableDef> {
     TABLES.iter().copied().find(|t| t.name == name)
 }

@@ -25,7 +25,7 @@ use crate::source::git::RepoLocation;
 
 /// A git table as a DataFusion table provider.
 #[derive(Debug)]
-pub struct GitTableProvider {
+pub(crate) struct GitTableProvider {
     table: &'static TableDef,
     settings: Arc<SessionSettings>,
     repos: RepoSource,
@@ -36,12 +36,12 @@ pub struct GitTableProvider {
 
 impl GitTableProvider {
     /// Restricts a blame scan to one file, which must exist.
-    pub fn with_path(mut self, path: Option<String>) -> Self {
+    pub(crate) fn with_path(mut self, path: Option<String>) -> Self {
         self.path = path;
         self
     }
 
-    pub fn new(
+    pub(crate) fn new(
         table: &'static TableDef,
         settings: Arc<SessionSettings>,
         repos: RepoSource,

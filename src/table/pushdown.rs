@@ -8,13 +8,13 @@ use datafusion::logical_expr::{Expr, Operator};
 use crate::source::git::commits::TimeBounds;
 
 /// The repositories named by `repo = '...'`, `'...' = repo` or `repo IN (...)`.
-pub fn repo_names(expr: &Expr) -> Option<Vec<String>> {
+pub(crate) fn repo_names(expr: &Expr) -> Option<Vec<String>> {
     column_strings(expr, "repo")
 }
 
 /// The values `column` is limited to by `column = '...'`, `'...' = column` or
 /// `column IN (...)` (or ORed equalities on it).
-pub fn column_strings(expr: &Expr, column: &str) -> Option<Vec<String>> {
+pub(crate) fn column_strings(expr: &Expr, column: &str) -> Option<Vec<String>> {
     match expr {
         // The optimizer turns short IN lists into ORed equalities.
         Expr::BinaryExpr(b) if b.op == Operator::Or => {
@@ -39,7 +39,7 @@ pub fn column_strings(expr: &Expr, column: &str) -> Option<Vec<String>> {
 }
 
 /// ANDs an equality / IN filter's `values` into `set` (None: not limited yet).
-pub fn narrow(set: &mut Option<BTreeSet<String>>, values: Vec<String>) {
+pub(crate) fn narrow(set: &mut Option<BTreeSet<String>>, values: Vec<String>) {
     let values: BTreeSet<String> = values.into_iter().collect();
     *set = Some(match set.take() {
         Some(current) => current.intersection(&values).cloned().collect(),
@@ -48,7 +48,7 @@ pub fn narrow(set: &mut Option<BTreeSet<String>>, values: Vec<String>) {
 }
 
 /// `column LIKE 'prefix%'` (no other wildcard, no escape): the prefix.
-pub fn like_prefix(expr: &Expr, column: &str) -> Option<String> {
+pub(crate) fn like_prefix(expr: &Expr, column: &str) -> Option<String> {
     let Expr::Like(like) = expr else {
         return None;
     };
@@ -64,7 +64,7 @@ pub fn like_prefix(expr: &Expr, column: &str) -> Option<String> {
 }
 
 /// `column >= t` or `column > t` (either side) with a timestamp literal: t in whole seconds.
-pub fn lower_time_bound(expr: &Expr, column: &str) -> Option<i64> {
+pub(crate) fn lower_time_bound(expr: &Expr, column: &str) -> Option<i64> {
     let Expr::BinaryExpr(b) = expr else {
         return None;
     };
@@ -79,7 +79,7 @@ pub fn lower_time_bound(expr: &Expr, column: &str) -> Option<i64> {
 }
 
 /// The value of a string literal, of any of Arrow's string types.
-pub fn utf8_literal(expr: &Expr) -> Option<String> {
+pub(crate) fn utf8_literal(expr: &Expr) -> Option<String> {
     match expr {
         Expr::Literal(ScalarValue::Utf8(Some(s)), _)
         | Expr::Literal(ScalarValue::LargeUtf8(Some(s)), _)
@@ -98,7 +98,7 @@ fn string_literal(expr: &Expr) -> Option<String> {
 
 /// Narrows `bounds` with a comparison of author_time/committer_time against a timestamp
 /// literal; returns false when the expression is not such a comparison.
-pub fn narrow_time(expr: &Expr, bounds: &mut TimeBounds) -> bool {
+pub(crate) fn narrow_time(expr: &Expr, bounds: &mut TimeBounds) -> bool {
     match expr {
         Expr::BinaryExpr(b) => {
             let (column, op, value) = match (&*b.left, &*b.right) {

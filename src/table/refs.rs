@@ -12,7 +12,7 @@ use super::spec::Partition;
 use crate::error::Result;
 use crate::source::git::refs;
 
-pub fn schema() -> SchemaRef {
+pub(crate) fn schema() -> SchemaRef {
     static SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
         schema_of(vec![
             utf8("repo"),
@@ -27,7 +27,7 @@ pub fn schema() -> SchemaRef {
     SCHEMA.clone()
 }
 
-pub static TABLE: TableDef = TableDef {
+pub(crate) static TABLE: TableDef = TableDef {
     name: "refs",
     schema,
     args: Args::RepositoryOnly,

@@ -8,7 +8,7 @@ use crate::source::fleet::jobs::CloneManager;
 
 /// What every scan of a session shares.
 #[derive(Debug, Clone, Default)]
-pub struct SessionSettings {
+pub(crate) struct SessionSettings {
     /// The repositories scanned when a query names none.
     pub repos: Vec<String>,
     /// Where clones and computed data live.
@@ -25,7 +25,7 @@ pub struct SessionSettings {
 
 /// Where a provider's repositories come from.
 #[derive(Debug, Clone)]
-pub enum RepoSource {
+pub(crate) enum RepoSource {
     /// The session's repositories (CLI `-r`, or the current repository).
     Session,
     /// Named by a table function's argument(s).

@@ -13,10 +13,10 @@ use crate::error::Result;
 use crate::source::git::commits::ScanCounters;
 
 /// Rows per record batch.
-pub const BATCH_ROWS: usize = 8192;
+pub(crate) const BATCH_ROWS: usize = 8192;
 
 /// Where a partition's producer sends full-width batches; projection and limit happen here.
-pub struct BatchSink {
+pub(crate) struct BatchSink {
     pub(super) tx: mpsc::Sender<DFResult<RecordBatch>>,
     projection: Option<Vec<usize>>,
     remaining: Option<usize>,
@@ -32,7 +32,7 @@ pub struct BatchSink {
 impl BatchSink {
     /// A sink feeding `tx`, keeping `projection` of each batch and at most `limit` rows, with
     /// the plan's row count and its commits_read, diffs_computed and stats_cache_hits metrics.
-    pub fn new(
+    pub(crate) fn new(
         tx: mpsc::Sender<DFResult<RecordBatch>>,
         projection: Option<Vec<usize>>,
         limit: Option<usize>,
@@ -53,7 +53,7 @@ impl BatchSink {
     }
 
     /// Whether more rows are wanted (limit not reached, consumer still there).
-    pub fn wants_more(&self) -> bool {
+    pub(crate) fn wants_more(&self) -> bool {
         self.remaining != Some(0) && !self.tx.is_closed()
     }
 
@@ -70,12 +70,12 @@ impl BatchSink {
     }
 
     /// How many rows the next batch should hold: a full batch, or what the limit still allows.
-    pub fn batch_rows(&self) -> usize {
+    pub(crate) fn batch_rows(&self) -> usize {
         self.remaining.map_or(BATCH_ROWS, |r| r.clamp(1, BATCH_ROWS))
     }
 
     /// Sends `rows` rows of a scan that projects no column (`count(*)`), in batches.
-    pub fn send_row_count(&mut self, mut rows: usize) -> Result<bool> {
+    pub(crate) fn send_row_count(&mut self, mut rows: usize) -> Result<bool> {
         let schema = Arc::new(arrow::datatypes::Schema::empty());
         while rows > 0 {
             let n = rows.min(BATCH_ROWS);
@@ -90,7 +90,7 @@ impl BatchSink {
     }
 
     /// Sends a batch with every column of the table; returns whether more rows are wanted.
-    pub fn send(&mut self, batch: RecordBatch) -> Result<bool> {
+    pub(crate) fn send(&mut self, batch: RecordBatch) -> Result<bool> {
         let mut batch = match &self.projection {
             Some(p) => batch.project(p)?,
             None => batch,

@@ -11,7 +11,7 @@ static SCAN_SLOTS: LazyLock<Arc<tokio::sync::Semaphore>> = LazyLock::new(|| {
     ))
 });
 
-pub async fn acquire_slot() -> tokio::sync::OwnedSemaphorePermit {
+pub(crate) async fn acquire_slot() -> tokio::sync::OwnedSemaphorePermit {
     SCAN_SLOTS
         .clone()
         .acquire_owned()

@@ -15,7 +15,7 @@ use crate::source::git::RepoLocation;
 
 /// One repository of a scan: the name the user gave and where it resolved to (or why not).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RepoTarget {
+pub(crate) struct RepoTarget {
     pub spec: String,
     pub location: Option<RepoLocation>,
     pub error: Option<String>,
@@ -41,14 +41,14 @@ impl RepoTarget {
     }
 
     /// The value of the `repo` column: the normalised location, else the name as given.
-    pub fn name(&self) -> &str {
+    pub(crate) fn name(&self) -> &str {
         self.location.as_ref().map_or(&self.spec, |l| &l.name)
     }
 }
 
 /// Everything one scan needs, in plain serialisable fields.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ScanSpec {
+pub(crate) struct ScanSpec {
     /// The table's SQL name (`table/mod.rs` has the registry).
     pub table: String,
     /// One partition per repository.
@@ -75,7 +75,7 @@ pub(crate) fn workers_per_scan() -> usize {
 impl ScanSpec {
     /// How to read `location`'s commits for this scan: its revision, time bounds and cache,
     /// on every core, counting into `counters`.
-    pub fn read_plan<'a>(
+    pub(crate) fn read_plan<'a>(
         &'a self,
         location: &'a RepoLocation,
         needs: CommitNeeds,
@@ -94,7 +94,7 @@ impl ScanSpec {
 }
 
 /// One repository of a scan, as its table's producer sees it.
-pub struct Partition<'a> {
+pub(crate) struct Partition<'a> {
     pub spec: &'a ScanSpec,
     pub target: &'a RepoTarget,
     /// Why a remote repository could not be cloned (no clone to read), or why its refresh
@@ -106,7 +106,7 @@ pub struct Partition<'a> {
 
 impl Partition<'_> {
     /// Whether column `name` is part of the output.
-    pub fn wants(&self, name: &str) -> bool {
+    pub(crate) fn wants(&self, name: &str) -> bool {
         match &self.spec.projection {
             None => true,
             Some(p) => p.iter().any(|&i| self.schema.field(i).name() == name),
@@ -114,7 +114,7 @@ impl Partition<'_> {
     }
 
     /// The repository to read; an error when it did not resolve.
-    pub fn location(&self) -> Result<&RepoLocation> {
+    pub(crate) fn location(&self) -> Result<&RepoLocation> {
         self.target
             .location
             .as_ref()

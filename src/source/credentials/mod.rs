@@ -3,23 +3,24 @@
 //! resolves [`Credentials`] once per session and hands it to both users, so a token given
 //! from Python (`TokenManager`) or an API URL given there reaches clones as well as API calls.
 
-pub mod tokens;
+pub(crate) mod tokens;
 
 use std::fmt;
 use std::sync::Arc;
 
-pub use tokens::{Pick, Quota, Token, TokenPool};
+pub(crate) use tokens::Token;
+pub use tokens::{Pick, TokenPool};
 
 /// A secret that never prints.
 #[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
+pub(crate) struct Secret(String);
 
 impl Secret {
-    pub fn new(value: impl Into<String>) -> Self {
+    pub(crate) fn new(value: impl Into<String>) -> Self {
         Secret(value.into())
     }
 
-    pub fn expose(&self) -> &str {
+    pub(crate) fn expose(&self) -> &str {
         &self.0
     }
 }
@@ -31,11 +32,11 @@ impl fmt::Debug for Secret {
 }
 
 /// GitHub's public API, when no other is configured.
-pub const GITHUB_API: &str = "https://api.github.com";
+pub(crate) const GITHUB_API: &str = "https://api.github.com";
 
 /// What a session authenticates with, resolved once.
 #[derive(Debug, Clone)]
-pub struct Credentials {
+pub(crate) struct Credentials {
     /// The tokens: API requests rotate over them, clones use the first valid one.
     pub tokens: Arc<TokenPool>,
     /// The GitHub API base URL.
@@ -50,7 +51,7 @@ pub struct Credentials {
 
 /// What the engine's configuration says; the environment fills in what it leaves out.
 #[derive(Debug, Default)]
-pub struct CredentialSettings<'a> {
+pub(crate) struct CredentialSettings<'a> {
     /// Tokens given explicitly (else `GITFLEET_GITHUB_TOKENS`, else `GITHUB_TOKEN`).
     pub tokens: &'a [String],
     /// A pool shared with other sessions (Python's `TokenManager`); `tokens` are added to it.
@@ -61,12 +62,15 @@ pub struct CredentialSettings<'a> {
 }
 
 impl Credentials {
-    pub fn resolve(settings: CredentialSettings<'_>) -> Self {
+    pub(crate) fn resolve(settings: CredentialSettings<'_>) -> Self {
         Self::resolve_with(settings, |name| std::env::var(name).ok())
     }
 
     /// [`Credentials::resolve`] reading variables through `env` (tests).
-    pub fn resolve_with(settings: CredentialSettings<'_>, env: impl Fn(&str) -> Option<String>) -> Self {
+    pub(crate) fn resolve_with(
+        settings: CredentialSettings<'_>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Self {
         let env = |name: &str| env(name).filter(|v| !v.trim().is_empty());
         let tokens = match settings.pool {
             Some(pool) => {
@@ -103,7 +107,7 @@ impl Credentials {
     }
 
     /// Whether a token may be sent to the host of `url` (an http(s) URL).
-    pub fn token_goes_to(&self, url: &str) -> bool {
+    pub(crate) fn token_goes_to(&self, url: &str) -> bool {
         let Some(host) = http_host(url) else {
             return false;
         };
@@ -113,7 +117,7 @@ impl Credentials {
 
     /// The token a clone of `url` authenticates with: the first valid one, if `url`'s host may
     /// receive it.
-    pub fn clone_token(&self, url: &str) -> Option<Secret> {
+    pub(crate) fn clone_token(&self, url: &str) -> Option<Secret> {
         if !self.token_goes_to(url) {
             return None;
         }
@@ -125,7 +129,7 @@ impl Credentials {
     }
 
     /// `text` with every configured token masked, for anything shown to the user.
-    pub fn scrub(&self, text: &str) -> String {
+    pub(crate) fn scrub(&self, text: &str) -> String {
         let mut text = text.to_string();
         for token in self.tokens.tokens() {
             if token.secret().len() >= 4 {
@@ -137,7 +141,7 @@ impl Credentials {
 }
 
 /// `host[:port]` of an http(s) URL, lower case.
-pub fn http_host(url: &str) -> Option<String> {
+pub(crate) fn http_host(url: &str) -> Option<String> {
     let scheme = url.split_once("://")?.0;
     if !scheme.eq_ignore_ascii_case("https") && !scheme.eq_ignore_ascii_case("http") {
         return None;
@@ -147,7 +151,7 @@ pub fn http_host(url: &str) -> Option<String> {
 
 /// `host[:port]` of a URL as written (user info dropped), which is what git's credential
 /// protocol names.
-pub fn url_host(url: &str) -> Option<&str> {
+pub(crate) fn url_host(url: &str) -> Option<&str> {
     let rest = url.split_once("://")?.1;
     let authority = rest.split('/').next()?;
     Some(authority.rsplit_once('@').map_or(authority, |(_, h)| h)).filter(|h| !h.is_empty())

@@ -7,14 +7,8 @@ use std::sync::{Arc, Mutex, RwLock};
 use super::Secret;
 
 /// The user's GitHub tokens, trimmed, empties dropped: `explicit` (Python/engine
-/// configuration), else `GITFLEET_GITHUB_TOKENS` (comma-separated), else `GITHUB_TOKEN`.
-pub fn configured(explicit: &[String]) -> Vec<String> {
-    configured_from(explicit, &|name: &str| {
-        std::env::var(name).ok().filter(|v| !v.trim().is_empty())
-    })
-}
-
-/// [`configured`] with the environment read through `env`.
+/// configuration), else `GITFLEET_GITHUB_TOKENS` (comma-separated), else `GITHUB_TOKEN`, with
+/// the environment read through `env`.
 pub(super) fn configured_from(explicit: &[String], env: &dyn Fn(&str) -> Option<String>) -> Vec<String> {
     let clean = |list: Vec<String>| -> Vec<String> {
         list.iter()
@@ -124,11 +118,6 @@ impl TokenPool {
     /// The token whose secret is `secret`, if configured.
     pub fn find(&self, secret: &str) -> Option<Arc<Token>> {
         self.tokens().into_iter().find(|t| t.secret() == secret.trim())
-    }
-
-    /// The [`configured`] tokens.
-    pub fn from_env(explicit: &[String]) -> Self {
-        Self::new(configured(explicit))
     }
 
     pub fn tokens(&self) -> Vec<Arc<Token>> {

@@ -10,7 +10,7 @@ use crate::source::credentials::{url_host, Credentials};
 
 /// The session's credentials as git uses them (default: none).
 #[derive(Debug, Clone, Default)]
-pub struct GitAuth {
+pub(crate) struct GitAuth {
     credentials: Option<Arc<Credentials>>,
 }
 
@@ -23,21 +23,16 @@ const HELPER: &str = "credential.helper=!f() { test \"$1\" = get || exit 0; h=; 
      printf 'username=%s\\npassword=%s\\n' \"${GITFLEET_GIT_USER:-x-access-token}\" \"$GITFLEET_GIT_TOKEN\"; }; f";
 
 impl GitAuth {
-    pub fn new(credentials: Arc<Credentials>) -> Self {
+    pub(crate) fn new(credentials: Arc<Credentials>) -> Self {
         GitAuth {
             credentials: Some(credentials),
         }
     }
 
-    /// Whether a token is configured at all.
-    pub fn has_token(&self) -> bool {
-        self.credentials.as_ref().is_some_and(|c| !c.tokens.is_empty())
-    }
-
     /// Lets the git command about to fetch `url` authenticate with the token (if `url`'s host
     /// may receive it). The user's own credential helpers are set aside so a stale stored
     /// password cannot win.
-    pub fn apply(&self, cmd: &mut Command, url: &str) {
+    pub(crate) fn apply(&self, cmd: &mut Command, url: &str) {
         let Some(credentials) = &self.credentials else {
             return;
         };
@@ -56,7 +51,7 @@ impl GitAuth {
     }
 
     /// `text` with the tokens masked, for anything shown to the user.
-    pub fn scrub(&self, text: &str) -> String {
+    pub(crate) fn scrub(&self, text: &str) -> String {
         match &self.credentials {
             Some(c) => c.scrub(text),
             None => text.to_string(),

@@ -34,7 +34,7 @@ pub struct Progress {
 
 /// What a clone or fetch needs besides the URL.
 #[derive(Debug, Clone)]
-pub struct TransferOptions {
+pub(crate) struct TransferOptions {
     pub auth: GitAuth,
     /// Give up when git reports nothing for this long (a server that hangs mid-transfer).
     pub stall_timeout: Duration,
@@ -50,7 +50,7 @@ impl Default for TransferOptions {
 }
 
 /// Clones `url` into `dest` (a bare repository with all branches and tags) unless it is there.
-pub fn ensure_clone(
+pub(crate) fn ensure_clone(
     url: &str,
     dest: &Path,
     options: &TransferOptions,
@@ -113,7 +113,7 @@ pub(super) fn check_origin(url: &str, dest: &Path) -> Result<()> {
 }
 
 /// Brings the cached clone at `dest` up to date with `url`: every branch and tag, pruned.
-pub fn fetch(
+pub(crate) fn fetch(
     url: &str,
     dest: &Path,
     options: &TransferOptions,

@@ -67,7 +67,7 @@ pub trait CloneObserver: Send + Sync + std::fmt::Debug {
 /// The default observer: a failure is a warning event (the CLI prints it on stderr, Python
 /// raises it as a warning); the end of every job is a debug event with its timing.
 #[derive(Debug, Default)]
-pub struct WarnOnStderr;
+pub(crate) struct WarnOnStderr;
 
 impl CloneObserver for WarnOnStderr {
     fn changed(&self, status: &CloneStatus) {
@@ -92,7 +92,7 @@ impl CloneObserver for WarnOnStderr {
 
 /// An observer that says nothing (`--strict`: a failure is the query's error instead).
 #[derive(Debug, Default)]
-pub struct Silent;
+pub(crate) struct Silent;
 
 impl CloneObserver for Silent {
     fn changed(&self, _status: &CloneStatus) {}
@@ -100,7 +100,7 @@ impl CloneObserver for Silent {
 
 /// How a session clones.
 #[derive(Debug, Clone)]
-pub struct CloneSettings {
+pub(crate) struct CloneSettings {
     /// Transfers at once.
     pub jobs: usize,
     /// Fetch cached clones the first time a session uses them.
@@ -121,7 +121,7 @@ impl Default for CloneSettings {
 /// One repository's job: its status, and what its readers wait on (a condition variable for
 /// threads, a watch channel for async scans, which must not hold a thread while they wait).
 #[derive(Debug)]
-pub struct CloneJob {
+pub(crate) struct CloneJob {
     status: Mutex<CloneStatus>,
     finished: Condvar,
     done: tokio::sync::watch::Sender<bool>,
@@ -137,13 +137,13 @@ impl CloneJob {
         }
     }
 
-    pub fn status(&self) -> CloneStatus {
+    pub(crate) fn status(&self) -> CloneStatus {
         self.status.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     /// Blocks until the job ends: the clone's path, or why it could not be cloned. A failed
     /// refresh of a cached clone still gives the (stale) clone.
-    pub fn wait(&self) -> Result<PathBuf, String> {
+    pub(crate) fn wait(&self) -> Result<PathBuf, String> {
         let mut status = self.status.lock().unwrap_or_else(|e| e.into_inner());
         while !status.state.is_finished() {
             status = self.finished.wait(status).unwrap_or_else(|e| e.into_inner());
@@ -152,7 +152,7 @@ impl CloneJob {
     }
 
     /// [`CloneJob::wait`] without holding a thread.
-    pub async fn finished(&self) -> Result<PathBuf, String> {
+    pub(crate) async fn finished(&self) -> Result<PathBuf, String> {
         let mut done = self.done.subscribe();
         // The sender lives as long as the job, so this only ends when the job does.
         let _ = done.wait_for(|finished| *finished).await;
@@ -160,7 +160,7 @@ impl CloneJob {
     }
 
     /// The error of a finished job, including a failed refresh that left a stale clone.
-    pub fn error(&self) -> Option<String> {
+    pub(crate) fn error(&self) -> Option<String> {
         self.status().error
     }
 
@@ -190,7 +190,7 @@ fn outcome(status: &CloneStatus) -> Result<PathBuf, String> {
 }
 
 /// Every clone job of a session.
-pub struct CloneManager {
+pub(crate) struct CloneManager {
     settings: CloneSettings,
     jobs: Mutex<HashMap<String, Arc<CloneJob>>>,
     pool: Arc<Pool>,
@@ -206,7 +206,7 @@ impl std::fmt::Debug for CloneManager {
 }
 
 impl CloneManager {
-    pub fn new(settings: CloneSettings) -> Self {
+    pub(crate) fn new(settings: CloneSettings) -> Self {
         let pool = Arc::new(Pool {
             max_workers: settings.jobs.max(1),
             queue: Mutex::default(),
@@ -220,14 +220,14 @@ impl CloneManager {
     }
 
     /// Replaces the observer (the default warns about failures on stderr).
-    pub fn set_observer(&self, observer: Arc<dyn CloneObserver>) {
+    pub(crate) fn set_observer(&self, observer: Arc<dyn CloneObserver>) {
         *self.observer.write().unwrap_or_else(|e| e.into_inner()) = observer;
     }
 
     /// Starts the job that makes `url` readable at `dest`, or joins the one already under way.
     /// A cached clone is ready at once, unless the session refreshes (first use only) or
     /// `force_refresh` asks for a fetch now. A failed job is retried by the next call.
-    pub fn start(&self, url: &str, dest: &Path, force_refresh: bool) -> Arc<CloneJob> {
+    pub(crate) fn start(&self, url: &str, dest: &Path, force_refresh: bool) -> Arc<CloneJob> {
         let mut jobs = self.jobs.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(job) = jobs.get(url) {
             let state = job.status().state;
@@ -289,7 +289,7 @@ impl CloneManager {
     }
 
     /// Every job of the session, in the order they were first queued.
-    pub fn statuses(&self) -> Vec<CloneStatus> {
+    pub(crate) fn statuses(&self) -> Vec<CloneStatus> {
         let jobs = self.jobs.lock().unwrap_or_else(|e| e.into_inner());
         let mut all: Vec<CloneStatus> = jobs.values().map(|j| j.status()).collect();
         all.sort_by(|a, b| a.queued_at.cmp(&b.queued_at).then_with(|| a.url.cmp(&b.url)));

@@ -6,7 +6,7 @@ use crate::error::{Error, Result};
 
 /// A remote repository as named by the user.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Remote {
+pub(crate) struct Remote {
     /// What git is given to clone from (credentials removed).
     pub url: String,
     /// Where its bare clone lives, relative to the cache root:
@@ -19,7 +19,7 @@ impl Remote {
     /// Parses `https://`, `http://`, `git://`, `ssh://`, scp-like `user@host:path` and
     /// `github:org/repo`. Credentials in a URL are dropped: tokens come from the environment at
     /// clone time and are never stored.
-    pub fn parse(name: &str) -> Result<Self> {
+    pub(crate) fn parse(name: &str) -> Result<Self> {
         let bad = |why: &str| Error::InvalidArgument(format!("bad repository URL '{}': {why}", redact(name)));
         let name = name.trim();
         let (scheme, host, path) = if let Some(rest) = name.strip_prefix("github:") {
@@ -161,7 +161,7 @@ fn valid_host(host: &str) -> bool {
 }
 
 /// A URL fit for messages: any `user:password@` part is masked.
-pub fn redact(url: &str) -> String {
+pub(crate) fn redact(url: &str) -> String {
     if let Some((scheme, rest)) = url.split_once("://") {
         let authority_end = rest.find('/').unwrap_or(rest.len());
         if let Some(at) = rest[..authority_end].rfind('@') {

@@ -35,14 +35,14 @@ pub struct BlamedLine {
 }
 
 #[derive(Debug)]
-pub struct BlamedFile {
+pub(crate) struct BlamedFile {
     pub path: String,
     pub lines: Vec<BlamedLine>,
 }
 
 /// Who and what a commit is, for the blame rows.
 #[derive(Debug, Clone, Default)]
-pub struct CommitInfo {
+pub(crate) struct CommitInfo {
     pub author: Person,
     pub committer: Person,
     pub summary: String,
@@ -50,7 +50,7 @@ pub struct CommitInfo {
 
 /// Which files of the tree to blame.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct PathSelection {
+pub(crate) struct PathSelection {
     /// Exactly these paths (None: all).
     pub exact: Option<std::collections::BTreeSet<String>>,
     /// Paths starting with one of these (empty: no restriction).
@@ -69,7 +69,11 @@ impl PathSelection {
 }
 
 /// The commit a revision names (None: HEAD); None for an empty repository.
-pub fn resolve_commit(repo: &gix::Repository, name: &str, rev: Option<&str>) -> Result<Option<ObjectId>> {
+pub(crate) fn resolve_commit(
+    repo: &gix::Repository,
+    name: &str,
+    rev: Option<&str>,
+) -> Result<Option<ObjectId>> {
     let unknown = |rev: &str| Error::UnknownRevision {
         repo: name.to_string(),
         rev: rev.to_string(),
@@ -94,7 +98,7 @@ const DIRECT_LOOKUPS: usize = 64;
 
 /// The text files at `commit` that `paths` selects, sorted by path. A required path that is
 /// missing or names a directory (or a submodule) is an error.
-pub fn files_to_blame(
+pub(crate) fn files_to_blame(
     repo: &gix::Repository,
     name: &str,
     commit: ObjectId,
@@ -327,7 +331,7 @@ fn with_object_cache(mut repo: gix::Repository) -> gix::Repository {
 /// and may return false to stop.
 /// `repo` is the caller's handle, used as is when there is only one file (a single-file blame
 /// takes a few milliseconds: another handle and a thread would be a good part of them).
-pub fn blame_files(
+pub(crate) fn blame_files(
     location: &RepoLocation,
     repo: &gix::Repository,
     commit: ObjectId,
@@ -397,14 +401,14 @@ pub fn blame_files(
 }
 
 /// Author, committer and summary of commits, read once each.
-pub struct CommitInfos<'r> {
+pub(crate) struct CommitInfos<'r> {
     repo: &'r gix::Repository,
     name: &'r str,
     known: HashMap<ObjectId, CommitInfo>,
 }
 
 impl<'r> CommitInfos<'r> {
-    pub fn new(repo: &'r gix::Repository, name: &'r str) -> Self {
+    pub(crate) fn new(repo: &'r gix::Repository, name: &'r str) -> Self {
         CommitInfos {
             repo,
             name,
@@ -412,7 +416,7 @@ impl<'r> CommitInfos<'r> {
         }
     }
 
-    pub fn get(&mut self, id: ObjectId) -> Result<&CommitInfo> {
+    pub(crate) fn get(&mut self, id: ObjectId) -> Result<&CommitInfo> {
         if !self.known.contains_key(&id) {
             let info = self.read(id)?;
             self.known.insert(id, info);

@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 
 /// A person as recorded in a commit.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Person {
+pub(crate) struct Person {
     pub name: String,
     pub email: String,
     /// Seconds since the Unix epoch.
@@ -24,7 +24,7 @@ pub struct Person {
 
 /// What a scan needs from each commit; everything else is not computed.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct CommitNeeds {
+pub(crate) struct CommitNeeds {
     pub people: bool,
     pub message: bool,
     pub mailmap: bool,
@@ -35,7 +35,7 @@ pub struct CommitNeeds {
 }
 
 #[derive(Debug, Clone)]
-pub struct CommitRecord {
+pub(crate) struct CommitRecord {
     pub id: ObjectId,
     pub parents: Vec<ObjectId>,
     pub author: Person,
@@ -52,7 +52,7 @@ pub struct CommitRecord {
 
 /// What a scan did, for `EXPLAIN ANALYZE` (shared by the threads of one scan).
 #[derive(Debug, Default)]
-pub struct ScanCounters {
+pub(crate) struct ScanCounters {
     pub commits: AtomicU64,
     pub diffs: AtomicU64,
     pub cache_hits: AtomicU64,
@@ -68,7 +68,7 @@ impl ScanCounters {
 
 impl CommitRecord {
     /// A record with only the id set; the other fields are filled as needed.
-    pub fn new(id: ObjectId) -> Self {
+    pub(crate) fn new(id: ObjectId) -> Self {
         CommitRecord {
             id,
             parents: Vec::new(),
@@ -86,7 +86,7 @@ impl CommitRecord {
 
 /// Time bounds (seconds, inclusive) that prune work; rows outside them may still be returned.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct TimeBounds {
+pub(crate) struct TimeBounds {
     pub author_min: Option<i64>,
     pub author_max: Option<i64>,
     pub committer_min: Option<i64>,
@@ -106,7 +106,7 @@ impl TimeBounds {
 ///
 /// `rev` is None for HEAD, or whitespace-separated git revisions: `main`, `v1.0..main`,
 /// `a...b`, `^v1.0`, `X^!`, `X^@`, and `--all` for every ref plus HEAD.
-pub fn walk<'r>(
+pub(crate) fn walk<'r>(
     repo: &'r gix::Repository,
     name: &str,
     rev: Option<&str>,
@@ -128,7 +128,7 @@ pub fn walk<'r>(
 
 /// How many commits `rev` selects: the same commits as [`walk`], in no particular order, so
 /// no time-ordered queue is kept (what `count(*)` needs).
-pub fn count(repo: &gix::Repository, name: &str, rev: Option<&str>) -> Result<u64> {
+pub(crate) fn count(repo: &gix::Repository, name: &str, rev: Option<&str>) -> Result<u64> {
     let (tips, hidden) = resolve_revisions(repo, name, rev)?;
     if tips.is_empty() {
         return Ok(0);
@@ -239,7 +239,7 @@ fn resolve_revisions(
 }
 
 /// Reads commits and, when asked, their diffs, reusing caches across commits.
-pub struct CommitReader<'r> {
+pub(crate) struct CommitReader<'r> {
     repo: &'r gix::Repository,
     name: &'r str,
     needs: CommitNeeds,
@@ -251,7 +251,7 @@ pub struct CommitReader<'r> {
 
 impl<'r> CommitReader<'r> {
     /// `cache` serves stats (not per-file changes) computed by earlier scans.
-    pub fn new(
+    pub(crate) fn new(
         repo: &'r gix::Repository,
         name: &'r str,
         needs: CommitNeeds,
@@ -275,7 +275,7 @@ impl<'r> CommitReader<'r> {
     }
 
     /// Reads one commit; None when `bounds` excludes it (so no diff work is spent on it).
-    pub fn read(&mut self, id: ObjectId, bounds: &TimeBounds) -> Result<Option<CommitRecord>> {
+    pub(crate) fn read(&mut self, id: ObjectId, bounds: &TimeBounds) -> Result<Option<CommitRecord>> {
         let name = self.name;
         ScanCounters::add(&self.counters.commits);
         let commit = self.repo.find_commit(id).map_err(|e| Error::git(name, e))?;

@@ -21,7 +21,7 @@ use gitfleet_diffcore::count_changed_lines;
 
 /// One file changed by a commit.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FileChange {
+pub(crate) struct FileChange {
     pub path: String,
     /// Set for renames and copies.
     pub old_path: Option<String>,
@@ -34,14 +34,14 @@ pub struct FileChange {
 
 /// Totals over a commit's file changes.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct DiffStats {
+pub(crate) struct DiffStats {
     pub additions: i64,
     pub deletions: i64,
     pub files_changed: i64,
 }
 
 impl DiffStats {
-    pub fn of(changes: &[FileChange]) -> Self {
+    pub(crate) fn of(changes: &[FileChange]) -> Self {
         changes.iter().fold(DiffStats::default(), |acc, c| DiffStats {
             additions: acc.additions + c.additions,
             deletions: acc.deletions + c.deletions,
@@ -51,7 +51,7 @@ impl DiffStats {
 }
 
 /// Reusable diff machinery for one repository handle (caches and buffers live across commits).
-pub struct Differ<'r> {
+pub(crate) struct Differ<'r> {
     repo: &'r gix::Repository,
     name: &'r str,
     renames: RenameOptions,
@@ -70,7 +70,7 @@ struct RawChange {
 }
 
 impl<'r> Differ<'r> {
-    pub fn new(repo: &'r gix::Repository, name: &'r str) -> Result<Self> {
+    pub(crate) fn new(repo: &'r gix::Repository, name: &'r str) -> Result<Self> {
         Ok(Differ {
             repo,
             name,
@@ -82,13 +82,13 @@ impl<'r> Differ<'r> {
 
     /// Set when some commit had too many rename candidates for `diff.renameLimit` (git skips
     /// inexact detection there and warns): the limit that would have been needed.
-    pub fn needed_rename_limit(&self) -> Option<usize> {
+    pub(crate) fn needed_rename_limit(&self) -> Option<usize> {
         self.needed_rename_limit
     }
 
     /// The changes from `parent_tree` (None: the empty tree) to `tree`, appended to `out`.
     /// Without `lines`, no blob is read: additions, deletions and is_binary are left 0/false.
-    pub fn changes(
+    pub(crate) fn changes(
         &mut self,
         parent_tree: Option<ObjectId>,
         tree: ObjectId,

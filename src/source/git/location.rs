@@ -9,7 +9,7 @@ use crate::source::fleet::remote::{redact, Remote};
 
 /// A repository as the user named it, resolved to a directory on disk.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct RepoLocation {
+pub(crate) struct RepoLocation {
     /// The normalised name shown in every table's `repo` column: the absolute path of the
     /// working tree (or of the git directory for a bare repository).
     pub name: String,
@@ -22,7 +22,7 @@ pub struct RepoLocation {
 }
 
 /// True for names that denote a remote repository rather than a local path.
-pub fn is_remote(spec: &str) -> bool {
+pub(crate) fn is_remote(spec: &str) -> bool {
     if spec.starts_with("file://") {
         return false;
     }
@@ -38,14 +38,14 @@ pub fn is_remote(spec: &str) -> bool {
 
 impl RepoLocation {
     /// Resolves a local repository name (a path). Remote URLs need a cache: [`Self::resolve_in`].
-    pub fn resolve(spec: &str) -> Result<Self> {
+    pub(crate) fn resolve(spec: &str) -> Result<Self> {
         Self::resolve_in(spec, None)
     }
 
     /// Resolves a repository name: a path (inside a working tree means that repository, as git
     /// does), or a remote URL and the place of its clone under `cache_root` (cloned by the scan
     /// that reads it, see `fleet::jobs`).
-    pub fn resolve_in(spec: &str, cache_root: Option<&Path>) -> Result<Self> {
+    pub(crate) fn resolve_in(spec: &str, cache_root: Option<&Path>) -> Result<Self> {
         let spec = spec.trim();
         if spec.is_empty() {
             return Err(Error::InvalidArgument("empty repository name".into()));
@@ -86,7 +86,7 @@ impl RepoLocation {
 
     /// A remote repository's credential-free URL and the place of its clone under
     /// `cache_root`; None when `spec` is a local path (only remote repositories are cloned).
-    pub fn resolve_remote(spec: &str, cache_root: &Path) -> Result<Option<(String, PathBuf)>> {
+    pub(crate) fn resolve_remote(spec: &str, cache_root: &Path) -> Result<Option<(String, PathBuf)>> {
         if !is_remote(spec.trim()) {
             return Ok(None);
         }
@@ -96,7 +96,7 @@ impl RepoLocation {
     }
 
     /// The name a repository will have in the `repo` column, without cloning anything.
-    pub fn normalised_name(spec: &str) -> String {
+    pub(crate) fn normalised_name(spec: &str) -> String {
         if is_remote(spec.trim()) {
             return Remote::parse(spec).map_or_else(|_| spec.trim().to_string(), |r| r.url);
         }
@@ -105,12 +105,12 @@ impl RepoLocation {
 
     /// Opens the repository with gix. Its default caches are kept: larger delta-base or
     /// object caches measured no faster on the history benchmark (`benches/README.md`).
-    pub fn open_gix(&self) -> Result<gix::Repository> {
+    pub(crate) fn open_gix(&self) -> Result<gix::Repository> {
         gix::open(&self.path).map_err(|e| Error::git(&self.name, e))
     }
 
     /// Opens the repository with git2, for state and refs.
-    pub fn open_git2(&self) -> Result<git2::Repository> {
+    pub(crate) fn open_git2(&self) -> Result<git2::Repository> {
         git2::Repository::open(&self.path).map_err(|e| Error::git(&self.name, e.message()))
     }
 }

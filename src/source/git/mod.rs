@@ -4,26 +4,26 @@
 //! hot paths (history walk, tree diffs, blob reads, line diffs), where libgit2 is several times
 //! slower than git (`benches/README.md`).
 
-pub mod blame;
-pub mod bloom;
-pub mod commits;
-pub mod diff;
-pub mod location;
-pub mod odb;
-pub mod parallel;
-pub mod refs;
-pub mod renames;
-pub mod stats_cache;
-pub mod status;
-pub mod text;
-pub mod tree;
-pub mod tree_diff;
+pub(crate) mod blame;
+pub(crate) mod bloom;
+pub(crate) mod commits;
+pub(crate) mod diff;
+pub(crate) mod location;
+pub(crate) mod odb;
+pub(crate) mod parallel;
+pub(crate) mod refs;
+pub(crate) mod renames;
+pub(crate) mod stats_cache;
+pub(crate) mod status;
+pub(crate) mod text;
+pub(crate) mod tree;
+pub(crate) mod tree_diff;
 
-pub use location::RepoLocation;
+pub(crate) use location::RepoLocation;
 
 /// The commit HEAD points at; None for an unborn HEAD (an empty repository). A HEAD whose
 /// commit cannot be read (a clone with its pack gone) is an error, never an empty history.
-pub fn head_commit(repo: &gix::Repository, name: &str) -> crate::error::Result<Option<gix::ObjectId>> {
+pub(crate) fn head_commit(repo: &gix::Repository, name: &str) -> crate::error::Result<Option<gix::ObjectId>> {
     let head = repo.head().map_err(|e| crate::error::Error::git(name, e))?;
     if head.is_unborn() {
         return Ok(None);

@@ -10,7 +10,7 @@ const PACK_CACHE_BYTES: usize = 32 * 1024 * 1024;
 /// 50 deep) is resolved from the base once more: 17% of the stats scan's CPU and 18% of a whole
 /// repository's blame on the benchmark histories (`benches/README.md`). A repository that sets
 /// `core.deltaBaseCacheLimit` keeps its own choice.
-pub fn use_history_pack_cache(repo: &mut gix::Repository) {
+pub(crate) fn use_history_pack_cache(repo: &mut gix::Repository) {
     if repo
         .config_snapshot()
         .integer("core.deltaBaseCacheLimit")

@@ -22,7 +22,7 @@ use crate::error::{Error, Result};
 const CHUNK: usize = 64;
 
 /// What to read and how.
-pub struct ReadPlan<'a> {
+pub(crate) struct ReadPlan<'a> {
     pub location: &'a RepoLocation,
     pub rev: Option<&'a str>,
     pub times: TimeBounds,
@@ -37,7 +37,10 @@ pub struct ReadPlan<'a> {
 type ChunkResult = (usize, Result<Vec<CommitRecord>>);
 
 /// Calls `emit` for each selected commit in walk order until it returns false.
-pub fn read_commits(plan: &ReadPlan<'_>, emit: &mut dyn FnMut(CommitRecord) -> Result<bool>) -> Result<()> {
+pub(crate) fn read_commits(
+    plan: &ReadPlan<'_>,
+    emit: &mut dyn FnMut(CommitRecord) -> Result<bool>,
+) -> Result<()> {
     let use_cache = plan.needs.stats && !plan.needs.files;
     let mut repo = plan.location.open_gix()?;
     let mut cache = match plan.cache_root {

@@ -4,7 +4,7 @@ use super::RepoLocation;
 use crate::error::{Error, Result};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RefRecord {
+pub(crate) struct RefRecord {
     /// Full name, e.g. `refs/heads/main`.
     pub name: String,
     pub shorthand: String,
@@ -31,7 +31,7 @@ fn kind_of(name: &str) -> &'static str {
 }
 
 /// Every ref under `refs/`, sorted by name like `git for-each-ref`.
-pub fn list(location: &RepoLocation) -> Result<Vec<RefRecord>> {
+pub(crate) fn list(location: &RepoLocation) -> Result<Vec<RefRecord>> {
     let repo = location.open_git2()?;
     let err = |e: git2::Error| Error::git(&location.name, e.message());
     let head_target = repo

@@ -38,7 +38,7 @@ const IDENTICAL_ALTERNATIVES: usize = 100;
 
 /// How `git log` detects renames in this repository (`diff.renames`, `diff.renameLimit`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct RenameOptions {
+pub(crate) struct RenameOptions {
     pub enabled: bool,
     /// Sources x destinations above `limit²` skip inexact detection; 0 is unlimited.
     pub limit: usize,
@@ -56,7 +56,7 @@ impl Default for RenameOptions {
 impl RenameOptions {
     /// Reads `diff.renames` and `diff.renameLimit` as git reads them. `diff.renames=copies`
     /// asks for copy detection, which is not supported: renames are detected as by default.
-    pub fn from_config(config: &gix::config::Snapshot<'_>) -> Self {
+    pub(crate) fn from_config(config: &gix::config::Snapshot<'_>) -> Self {
         let mut options = RenameOptions::default();
         // A value that is not a boolean ("copies") still means detection on.
         if let Some(enabled) = config.boolean("diff.renames") {
@@ -71,14 +71,14 @@ impl RenameOptions {
 
 /// One side of a deletion or addition.
 #[derive(Debug, Clone)]
-pub struct RenameFile {
+pub(crate) struct RenameFile {
     pub path: Vec<u8>,
     pub id: ObjectId,
     pub kind: EntryKind,
 }
 
 /// Blob access for similarity scoring.
-pub trait Blobs {
+pub(crate) trait Blobs {
     /// The blob's size in bytes, without reading its content where the store allows.
     fn size(&mut self, id: &ObjectId) -> Result<u64>;
     /// The blob's content.
@@ -87,7 +87,7 @@ pub trait Blobs {
 
 /// What detection found.
 #[derive(Debug, Default, PartialEq, Eq)]
-pub struct Renames {
+pub(crate) struct Renames {
     /// For each added file (by index), the deleted file (by index) it was renamed from.
     pub source_of: Vec<Option<usize>>,
     /// Set when inexact detection was skipped for too many candidates: the `diff.renameLimit`
@@ -96,7 +96,7 @@ pub struct Renames {
 }
 
 /// Pairs `deleted` with `added` files as git does. Both lists must be in git's order.
-pub fn detect(
+pub(crate) fn detect(
     deleted: &[RenameFile],
     added: &[RenameFile],
     options: RenameOptions,

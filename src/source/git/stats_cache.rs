@@ -26,7 +26,7 @@ const RECORD: usize = 20 + 3 * 8;
 /// Merge segments once there are more than this many.
 const MAX_SEGMENTS: usize = 16;
 
-pub struct StatsCache {
+pub(crate) struct StatsCache {
     dir: PathBuf,
     entries: HashMap<ObjectId, DiffStats>,
     segments: Vec<PathBuf>,
@@ -35,7 +35,7 @@ pub struct StatsCache {
 impl StatsCache {
     /// Loads the cache of the repository at `repo_path` (the normalised location) for stats
     /// computed under `settings` (anything else that changes them, e.g. rename options).
-    pub fn open(cache_root: &Path, repo_path: &str, settings: &str) -> Self {
+    pub(crate) fn open(cache_root: &Path, repo_path: &str, settings: &str) -> Self {
         // A hash that is the same in every build and Rust release (std's DefaultHasher is not:
         // a toolchain upgrade would silently orphan every cache).
         let key = [repo_path.as_bytes(), &[0], settings.as_bytes()].concat();
@@ -87,21 +87,23 @@ impl StatsCache {
         }
     }
 
-    pub fn get(&self, id: &ObjectId) -> Option<DiffStats> {
+    pub(crate) fn get(&self, id: &ObjectId) -> Option<DiffStats> {
         self.entries.get(id).copied()
     }
 
-    pub fn len(&self) -> usize {
+    #[cfg(test)]
+    fn len(&self) -> usize {
         self.entries.len()
     }
 
-    pub fn is_empty(&self) -> bool {
+    #[cfg(test)]
+    fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
 
     /// Stores newly computed stats as a new segment (best effort: a cache that cannot be
     /// written only costs speed), merging segments when there are many.
-    pub fn store(&mut self, new: &[(ObjectId, DiffStats)]) {
+    pub(crate) fn store(&mut self, new: &[(ObjectId, DiffStats)]) {
         let new: Vec<&(ObjectId, DiffStats)> =
             new.iter().filter(|(id, _)| id.as_bytes().len() == 20).collect();
         if new.is_empty() {

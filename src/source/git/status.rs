@@ -4,7 +4,7 @@ use super::RepoLocation;
 use crate::error::{Error, Result};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RepoStatus {
+pub(crate) struct RepoStatus {
     /// The ref HEAD points to (None when detached).
     pub head_ref: Option<String>,
     /// The commit HEAD resolves to (None for an empty repository).
@@ -12,7 +12,7 @@ pub struct RepoStatus {
     pub is_bare: bool,
 }
 
-pub fn read(location: &RepoLocation) -> Result<RepoStatus> {
+pub(crate) fn read(location: &RepoLocation) -> Result<RepoStatus> {
     let repo = location.open_git2()?;
     let head = repo.find_reference("HEAD").ok();
     let head_ref = head

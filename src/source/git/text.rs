@@ -3,11 +3,11 @@
 use std::borrow::Cow;
 
 // Line counts and binary detection are kernels of the scans, built optimised in their crate.
-pub use gitfleet_diffcore::{count_lines, is_binary};
+pub(crate) use gitfleet_diffcore::{count_lines, is_binary};
 
 /// Decodes text that git stored in `encoding` (the commit's `encoding` header), as `git log`
 /// re-encodes it to UTF-8. Unknown encodings and invalid bytes decode lossily.
-pub fn decode(bytes: &[u8], encoding: Option<&[u8]>) -> String {
+pub(crate) fn decode(bytes: &[u8], encoding: Option<&[u8]>) -> String {
     if let Some(label) = encoding {
         if let Some(enc) = encoding_rs::Encoding::for_label(label) {
             if enc != encoding_rs::UTF_8 {
@@ -23,7 +23,7 @@ pub fn decode(bytes: &[u8], encoding: Option<&[u8]>) -> String {
 }
 
 /// git's `%s`: the first paragraph of the message with its lines joined by spaces.
-pub fn summary(message: &str) -> String {
+pub(crate) fn summary(message: &str) -> String {
     let mut out = String::new();
     for line in message.trim_start_matches('\n').lines() {
         let line = line.trim_end();
@@ -40,7 +40,7 @@ pub fn summary(message: &str) -> String {
 
 /// `git blame`'s summary (`find_commit_subject`): the first line of the message that is not
 /// blank, as it is; a message with none gives `(<commit id>)`, as git prints it.
-pub fn first_line(message: &str, id: &str) -> String {
+pub(crate) fn first_line(message: &str, id: &str) -> String {
     message
         .split('\n')
         .find(|line| !line.bytes().all(|b| b.is_ascii_whitespace()))

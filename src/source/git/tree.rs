@@ -6,7 +6,7 @@ use gix::ObjectId;
 use crate::error::{Error, Result};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TreeFile {
+pub(crate) struct TreeFile {
     pub path: String,
     /// Octal mode as git prints it, e.g. `100644`.
     pub mode: String,
@@ -16,7 +16,11 @@ pub struct TreeFile {
 }
 
 /// The tree a revision names (None: HEAD); None for an empty repository.
-pub fn resolve_tree(repo: &gix::Repository, name: &str, rev: Option<&str>) -> Result<Option<ObjectId>> {
+pub(crate) fn resolve_tree(
+    repo: &gix::Repository,
+    name: &str,
+    rev: Option<&str>,
+) -> Result<Option<ObjectId>> {
     let rev = rev.map(str::trim).filter(|r| !r.is_empty());
     let id = match rev {
         None => match super::head_commit(repo, name)? {
@@ -37,7 +41,7 @@ pub fn resolve_tree(repo: &gix::Repository, name: &str, rev: Option<&str>) -> Re
 }
 
 /// Calls `visit` for every non-tree entry below `tree`; stops early when it returns false.
-pub fn walk_files(
+pub(crate) fn walk_files(
     repo: &gix::Repository,
     name: &str,
     tree: ObjectId,

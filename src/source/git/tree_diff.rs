@@ -24,16 +24,16 @@ use gix::ObjectId;
 use crate::error::{Error, Result};
 
 /// A decoded tree object, shared between the diff and the caller's tree cache.
-pub type TreeData = Rc<[u8]>;
+pub(crate) type TreeData = Rc<[u8]>;
 
 /// Loads a tree by id.
-pub type LoadTree<'a> = dyn FnMut(&gix::oid) -> Result<TreeData> + 'a;
+pub(crate) type LoadTree<'a> = dyn FnMut(&gix::oid) -> Result<TreeData> + 'a;
 /// Receives each change with its repository-relative path.
-pub type VisitChange<'a> = dyn FnMut(Change, &BStr) + 'a;
+pub(crate) type VisitChange<'a> = dyn FnMut(Change, &BStr) + 'a;
 
 /// Calls `visit` with every change from tree `old` to tree `new` (raw tree object bytes; an
 /// empty slice is the empty tree). Subtrees are read through `load`.
-pub fn diff(
+pub(crate) fn diff(
     old: &[u8],
     new: &[u8],
     hash: gix::hash::Kind,

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::source::unique_name;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Cached {
+pub(crate) struct Cached {
     pub url: String,
     pub etag: String,
     pub link: Option<String>,
@@ -43,13 +43,13 @@ fn checksum(entry: &Cached) -> String {
 }
 
 #[derive(Debug, Clone)]
-pub struct EtagCache {
+pub(crate) struct EtagCache {
     dir: Option<PathBuf>,
 }
 
 impl EtagCache {
     /// Entries under `cache_dir/github`; no directory, no cache.
-    pub fn new(cache_dir: Option<PathBuf>) -> Self {
+    pub(crate) fn new(cache_dir: Option<PathBuf>) -> Self {
         EtagCache {
             dir: cache_dir.map(|d| d.join("github")),
         }
@@ -59,7 +59,7 @@ impl EtagCache {
         Some(self.dir.as_ref()?.join(format!("{:016x}.json", fnv1a(url))))
     }
 
-    pub fn get(&self, url: &str) -> Option<Cached> {
+    pub(crate) fn get(&self, url: &str) -> Option<Cached> {
         let path = self.path(url)?;
         let text = std::fs::read_to_string(&path).ok()?;
         let valid = serde_json::from_str::<Stored>(&text).ok().filter(|stored| {
@@ -76,7 +76,7 @@ impl EtagCache {
     }
 
     /// Best effort: a cache that cannot be written only costs quota later.
-    pub fn put(&self, entry: &Cached) {
+    pub(crate) fn put(&self, entry: &Cached) {
         let (Some(dir), Some(path)) = (self.dir.as_ref(), self.path(&entry.url)) else {
             return;
         };

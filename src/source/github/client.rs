@@ -17,7 +17,7 @@ use crate::source::credentials::{Credentials, Pick, Token, TokenPool};
 
 /// How the session talks to GitHub.
 #[derive(Debug)]
-pub struct GitHubConfig {
+pub(crate) struct GitHubConfig {
     /// The API base URL (GitHub Enterprise: `https://host/api/v3`).
     pub api_url: String,
     pub tokens: Arc<TokenPool>,
@@ -35,7 +35,7 @@ pub struct GitHubConfig {
 
 impl GitHubConfig {
     /// The session's API URL and token pool, with default limits.
-    pub fn new(credentials: &Credentials) -> Self {
+    pub(crate) fn new(credentials: &Credentials) -> Self {
         GitHubConfig {
             api_url: credentials.api_url.clone(),
             tokens: credentials.tokens.clone(),
@@ -51,14 +51,14 @@ impl GitHubConfig {
 
 /// One page of a listing, or a single object.
 #[derive(Debug)]
-pub struct Page {
+pub(crate) struct Page {
     pub body: serde_json::Value,
     /// The `rel="next"` URL exactly as GitHub gave it.
     pub next: Option<String>,
 }
 
 #[derive(Debug)]
-pub struct GitHub {
+pub(crate) struct GitHub {
     http: reqwest::Client,
     api: String,
     tokens: Arc<TokenPool>,
@@ -72,14 +72,14 @@ pub struct GitHub {
 
 /// The media type a request asks for.
 #[derive(Debug, Clone, Copy)]
-pub enum Media {
+pub(crate) enum Media {
     Json,
     /// Stargazers with `starred_at`.
     Star,
 }
 
 impl GitHub {
-    pub fn new(config: GitHubConfig) -> Result<Self> {
+    pub(crate) fn new(config: GitHubConfig) -> Result<Self> {
         install_crypto_provider();
         let http = reqwest::Client::builder()
             .timeout(config.timeout)
@@ -105,18 +105,18 @@ impl GitHub {
         })
     }
 
-    pub fn tokens(&self) -> &TokenPool {
+    pub(crate) fn tokens(&self) -> &TokenPool {
         &self.tokens
     }
 
     /// The API URL for `path` (which starts with `/`).
-    pub fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.api)
     }
 
     /// The web address of a repository, as git tables name it: `https://github.com/o/r` for
     /// github.com (and servers standing in for it), `https://host/o/r` for Enterprise.
-    pub fn repo_url(&self, owner: &str, repo: &str) -> String {
+    pub(crate) fn repo_url(&self, owner: &str, repo: &str) -> String {
         let web = match self.api.strip_suffix("/api/v3") {
             Some(host) => host.to_string(),
             None => "https://github.com".to_string(),
@@ -125,12 +125,12 @@ impl GitHub {
     }
 
     /// GET `url` with the session's best token.
-    pub async fn get(&self, url: &str, media: Media) -> Result<Page> {
+    pub(crate) async fn get(&self, url: &str, media: Media) -> Result<Page> {
         self.request(url, media, None).await
     }
 
     /// GET `url` with one given token (the rate-limit table asks about each).
-    pub async fn get_with(&self, url: &str, token: &Arc<Token>) -> Result<Page> {
+    pub(crate) async fn get_with(&self, url: &str, token: &Arc<Token>) -> Result<Page> {
         self.request(url, Media::Json, Some(token.clone())).await
     }
 
@@ -350,7 +350,7 @@ impl GitHub {
 
 /// Whether `url` is under the API base `api` (same scheme, host and port, below its path):
 /// the only place a page's `next` link may lead, since requests there carry the token.
-pub fn under_api(api: &str, url: &str) -> bool {
+pub(crate) fn under_api(api: &str, url: &str) -> bool {
     let api = api.trim_end_matches('/');
     url.len() > api.len()
         && url[..api.len()].eq_ignore_ascii_case(api)
@@ -358,7 +358,7 @@ pub fn under_api(api: &str, url: &str) -> bool {
 }
 
 /// The `rel="next"` target of a `Link` header.
-pub fn next_link(link: &str) -> Option<String> {
+pub(crate) fn next_link(link: &str) -> Option<String> {
     link.split(',').find_map(|part| {
         let (target, params) = part.split_once(';')?;
         let is_next = params

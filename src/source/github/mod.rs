@@ -2,23 +2,23 @@
 //! its tokens are the session's credentials (`source::credentials`). The `gh_*` tables in
 //! `table::github` read through this.
 
-pub mod cache;
-pub mod client;
+pub(crate) mod cache;
+pub(crate) mod client;
 
-pub use client::{GitHub, GitHubConfig, Media, Page};
+pub(crate) use client::{GitHub, GitHubConfig, Media};
 
 use std::sync::{Arc, Mutex, OnceLock};
 
 /// The session's client, built on first use: most sessions never touch GitHub, and building
 /// an HTTPS client (system certificates, TLS setup) is not free.
 #[derive(Debug)]
-pub struct LazyGitHub {
+pub(crate) struct LazyGitHub {
     config: Mutex<Option<GitHubConfig>>,
     client: OnceLock<Result<Arc<GitHub>, String>>,
 }
 
 impl LazyGitHub {
-    pub fn new(config: GitHubConfig) -> Self {
+    pub(crate) fn new(config: GitHubConfig) -> Self {
         LazyGitHub {
             config: Mutex::new(Some(config)),
             client: OnceLock::new(),
@@ -26,7 +26,7 @@ impl LazyGitHub {
     }
 
     /// The client, or why it cannot be built (a bad `GITHUB_API_URL`).
-    pub fn get(&self) -> Result<Arc<GitHub>, String> {
+    pub(crate) fn get(&self) -> Result<Arc<GitHub>, String> {
         self.client
             .get_or_init(|| {
                 let config = self
