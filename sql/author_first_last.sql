@@ -1,4 +1,5 @@
 -- First and last commit per author (after .mailmap): when each person joined and was last seen.
+-- Bots (author_is_bot) are left out.
 SELECT
     repo,
     mailmap_author_name AS author,
@@ -8,5 +9,6 @@ SELECT
     count(*) AS commits,
     CAST(date_part('epoch', max(author_time)) - date_part('epoch', min(author_time)) AS BIGINT) / 86400 AS active_days
 FROM commits
+WHERE NOT author_is_bot
 GROUP BY repo, mailmap_author_name, mailmap_author_email
 ORDER BY first_commit, author;

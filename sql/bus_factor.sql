@@ -1,5 +1,5 @@
 -- Bus factor per top-level directory: the fewest authors who together last changed more than half of its lines at HEAD.
--- Files at the root count under '.'; authors are ranked by lines owned (ties by email).
+-- Files at the root count under '.'; authors are ranked by lines owned (ties by email). Lines last changed by bots (is_bot) are left out.
 WITH owned AS (
     SELECT
         repo,
@@ -7,6 +7,7 @@ WITH owned AS (
         author_email,
         count(*) AS lines
     FROM blame
+    WHERE NOT is_bot(author_name, author_email)
     GROUP BY 1, 2, 3
 ),
 ranked AS (

@@ -16,6 +16,7 @@ macro_rules! analyses {
 
 pub const ANALYSES: &[Analysis] = analyses![
     "top_contributors",
+    "co_authorship",
     "churn_hotspots",
     "activity_by_weekday_hour",
     "author_first_last",

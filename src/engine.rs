@@ -16,6 +16,7 @@ use crate::source::credentials::{CredentialSettings, Credentials};
 use crate::source::fleet::auth::GitAuth;
 use crate::source::fleet::clone::TransferOptions;
 use crate::source::fleet::jobs::{CloneManager, CloneSettings, Silent};
+use crate::source::git::bots::BotRules;
 use crate::source::git::RepoLocation;
 use crate::source::github::{GitHubConfig, LazyGitHub};
 use crate::table::access::{RefusedTable, RepoAccess};
@@ -182,6 +183,8 @@ fn build(config: &EngineConfig) -> DFResult<(SessionContext, Arc<CloneManager>)>
         let served = repos.iter().map(|r| RepoLocation::normalised_name(r)).collect();
         Arc::new(RepoAccess::new(served, &a.allow_repo, a.allow_refresh))
     });
+    let bots = BotRules::configured(Some(&config.cache_dir()));
+    ctx.register_udf(crate::table::is_bot::udf(bots.clone()));
     let settings = Arc::new(SessionSettings {
         access: access.clone(),
         repos,
@@ -189,6 +192,7 @@ fn build(config: &EngineConfig) -> DFResult<(SessionContext, Arc<CloneManager>)>
         stats_cache: !config.no_stats_cache,
         fleet: Some(fleet.clone()),
         strict: config.strict,
+        bots,
     });
     for table in TABLES {
         let provider = GitTableProvider::new(table, settings.clone(), RepoSource::Session, None);

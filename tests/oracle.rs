@@ -647,3 +647,301 @@ fn a_repository_missing_its_objects_is_an_error_not_empty() {
     assert_eq!(rows[0][0], "failed");
     assert!(rows[0][1].contains("cannot be read"), "{rows:?}");
 }
+
+/// Commit messages whose trailers are hard to find: git's own cases (the title is never a
+/// trailer; a mostly-prose paragraph counts only with a git-generated line; continuation lines;
+/// comments, scissors and old conflict blocks end the message) and random mixes of such lines.
+fn trailer_messages() -> Vec<String> {
+    let mut messages: Vec<String> = [
+        "Title\n\nBody.\n\nSigned-off-by: A U Thor <a@x>\nCo-authored-by: Two <two@x>\nco-authored-by: Three <three@x>\n",
+        "Fixes: the title only\n",
+        "Title\n\nReviewed-by: A\n  and B\n\tand C\nAcked-by: D\n",
+        "Title\n\nprose\nprose\nprose\nSigned-off-by: A\n",
+        "Title\n\nprose\nprose\nprose\nprose\nSigned-off-by: A\n",
+        "Title\n\nprose\nKey: v\n",
+        "Title\n\nA: 1\n# a comment\n\n# ------------------------ >8 ------------------------\nB: 2\n",
+        "Title\n\nBug #42: x\nKey : spaced\n",
+        "Title\n\nKey:nospace\nEmpty:\n",
+        "Title\n\n(cherry picked from commit 0123456789abcdef)\nsome prose\n",
+        "Title\n\nFixes: 1234 (\"a: colon\")\n---\nnot a divider: in git log\n",
+        "Title\n\nA: 1\n\nConflicts:\n\tpath.c\n",
+        "Title\r\n\r\nKey: crlf\r\nOther: two\r\n",
+        "\n\nTitle after blank lines\n\nKey: v\n",
+        "Title\n\nKëy: non-ascii key\nKey: v\n",
+        "Title\n\nKey: v\n   \n",
+        "Title\n\n  indented: first\nKey: v\n",
+        "Title\n\nKey: v\n# comment inside\nOther: w\n",
+        "Title\nsecond title line\nKey: in the title\n",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let pool = [
+        "Signed-off-by: A <a@x>",
+        "Co-authored-by: B <b@x>",
+        "CO-AUTHORED-BY: C <c@x>",
+        "Reviewed-by: D",
+        "  continued",
+        "\tcontinued with a tab",
+        "prose line",
+        "Bug #1: x",
+        "Key : spaced",
+        "Key:nospace",
+        ": leading colon",
+        "# comment",
+        "",
+        "   ",
+        "(cherry picked from commit abc)",
+        "---",
+        "Conflicts:",
+        "\tpath.c",
+        "Fixes: 12 (\"title: with colon\")",
+        "Signed-off-by:",
+        "Link: https://example.com/a:b",
+    ];
+    let mut state: u64 = 0x9e3779b97f4a7c15;
+    let mut next = |n: usize| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % n as u64) as usize
+    };
+    for _ in 0..300 {
+        let mut message = String::from(if next(4) == 0 { "Title\n" } else { "Title\n\n" });
+        for _ in 0..1 + next(10) {
+            message.push_str(pool[next(pool.len())]);
+            message.push('\n');
+        }
+        messages.push(message);
+    }
+    messages
+}
+
+#[test]
+fn commit_trailers_and_co_authors_match_git() {
+    let repo = scratch_dir("trailers").join("repo");
+    git(scratch_dir("trailers").as_path(), &["init", "-q", "repo"]);
+    let tree = git(&repo, &["mktree"]).trim().to_string();
+    let mut parent: Option<String> = None;
+    for message in trailer_messages() {
+        let mut cmd = git_command(&repo);
+        cmd.args(["commit-tree", &tree, "-F", "-"])
+            .env("GIT_AUTHOR_NAME", "A")
+            .env("GIT_AUTHOR_EMAIL", "a@x")
+            .env("GIT_COMMITTER_NAME", "A")
+            .env("GIT_COMMITTER_EMAIL", "a@x");
+        if let Some(p) = &parent {
+            cmd.args(["-p", p]);
+        }
+        let mut child = cmd
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        child.stdin.take().unwrap().write_all(message.as_bytes()).unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success());
+        parent = Some(String::from_utf8(out.stdout).unwrap().trim().to_string());
+    }
+    git(&repo, &["update-ref", "HEAD", parent.as_deref().unwrap()]);
+
+    // git's own answer: per commit, its trailers (key \x1e value, \x1f between trailers).
+    let log = git(
+        &repo,
+        &[
+            "log",
+            "-z",
+            "--format=%H%x1d%(trailers:only,unfold,separator=%x1f,key_value_separator=%x1e)",
+        ],
+    );
+    let mut expected = Vec::new();
+    let mut expected_co_authors = Vec::new();
+    for record in log.split('\0').filter(|r| !r.is_empty()) {
+        let (sha, trailers) = record.split_once('\x1d').unwrap();
+        let mut co_authors = Vec::new();
+        for (i, trailer) in trailers.split('\x1f').filter(|t| !t.is_empty()).enumerate() {
+            let (key, value) = trailer.split_once('\x1e').unwrap();
+            expected.push(format!("{sha}\x1f{key}\x1f{value}\x1f{}", i + 1));
+            if key.eq_ignore_ascii_case("co-authored-by") {
+                co_authors.push(value.to_string());
+            }
+        }
+        expected_co_authors.push(format!("{sha}\x1f[{}]", co_authors.join(", ")));
+    }
+    let expected = sorted(expected);
+    assert!(
+        expected.len() > 200,
+        "the messages have trailers: {}",
+        expected.len()
+    );
+    let actual = sorted_lines(&query(
+        &repo,
+        "SELECT sha, key, value, position FROM commit_trailers",
+    ));
+    assert_eq!(actual, expected);
+    let actual = sorted_lines(&query(&repo, "SELECT sha, co_authors FROM commits"));
+    assert_eq!(actual, sorted(expected_co_authors));
+    // The table function takes a revision range like `commits`.
+    let head_only = query(
+        &repo,
+        &format!(
+            "SELECT count(*) FROM commit_trailers('{}', 'HEAD~1..HEAD')",
+            repo.display()
+        ),
+    );
+    let head_count = git(&repo, &["log", "-1", "--format=%(trailers:only,unfold)"])
+        .lines()
+        .filter(|l| !l.is_empty())
+        .count();
+    assert_eq!(single_i64(&head_only) as usize, head_count);
+}
+
+#[test]
+fn bots_co_authors_and_the_co_authorship_analysis() {
+    let dir = scratch_dir("bots");
+    let repo = dir.join("repo");
+    git(&dir, &["init", "-q", "repo"]);
+    // (author name, email, is a bot, commit message)
+    let commits = [
+        ("dependabot[bot]", "49699333+dependabot[bot]@users.noreply.github.com", true, "Bump x\n"),
+        ("Someone", "41898282+github-actions[bot]@users.noreply.github.com", true, "Build\n"),
+        ("GitHub Action", "action@github.com", true, "Release\n"),
+        ("CI Nightly", "ci-nightly@corp.example", true, "Nightly\n"),
+        (
+            "Ada Lovelace",
+            "ada@example.com",
+            false,
+            "Pair work\n\nCo-authored-by: Grace H <grace@old.example>\nco-authored-by: Bob <bob@example.com>\n",
+        ),
+        (
+            "Robot Fan",
+            "1+robotfan@users.noreply.github.com",
+            false,
+            "More\n\nSigned-off-by: Robot Fan <r@x>\nCo-authored-by: Ada Lovelace <ada@example.com>\nCo-authored-by: renovate[bot] <29139614+renovate[bot]@users.noreply.github.com>\n",
+        ),
+        ("Grace Hopper", "grace@example.com", false, "Solo\n\nCo-authored-by: Grace H <grace@old.example>\n"),
+    ];
+    std::fs::write(
+        repo.join(".mailmap"),
+        "Grace Hopper <grace@example.com> <grace@old.example>\n",
+    )
+    .unwrap();
+    for (i, (name, email, _, message)) in commits.iter().enumerate() {
+        std::fs::write(repo.join(format!("f{i}")), format!("{i}\n")).unwrap();
+        git(&repo, &["add", "."]);
+        let status = git_command(&repo)
+            .args(["commit", "-q", "--cleanup=verbatim", "-m", message])
+            .env("GIT_AUTHOR_NAME", name)
+            .env("GIT_AUTHOR_EMAIL", email)
+            .env("GIT_COMMITTER_NAME", "C")
+            .env("GIT_COMMITTER_EMAIL", "c@x")
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+    let cache = dir.join("cache");
+    std::fs::create_dir_all(&cache).unwrap();
+    std::fs::write(cache.join("bots"), "# our CI\nci-*@corp.example\n").unwrap();
+    let config = gitfleet::EngineConfig {
+        repos: vec![repo.display().to_string()],
+        cache_dir: Some(cache),
+        ..Default::default()
+    };
+    let run = |sql: &str| sorted_lines(&try_query_with(&config, sql).unwrap());
+
+    // The built-in rules, and the pattern in the cache directory's `bots` file.
+    let expected = sorted(
+        commits
+            .iter()
+            .map(|(_, email, bot, _)| format!("{email}\x1f{bot}\x1f{bot}"))
+            .collect(),
+    );
+    assert_eq!(
+        run("SELECT author_email, author_is_bot, is_bot(author_name, author_email) FROM commits"),
+        expected
+    );
+    // The same rule on blame's people (one line per file, each by its commit's author).
+    assert_eq!(
+        run("SELECT count(*) FROM blame WHERE path <> '.mailmap' AND is_bot(author_name, author_email)"),
+        vec!["4"]
+    );
+
+    // Co-authors as written, and after .mailmap as `git check-mailmap` maps them.
+    let mut expected_co = Vec::new();
+    let mut credits: std::collections::BTreeMap<String, (std::collections::BTreeSet<String>, i64, i64)> =
+        Default::default();
+    let log = git(
+        &repo,
+        &[
+            "log",
+            "-z",
+            "--format=%H%x1f%aN <%aE>%x1f%(trailers:key=Co-authored-by,valueonly,separator=%x1e)",
+        ],
+    );
+    for record in log.split('\0').filter(|r| !r.is_empty()) {
+        let f: Vec<&str> = record.split('\x1f').collect();
+        let written: Vec<&str> = f[2].split('\x1e').filter(|v| !v.is_empty()).collect();
+        let mapped: Vec<String> = written
+            .iter()
+            .map(|p| git(&repo, &["check-mailmap", p]).trim().to_string())
+            .collect();
+        expected_co.push(format!(
+            "{}\x1f[{}]\x1f[{}]",
+            f[0],
+            written.join(", "),
+            mapped.join(", ")
+        ));
+        let mut credit = |person: &str, authored: bool| {
+            let entry = credits.entry(person.to_string()).or_default();
+            if entry.0.insert(format!("{}{authored}", f[0])) {
+                if authored {
+                    entry.1 += 1;
+                } else {
+                    entry.2 += 1;
+                }
+            }
+        };
+        credit(f[1], true);
+        for person in &mapped {
+            credit(person, false);
+        }
+    }
+    assert_eq!(
+        run("SELECT sha, co_authors, mailmap_co_authors FROM commits"),
+        sorted(expected_co)
+    );
+    assert!(credits.contains_key("Grace Hopper <grace@example.com>"));
+
+    // co_authorship: people credited as author or co-author, bots left out.
+    let rules_bot = |person: &str| {
+        commits
+            .iter()
+            .any(|(n, e, bot, _)| *bot && person == format!("{n} <{e}>"))
+            || person.contains("[bot]")
+    };
+    let expected: Vec<String> = credits
+        .iter()
+        .filter(|(person, _)| !rules_bot(person))
+        .map(|(person, (shas, authored, co))| {
+            let commits: std::collections::BTreeSet<&str> = shas.iter().map(|s| &s[..40]).collect();
+            let (name, email) = person.rsplit_once(" <").unwrap();
+            format!(
+                "{name}\x1f{}\x1f{}\x1f{authored}\x1f{co}",
+                email.trim_end_matches('>'),
+                commits.len()
+            )
+        })
+        .collect();
+    let sql = gitfleet::analyses::find("co_authorship")
+        .unwrap()
+        .sql
+        .trim_end()
+        .trim_end_matches(';');
+    assert_eq!(
+        run(&format!(
+            "SELECT person, email, commits, authored, co_authored FROM ({sql})"
+        )),
+        sorted(expected)
+    );
+}

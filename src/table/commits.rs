@@ -1,4 +1,5 @@
-//! `commits`: one row per commit, with diff stats against the first parent.
+//! `commits`: one row per commit, with diff stats against the first parent, the co-authors its
+//! trailers credit, and whether its author is a bot.
 
 use std::sync::{Arc, LazyLock};
 
@@ -13,8 +14,10 @@ use super::def::{Args, Pushdown, TableDef};
 use super::sink::BatchSink;
 use super::spec::Partition;
 use crate::error::Result;
+use crate::source::git::bots::BotRules;
 use crate::source::git::commits::{count, walk, CommitNeeds, CommitRecord, Person};
 use crate::source::git::parallel::read_commits;
+use crate::source::git::trailers::co_authors;
 
 pub(crate) fn schema() -> SchemaRef {
     static SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
@@ -39,6 +42,9 @@ pub(crate) fn schema() -> SchemaRef {
             int64("files_changed"),
             utf8("mailmap_author_name"),
             utf8("mailmap_author_email"),
+            utf8_list("co_authors"),
+            utf8_list("mailmap_co_authors"),
+            boolean("author_is_bot"),
         ])
     });
     SCHEMA.clone()
@@ -56,7 +62,7 @@ pub(crate) static TABLE: TableDef = TableDef {
     produce,
 };
 
-const PEOPLE: [&str; 8] = [
+const PEOPLE: [&str; 9] = [
     "author_name",
     "author_email",
     "author_time",
@@ -65,6 +71,7 @@ const PEOPLE: [&str; 8] = [
     "committer_email",
     "committer_time",
     "committer_offset",
+    "author_is_bot",
 ];
 
 fn produce(part: &Partition<'_>, sink: &mut BatchSink) -> Result<()> {
@@ -72,8 +79,13 @@ fn produce(part: &Partition<'_>, sink: &mut BatchSink) -> Result<()> {
     let wants_any = |cols: &[&str]| cols.iter().any(|c| part.wants(c));
     let needs = CommitNeeds {
         people: wants_any(&PEOPLE),
-        message: wants_any(&["summary", "message"]),
-        mailmap: wants_any(&["mailmap_author_name", "mailmap_author_email"]),
+        message: wants_any(&["summary", "message", "co_authors", "mailmap_co_authors"]),
+        mailmap: wants_any(&[
+            "mailmap_author_name",
+            "mailmap_author_email",
+            "mailmap_co_authors",
+        ]),
+        co_authors_mailmap: part.wants("mailmap_co_authors"),
         stats: wants_any(&["additions", "deletions", "files_changed"]),
         files: false,
         file_lines: false,
@@ -86,7 +98,7 @@ fn produce(part: &Partition<'_>, sink: &mut BatchSink) -> Result<()> {
         || needs.stats
         || wants_any(&["parents", "parent_count", "is_merge"])
         || spec.times != Default::default();
-    let mut rows = CommitRows::new(&location.name);
+    let mut rows = CommitRows::new(&location.name, BotRules::new(spec.bots.iter().cloned()));
     if !decode && spec.projection.as_ref().is_some_and(Vec::is_empty) {
         // `count(*)`: rows without columns; no row is built.
         let repo = location.open_gix()?;
@@ -139,6 +151,10 @@ struct CommitRows {
     files_changed: Int64Builder,
     mailmap_name: StringBuilder,
     mailmap_email: StringBuilder,
+    co_authors: ListBuilder<StringBuilder>,
+    mailmap_co_authors: ListBuilder<StringBuilder>,
+    author_is_bot: BooleanBuilder,
+    bots: BotRules,
 }
 
 #[derive(Default)]
@@ -168,7 +184,7 @@ impl PersonColumns {
 }
 
 impl CommitRows {
-    fn new(repo_name: &str) -> Self {
+    fn new(repo_name: &str, bots: BotRules) -> Self {
         CommitRows {
             repo_name: repo_name.to_string(),
             len: 0,
@@ -185,6 +201,10 @@ impl CommitRows {
             files_changed: Int64Builder::new(),
             mailmap_name: StringBuilder::new(),
             mailmap_email: StringBuilder::new(),
+            co_authors: ListBuilder::new(StringBuilder::new()),
+            mailmap_co_authors: ListBuilder::new(StringBuilder::new()),
+            author_is_bot: BooleanBuilder::new(),
+            bots,
         }
     }
 
@@ -201,6 +221,16 @@ impl CommitRows {
         self.committer.append(&c.committer);
         self.summary.append_value(&c.summary);
         self.message.append_value(&c.message);
+        for co_author in co_authors(&c.message) {
+            self.co_authors.values().append_value(co_author);
+        }
+        self.co_authors.append(true);
+        for co_author in &c.mailmap_co_authors {
+            self.mailmap_co_authors.values().append_value(co_author);
+        }
+        self.mailmap_co_authors.append(true);
+        self.author_is_bot
+            .append_value(self.bots.is_bot(&c.author.name, &c.author.email));
         match &c.stats {
             Some(s) => {
                 self.additions.append_value(s.additions);
@@ -250,6 +280,9 @@ impl CommitRows {
             Arc::new(self.files_changed.finish()),
             Arc::new(self.mailmap_name.finish()),
             Arc::new(self.mailmap_email.finish()),
+            Arc::new(self.co_authors.finish()),
+            Arc::new(self.mailmap_co_authors.finish()),
+            Arc::new(self.author_is_bot.finish()),
         ];
         Ok(RecordBatch::try_new(schema(), columns)?)
     }

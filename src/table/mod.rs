@@ -12,12 +12,14 @@ pub(crate) mod blame;
 pub(crate) mod clone_status;
 pub(crate) mod columns;
 pub(crate) mod commit_files;
+pub(crate) mod commit_trailers;
 pub(crate) mod commits;
 pub(crate) mod def;
 pub(crate) mod exec;
 pub(crate) mod files;
 pub(crate) mod functions;
 pub(crate) mod github;
+pub(crate) mod is_bot;
 mod leaf;
 pub(crate) mod provider;
 pub(crate) mod pushdown;
@@ -31,10 +33,11 @@ pub(crate) mod spec;
 pub(crate) use def::TableDef;
 
 /// Every git table.
-pub(crate) static TABLES: [&TableDef; 6] = [
+pub(crate) static TABLES: [&TableDef; 7] = [
     &repos::TABLE,
     &commits::TABLE,
     &commit_files::TABLE,
+    &commit_trailers::TABLE,
     &refs::TABLE,
     &files::TABLE,
     &blame::TABLE,

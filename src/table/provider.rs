@@ -188,6 +188,7 @@ impl TableProvider for GitTableProvider {
                 .cache_dir
                 .clone()
                 .filter(|_| self.settings.stats_cache),
+            bots: self.settings.bots.clone(),
         };
         let mut exec = GitScanExec::new(spec)?;
         exec.clones = self.settings.fleet.clone();

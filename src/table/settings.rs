@@ -21,6 +21,9 @@ pub(crate) struct SessionSettings {
     pub strict: bool,
     /// Which repositories queries may name (None: any; `gitfleet serve` sets it).
     pub access: Option<Arc<RepoAccess>>,
+    /// The user's bot patterns (`GITFLEET_BOTS`, the cache directory's `bots` file), added to
+    /// the built-in rules of `source/git/bots.rs`.
+    pub bots: Vec<String>,
 }
 
 /// Where a provider's repositories come from.

@@ -65,6 +65,9 @@ pub(crate) struct ScanSpec {
     pub cache_dir: Option<PathBuf>,
     /// Which files to blame (blame only): `path` filters and `blame('/repo', 'path')`.
     pub paths: PathSelection,
+    /// The user's bot patterns (`author_is_bot`), beyond the built-in rules.
+    #[serde(default)]
+    pub bots: Vec<String>,
 }
 
 /// Threads one repository's scan may use for its expensive part (diffs): every core.
@@ -140,6 +143,7 @@ mod tests {
             },
             limit: Some(10),
             cache_dir: Some("/tmp/cache".into()),
+            bots: vec!["ci-*@corp.example".into()],
         };
         let json = serde_json::to_string(&spec).unwrap();
         let back: ScanSpec = serde_json::from_str(&json).unwrap();

@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use super::diff::{DiffStats, Differ, FileChange};
 use super::stats_cache::StatsCache;
 use super::text;
+use super::trailers;
 use crate::error::{Error, Result};
 
 /// A person as recorded in a commit.
@@ -28,6 +29,8 @@ pub(crate) struct CommitNeeds {
     pub people: bool,
     pub message: bool,
     pub mailmap: bool,
+    /// With `message` and `mailmap`: the `Co-authored-by` people after `.mailmap`.
+    pub co_authors_mailmap: bool,
     pub stats: bool,
     pub files: bool,
     /// With `files`: also count lines and detect binaries (reads both blobs of every change).
@@ -42,6 +45,8 @@ pub(crate) struct CommitRecord {
     pub committer: Person,
     /// The author after `.mailmap` (name, email); set when asked for.
     pub mailmap_author: Option<(String, String)>,
+    /// The `Co-authored-by` people after `.mailmap` ("Name <email>"); set when asked for.
+    pub mailmap_co_authors: Vec<String>,
     pub summary: String,
     pub message: String,
     pub stats: Option<DiffStats>,
@@ -75,6 +80,7 @@ impl CommitRecord {
             author: Person::default(),
             committer: Person::default(),
             mailmap_author: None,
+            mailmap_co_authors: Vec::new(),
             summary: String::new(),
             message: String::new(),
             stats: None,
@@ -306,6 +312,20 @@ impl<'r> CommitReader<'r> {
         if self.needs.message {
             record.message = text::decode(decoded.message, encoding);
             record.summary = text::summary(&record.message);
+        }
+        if let (Some(mailmap), true) = (&self.mailmap, self.needs.co_authors_mailmap) {
+            record.mailmap_co_authors = trailers::co_authors(&record.message)
+                .iter()
+                .map(|person| {
+                    let (name, email) = trailers::split_identity(person);
+                    let resolved = mailmap.resolve(gix::actor::SignatureRef {
+                        name: name.into(),
+                        email: email.into(),
+                        time: "",
+                    });
+                    format!("{} <{}>", resolved.name, resolved.email)
+                })
+                .collect();
         }
         if let Some(stats) = self.cache.and_then(|c| c.get(&id)) {
             ScanCounters::add(&self.counters.cache_hits);

@@ -6,6 +6,7 @@
 
 pub(crate) mod blame;
 pub(crate) mod bloom;
+pub(crate) mod bots;
 pub(crate) mod commits;
 pub(crate) mod diff;
 pub(crate) mod location;
@@ -16,6 +17,7 @@ pub(crate) mod renames;
 pub(crate) mod stats_cache;
 pub(crate) mod status;
 pub(crate) mod text;
+pub(crate) mod trailers;
 pub(crate) mod tree;
 pub(crate) mod tree_diff;
 
