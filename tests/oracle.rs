@@ -945,3 +945,131 @@ fn bots_co_authors_and_the_co_authorship_analysis() {
         sorted(expected)
     );
 }
+
+/// `git log -p -U0` with merges against their first parent, as rows of `diff_lines`:
+/// sha, path, old line number, new line number, kind and text (numbers NULL where git has none).
+fn git_patch_lines(repo: &Path) -> Vec<String> {
+    let out = git(
+        repo,
+        &[
+            "-c",
+            "core.quotePath=false",
+            "log",
+            "-p",
+            "-U0",
+            "--diff-merges=first-parent",
+            "--format=%x00%H",
+        ],
+    );
+    let mut rows = Vec::new();
+    for chunk in out.split('\0').skip(1) {
+        let mut lines = chunk.split('\n');
+        let sha = lines.next().unwrap().to_string();
+        let (mut old, mut path) = (None::<String>, String::new());
+        while let Some(l) = lines.next() {
+            if let Some(p) = l.strip_prefix("--- ") {
+                old = p.strip_prefix("a/").map(String::from);
+            } else if let Some(p) = l.strip_prefix("+++ ") {
+                path = p.strip_prefix("b/").map(String::from).or(old.clone()).unwrap();
+            } else if let Some(header) = l.strip_prefix("@@ -") {
+                let header = header.split(" @@").next().unwrap();
+                let (before, after) = header.split_once(" +").unwrap();
+                let range = |r: &str| -> (u32, u32) {
+                    match r.split_once(',') {
+                        Some((start, n)) => (start.parse().unwrap(), n.parse().unwrap()),
+                        None => (r.parse().unwrap(), 1),
+                    }
+                };
+                let ((old_start, removed), (new_start, added)) = (range(before), range(after));
+                let mut content = lines.by_ref().filter(|l| !l.starts_with('\\'));
+                for k in 0..removed {
+                    let text = content.next().unwrap().strip_prefix('-').unwrap();
+                    rows.push(format!(
+                        "{sha}\x1f{path}\x1f{}\x1fNULL\x1f-\x1f{text}",
+                        old_start + k
+                    ));
+                }
+                for k in 0..added {
+                    let text = content.next().unwrap().strip_prefix('+').unwrap();
+                    rows.push(format!(
+                        "{sha}\x1f{path}\x1fNULL\x1f{}\x1f+\x1f{text}",
+                        new_start + k
+                    ));
+                }
+            }
+        }
+    }
+    sorted(rows)
+}
+
+#[test]
+fn diff_lines_match_git_show_unified_zero() {
+    let generated = scratch_dir("diff-lines").join("repo.git");
+    common::history::build(
+        &generated,
+        &common::history::Spec {
+            commits: 250,
+            initial_files: 25,
+            seed: 5,
+        },
+    );
+    for repo in [fixture("basic"), fixture("trees"), generated.clone()] {
+        let expected = git_patch_lines(&repo);
+        assert!(
+            expected.len() > 20,
+            "{}: {} lines",
+            repo.display(),
+            expected.len()
+        );
+        let actual = sorted_lines(&query(
+            &repo,
+            "SELECT sha, path, old_line_no, new_line_no, kind, line FROM diff_lines",
+        ));
+        assert_eq!(actual.len(), expected.len(), "{}", repo.display());
+        assert_eq!(actual, expected, "{}", repo.display());
+    }
+
+    // `git log -G`: the commits whose added or removed lines match.
+    let regex = "buffer config";
+    let by_git = sorted(
+        git(&generated, &["log", "--no-merges", "-G", regex, "--format=%H"])
+            .lines()
+            .map(String::from)
+            .collect(),
+    );
+    assert!(by_git.len() > 3 && by_git.len() < 200, "{}", by_git.len());
+    let ours = sorted_lines(&query(
+        &generated,
+        &format!(
+            "SELECT DISTINCT d.sha FROM diff_lines d JOIN commits c ON c.sha = d.sha \
+             WHERE NOT c.is_merge AND regexp_like(d.line, '{regex}')"
+        ),
+    ));
+    assert_eq!(ours, by_git);
+
+    // Path filters choose the files diffed; a revision chooses the commits.
+    let repo = fixture("basic");
+    let app = sorted_lines(&query(
+        &repo,
+        "SELECT sha, path, old_line_no, new_line_no, kind, line FROM diff_lines WHERE path = 'src/app.c'",
+    ));
+    let expected: Vec<String> = git_patch_lines(&repo)
+        .into_iter()
+        .filter(|l| l.split('\x1f').nth(1) == Some("src/app.c"))
+        .collect();
+    assert!(!expected.is_empty());
+    assert_eq!(app, expected);
+    let head = git(&repo, &["rev-parse", "HEAD"]).trim().to_string();
+    let one = query(
+        &repo,
+        &format!(
+            "SELECT count(*) FROM diff_lines('{}', '{head}^!')",
+            repo.display()
+        ),
+    );
+    let expected = git_patch_lines(&repo)
+        .iter()
+        .filter(|l| l.starts_with(&head))
+        .count();
+    assert_eq!(single_i64(&one) as usize, expected);
+}

@@ -15,6 +15,7 @@ pub(crate) mod commit_files;
 pub(crate) mod commit_trailers;
 pub(crate) mod commits;
 pub(crate) mod def;
+pub(crate) mod diff_lines;
 pub(crate) mod exec;
 pub(crate) mod files;
 pub(crate) mod functions;
@@ -33,11 +34,12 @@ pub(crate) mod spec;
 pub(crate) use def::TableDef;
 
 /// Every git table.
-pub(crate) static TABLES: [&TableDef; 7] = [
+pub(crate) static TABLES: [&TableDef; 8] = [
     &repos::TABLE,
     &commits::TABLE,
     &commit_files::TABLE,
     &commit_trailers::TABLE,
+    &diff_lines::TABLE,
     &refs::TABLE,
     &files::TABLE,
     &blame::TABLE,

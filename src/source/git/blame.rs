@@ -60,7 +60,7 @@ pub(crate) struct PathSelection {
 }
 
 impl PathSelection {
-    fn admits(&self, path: &str) -> bool {
+    pub(crate) fn admits(&self, path: &str) -> bool {
         let exact = self.exact.as_ref().is_none_or(|e| e.contains(path));
         let prefix = self.prefixes.is_empty() || self.prefixes.iter().any(|p| path.starts_with(p.as_str()));
         let required = self.required.as_ref().is_none_or(|r| r == path);

@@ -4,6 +4,9 @@
 //! rename detection as `git log` runs it (`renames.rs`: renames, no copies, 50% similarity,
 //! `diff.renames` and `diff.renameLimit` from the repository's config). Line counts come from a
 //! Myers line diff, binary files (a NUL in the first 8000 bytes) count 0/0.
+//!
+//! The same pairing yields each file's changed lines as `git show --unified=0` prints them
+//! ([`Differ::patch_lines`]): git's xdiff with its default indent heuristic and tail trimming.
 
 use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
@@ -17,7 +20,7 @@ use super::renames::{self, RenameFile, RenameOptions};
 use super::text::{count_lines, is_binary};
 use super::tree_diff::{self, TreeData};
 use crate::error::{Error, Result};
-use gitfleet_diffcore::count_changed_lines;
+use gitfleet_diffcore::{count_changed_lines, xdiff_hunks, XdiffOptions};
 
 /// One file changed by a commit.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,6 +33,28 @@ pub(crate) struct FileChange {
     pub additions: i64,
     pub deletions: i64,
     pub is_binary: bool,
+}
+
+/// A changed file as its patch names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct FilePatch {
+    pub path: String,
+    /// Set for renames.
+    pub old_path: Option<String>,
+    /// git's status letter: A, M, D, R or T.
+    pub change_type: char,
+}
+
+/// One line a commit removed or added: a `-` or `+` line of `git show --unified=0`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct PatchLine<'a> {
+    /// 1-based, in the old file (removed lines).
+    pub old_no: Option<u32>,
+    /// 1-based, in the new file (added lines).
+    pub new_no: Option<u32>,
+    pub added: bool,
+    /// The line without its newline (a CR of a CRLF line stays).
+    pub text: &'a [u8],
 }
 
 /// Totals over a commit's file changes.
@@ -112,6 +137,93 @@ impl<'r> Differ<'r> {
             });
         }
         Ok(())
+    }
+
+    /// The lines each changed file gained and lost from `parent_tree` (None: the empty tree) to
+    /// `tree`, as `git show --unified=0` shows them, for the files whose path `admit` accepts;
+    /// stops early (false) when `emit` does. Binary files have no lines; a type change is a
+    /// deletion and an addition, and a submodule's lines are `Subproject commit <id>`, as in git.
+    pub(crate) fn patch_lines(
+        &mut self,
+        parent_tree: Option<ObjectId>,
+        tree: ObjectId,
+        admit: &dyn Fn(&str) -> bool,
+        emit: &mut dyn FnMut(&FilePatch, PatchLine<'_>) -> Result<bool>,
+    ) -> Result<bool> {
+        for change in self.tree_changes(parent_tree, tree)? {
+            if !admit(&change.path) {
+                continue;
+            }
+            let file = FilePatch {
+                path: change.path,
+                old_path: change.old_path,
+                change_type: change.change_type,
+            };
+            let halves = if file.change_type == 'T' {
+                vec![(change.old, None), (None, change.new)]
+            } else {
+                vec![(change.old, change.new)]
+            };
+            for (old, new) in halves {
+                if !self.file_lines(&file, old, new, emit)? {
+                    return Ok(false);
+                }
+            }
+        }
+        Ok(true)
+    }
+
+    fn file_lines(
+        &mut self,
+        file: &FilePatch,
+        old: Option<(ObjectId, EntryKind)>,
+        new: Option<(ObjectId, EntryKind)>,
+        emit: &mut dyn FnMut(&FilePatch, PatchLine<'_>) -> Result<bool>,
+    ) -> Result<bool> {
+        let name = self.name;
+        let content = |side: Option<(ObjectId, EntryKind)>| -> Result<Vec<u8>> {
+            Ok(match side {
+                None => Vec::new(),
+                Some((id, EntryKind::Commit)) => format!("Subproject commit {id}\n").into_bytes(),
+                Some((id, _)) => {
+                    self.repo
+                        .find_blob(id)
+                        .map_err(|e| Error::git(name, e))?
+                        .detach()
+                        .data
+                }
+            })
+        };
+        let (old_data, new_data) = (content(old)?, content(new)?);
+        if is_binary(&old_data) || is_binary(&new_data) {
+            return Ok(true);
+        }
+        let (old_lines, new_lines) = (line_starts(&old_data), line_starts(&new_data));
+        for hunk in xdiff_hunks(&old_data, &new_data, XdiffOptions::default()) {
+            for i in hunk.before {
+                let line = PatchLine {
+                    old_no: Some(i + 1),
+                    new_no: None,
+                    added: false,
+                    text: nth_line(&old_data, &old_lines, i),
+                };
+                if !emit(file, line)? {
+                    return Ok(false);
+                }
+            }
+            for i in hunk.after {
+                let line = PatchLine {
+                    old_no: None,
+                    new_no: Some(i + 1),
+                    added: true,
+                    text: nth_line(&new_data, &new_lines, i),
+                };
+                if !emit(file, line)? {
+                    return Ok(false);
+                }
+            }
+        }
+        Ok(true)
     }
 
     /// The tree diff, then git's rename detection over its additions and deletions.
@@ -203,6 +315,28 @@ impl<'r> Differ<'r> {
             (a, d, false)
         })
     }
+}
+
+/// Where each line of `data` starts.
+fn line_starts(data: &[u8]) -> Vec<usize> {
+    let mut starts = vec![0];
+    starts.extend(
+        data.iter()
+            .enumerate()
+            .filter(|(_, &c)| c == b'\n')
+            .map(|(i, _)| i + 1),
+    );
+    if starts.last() == Some(&data.len()) {
+        starts.pop();
+    }
+    starts
+}
+
+/// Line `i` of `data` without its newline.
+fn nth_line<'a>(data: &'a [u8], starts: &[usize], i: u32) -> &'a [u8] {
+    let start = starts[i as usize];
+    let end = starts.get(i as usize + 1).copied().unwrap_or(data.len());
+    data[start..end].strip_suffix(b"\n").unwrap_or(&data[start..end])
 }
 
 fn location(path: &BStr) -> String {
