@@ -24,6 +24,7 @@ pub const ANALYSES: &[Analysis] = analyses![
     "code_ownership",
     "code_age",
     "bus_factor",
+    "ownership_drift",
 ];
 
 impl Analysis {

@@ -146,7 +146,10 @@ fn every_analysis_runs() {
     assert!(names.len() >= 5, "{listing}");
     for name in names {
         let out = stdout(&gitfleet(&repo, &["run", name, "--format", "csv"]));
-        assert!(out.lines().count() > 1, "{name} returned no rows: {out}");
+        // The fixture has no CODEOWNERS file: ownership_drift's rows are checked in
+        // tests/oracle.rs on a repository that has one.
+        let rows = if name == "ownership_drift" { 0 } else { 1 };
+        assert!(out.lines().count() > rows, "{name} returned no rows: {out}");
     }
     let top = stdout(&gitfleet(&repo, &["run", "top_contributors", "--format", "csv"]));
     let first = top.lines().nth(1).unwrap();

@@ -1073,3 +1073,119 @@ fn diff_lines_match_git_show_unified_zero() {
         .count();
     assert_eq!(single_i64(&one) as usize, expected);
 }
+
+#[test]
+fn codeowners_files_owners_and_ownership_drift() {
+    let dir = scratch_dir("codeowners");
+    let repo = dir.join("repo");
+    git(&dir, &["init", "-q", "repo"]);
+    // (path, author name, author email, lines): each file written whole by one author.
+    let files = [
+        ("README.md", "Ada", "ada@example.com", 4),
+        ("src/app.js", "Octo Cat", "12+octocat@users.noreply.github.com", 6),
+        ("src/lib/util.js", "Ada", "ada@example.com", 3),
+        ("docs/guide.md", "Bob", "bob@example.com", 5),
+        ("docs/deep/more.md", "Ada", "ada@example.com", 2),
+        ("apps/github/x.rb", "Bob", "bob@example.com", 7),
+        (
+            "apps/web/y.rb",
+            "dependabot[bot]",
+            "1+dependabot[bot]@users.noreply.github.com",
+            9,
+        ),
+    ];
+    std::fs::create_dir_all(repo.join(".github")).unwrap();
+    std::fs::write(
+        repo.join(".github/CODEOWNERS"),
+        "# team rules\n* @everyone\n*.js @octocat\ndocs/* bob@example.com\n/apps/ @apps-team\n/apps/github\n",
+    )
+    .unwrap();
+    // A root CODEOWNERS is not read: .github/ comes first in GitHub's order.
+    std::fs::write(repo.join("CODEOWNERS"), "* @ignored\n").unwrap();
+    git(&repo, &["add", "."]);
+    git(
+        &repo,
+        &[
+            "-c",
+            "user.name=Setup",
+            "-c",
+            "user.email=setup@example.com",
+            "commit",
+            "-qm",
+            "owners",
+        ],
+    );
+    for (path, name, email, lines) in files {
+        let file = repo.join(path);
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        std::fs::write(
+            &file,
+            (1..=lines).map(|i| format!("{path} {i}\n")).collect::<String>(),
+        )
+        .unwrap();
+        git(&repo, &["add", path]);
+        let status = git_command(&repo)
+            .args(["commit", "-qm", path])
+            .env("GIT_AUTHOR_NAME", name)
+            .env("GIT_AUTHOR_EMAIL", email)
+            .env("GIT_COMMITTER_NAME", "C")
+            .env("GIT_COMMITTER_EMAIL", "c@x")
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+    let sql = |q: &str| sorted_lines(&query(&repo, q));
+    assert_eq!(
+        sql("SELECT rule_order, pattern, owners, source_file FROM codeowners"),
+        vec![
+            "1\x1f*\x1f[@everyone]\x1f.github/CODEOWNERS",
+            "2\x1f*.js\x1f[@octocat]\x1f.github/CODEOWNERS",
+            "3\x1fdocs/*\x1f[bob@example.com]\x1f.github/CODEOWNERS",
+            "4\x1f/apps/\x1f[@apps-team]\x1f.github/CODEOWNERS",
+            "5\x1f/apps/github\x1f[]\x1f.github/CODEOWNERS",
+        ]
+    );
+    assert_eq!(
+        sql("SELECT path, owners, owners_rule FROM files"),
+        sorted(
+            [
+                ".github/CODEOWNERS\x1f[@everyone]\x1f1",
+                "CODEOWNERS\x1f[@everyone]\x1f1",
+                "README.md\x1f[@everyone]\x1f1",
+                "apps/github/x.rb\x1f[]\x1f5",
+                "apps/web/y.rb\x1f[@apps-team]\x1f4",
+                "docs/deep/more.md\x1f[@everyone]\x1f1",
+                "docs/guide.md\x1f[bob@example.com]\x1f3",
+                "src/app.js\x1f[@octocat]\x1f2",
+                "src/lib/util.js\x1f[@octocat]\x1f2",
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
+        )
+    );
+    // Per rule: lines by its owners (by email, or @login through the noreply address), the
+    // top author; bots' lines left out. The two CODEOWNERS files are Setup's (6 and 1 lines).
+    let sql_text = gitfleet::analyses::find("ownership_drift")
+        .unwrap()
+        .sql
+        .trim_end()
+        .trim_end_matches(';');
+    assert_eq!(
+        sql(&format!(
+            "SELECT rule_order, lines, owner_lines, owner_percent, top_author, top_author_lines FROM ({sql_text})"
+        )),
+        sorted(
+            [
+                "1\x1f13\x1f0\x1f0.0\x1fsetup@example.com\x1f7",
+                "2\x1f9\x1f6\x1f66.7\x1f12+octocat@users.noreply.github.com\x1f6",
+                "3\x1f5\x1f5\x1f100.0\x1fbob@example.com\x1f5",
+                "4\x1f0\x1f0\x1fNULL\x1fNULL\x1fNULL",
+                "5\x1f7\x1f0\x1f0.0\x1fbob@example.com\x1f7",
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
+        )
+    );
+}

@@ -1,17 +1,18 @@
 //! `files`: the tree at HEAD (or a revision given to `files('/repo', 'rev')`), like
 //! `git ls-tree -r -l`. Blob contents are read only when `content`, `line_count` or
-//! `is_binary` is selected.
+//! `is_binary` is selected; `owners` applies the tree's CODEOWNERS file when selected.
 
 use std::sync::{Arc, LazyLock};
 
-use arrow::array::{ArrayRef, BooleanBuilder, Int64Builder, RecordBatch, StringBuilder};
+use arrow::array::{ArrayRef, BooleanBuilder, Int64Builder, ListBuilder, RecordBatch, StringBuilder};
 use arrow::datatypes::SchemaRef;
 
-use super::columns::{boolean, int64, repeated, schema_of, utf8};
+use super::columns::{boolean, int64, repeated, schema_of, utf8, utf8_list};
 use super::def::{Args, Pushdown, TableDef};
 use super::sink::BatchSink;
 use super::spec::Partition;
 use crate::error::{Error, Result};
+use crate::source::git::codeowners::CodeOwners;
 use crate::source::git::text::{count_lines, is_binary};
 use crate::source::git::tree;
 
@@ -26,6 +27,8 @@ pub(crate) fn schema() -> SchemaRef {
             boolean("is_binary"),
             int64("line_count"),
             utf8("content"),
+            utf8_list("owners"),
+            int64("owners_rule"),
         ])
     });
     SCHEMA.clone()
@@ -52,9 +55,27 @@ fn produce(part: &Partition<'_>, sink: &mut BatchSink) -> Result<()> {
         .any(|c| part.wants(c));
     let want_content = part.wants("content");
     let want_size = part.wants("size");
+    let codeowners = if part.wants("owners") || part.wants("owners_rule") {
+        CodeOwners::read(&repo, name, root)?
+    } else {
+        None
+    };
     let mut rows = TreeRows::default();
     tree::walk_files(&repo, name, root, &mut |file| {
         rows.len += 1;
+        match codeowners.as_ref().and_then(|c| c.rule_for(&file.path)) {
+            Some(rule) => {
+                for owner in &rule.owners {
+                    rows.owners.values().append_value(owner);
+                }
+                rows.owners.append(true);
+                rows.owners_rule.append_value(rule.order as i64);
+            }
+            None => {
+                rows.owners.append(false);
+                rows.owners_rule.append_null();
+            }
+        }
         rows.path.append_value(&file.path);
         rows.mode.append_value(&file.mode);
         rows.blob_sha.append_value(file.id.to_string());
@@ -109,6 +130,8 @@ struct TreeRows {
     is_binary: BooleanBuilder,
     line_count: Int64Builder,
     content: StringBuilder,
+    owners: ListBuilder<StringBuilder>,
+    owners_rule: Int64Builder,
 }
 
 impl TreeRows {
@@ -123,6 +146,8 @@ impl TreeRows {
             Arc::new(self.is_binary.finish()),
             Arc::new(self.line_count.finish()),
             Arc::new(self.content.finish()),
+            Arc::new(self.owners.finish()),
+            Arc::new(self.owners_rule.finish()),
         ];
         Ok(RecordBatch::try_new(schema(), columns)?)
     }

@@ -10,6 +10,7 @@
 pub(crate) mod access;
 pub(crate) mod blame;
 pub(crate) mod clone_status;
+pub(crate) mod codeowners;
 pub(crate) mod columns;
 pub(crate) mod commit_files;
 pub(crate) mod commit_trailers;
@@ -34,7 +35,7 @@ pub(crate) mod spec;
 pub(crate) use def::TableDef;
 
 /// Every git table.
-pub(crate) static TABLES: [&TableDef; 8] = [
+pub(crate) static TABLES: [&TableDef; 9] = [
     &repos::TABLE,
     &commits::TABLE,
     &commit_files::TABLE,
@@ -42,6 +43,7 @@ pub(crate) static TABLES: [&TableDef; 8] = [
     &diff_lines::TABLE,
     &refs::TABLE,
     &files::TABLE,
+    &codeowners::TABLE,
     &blame::TABLE,
 ];
 

@@ -7,6 +7,7 @@
 pub(crate) mod blame;
 pub(crate) mod bloom;
 pub(crate) mod bots;
+pub(crate) mod codeowners;
 pub(crate) mod commits;
 pub(crate) mod diff;
 pub(crate) mod location;
