@@ -441,3 +441,133 @@ fn generated_histories_of_repeated_lines_match_git_blame() {
         assert_same_as_git(&repo, "HEAD", &ours, &["f.txt".to_string()]);
     }
 }
+
+/// A shallow clone reads as git reads it: the boundary commits have no parents (their diff is
+/// against the empty tree) and blame stops there. It used to fail ("object could not be found"),
+/// and blame hung while its workers waited to hand over files after the error.
+#[test]
+fn a_shallow_clone_reads_as_git_reads_it() {
+    let dir = scratch_dir("shallow");
+    for (source, depth) in [(fixture("basic"), "3"), (fixture("blame"), "4")] {
+        let name = source.file_name().unwrap().to_string_lossy().into_owned();
+        let url = format!("file://{}", source.display());
+        git(&dir, &["clone", "-q", "--depth", depth, &url, &name]);
+        let repo = dir.join(&name);
+        assert_eq!(
+            git(&repo, &["rev-parse", "--is-shallow-repository"]).trim(),
+            "true"
+        );
+        let expected = sorted(
+            git(&repo, &["log", "--format=%H %P"])
+                .lines()
+                .map(|l| {
+                    let (sha, parents) = l.split_once(' ').unwrap();
+                    format!(
+                        "{sha}\x1f[{}]",
+                        parents.split_whitespace().collect::<Vec<_>>().join(", ")
+                    )
+                })
+                .collect(),
+        );
+        assert_eq!(
+            sorted_lines(&query(&repo, "SELECT sha, parents FROM commits")),
+            expected
+        );
+        assert_eq!(our_commit_files(&repo), git_commit_files(&repo), "{name}");
+        let ours = our_blame(&repo, &format!("SELECT {COLUMNS} FROM blame"));
+        assert_same_as_git(&repo, "HEAD", &ours, &text_files(&repo, "HEAD"));
+    }
+}
+
+/// A merge of unrelated histories has two root commits: each keeps the lines it introduced.
+/// gix-blame used to drop the lines of every root but the last one it reached.
+#[test]
+fn a_merge_of_unrelated_histories_blames_both_roots() {
+    let dir = scratch_dir("unrelated");
+    git(&dir, &["init", "-q", "-b", "main", "repo"]);
+    let repo = dir.join("repo");
+    let commit = |message: &str| {
+        git(&repo, &["add", "-A"]);
+        git(
+            &repo,
+            &[
+                "-c",
+                "user.name=U",
+                "-c",
+                "user.email=u@x",
+                "commit",
+                "-qm",
+                message,
+            ],
+        );
+    };
+    std::fs::write(repo.join("f.txt"), "one\ntwo\nthree\n").unwrap();
+    commit("first root");
+    git(&repo, &["checkout", "-q", "--orphan", "other"]);
+    std::fs::write(repo.join("f.txt"), "alpha\ntwo\nbeta\n").unwrap();
+    commit("second root");
+    git(&repo, &["checkout", "-q", "main"]);
+    let merge = git_command(&repo)
+        .args([
+            "-c",
+            "user.name=U",
+            "-c",
+            "user.email=u@x",
+            "merge",
+            "-q",
+            "--allow-unrelated-histories",
+            "other",
+            "-m",
+            "join",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        !merge.status.success(),
+        "the fixture wants a conflict to resolve by hand"
+    );
+    std::fs::write(repo.join("f.txt"), "one\nalpha\ntwo\nbeta\nthree\nmine\n").unwrap();
+    commit("join");
+    let ours = our_blame(&repo, &format!("SELECT {COLUMNS} FROM blame"));
+    assert_same_as_git(&repo, "HEAD", &ours, &["f.txt".to_string()]);
+}
+
+/// A file whose blame fails (an old version's blob is gone) fails the query, and promptly:
+/// the other workers, blocked handing over files nobody will read, are released.
+#[test]
+fn a_failing_file_fails_the_blame_without_hanging() {
+    let dir = scratch_dir("blame-fails");
+    git(&dir, &["init", "-q", "-b", "main", "repo"]);
+    let repo = dir.join("repo");
+    for round in 0..2 {
+        for i in 0..30 {
+            std::fs::write(repo.join(format!("f{i:02}.txt")), format!("{round}\nline {i}\n")).unwrap();
+        }
+        git(&repo, &["add", "-A"]);
+        git(
+            &repo,
+            &[
+                "-c",
+                "user.name=U",
+                "-c",
+                "user.email=u@x",
+                "commit",
+                "-qm",
+                &format!("round {round}"),
+            ],
+        );
+    }
+    // The first version of f00.txt, a loose object: gone.
+    let blob = git(&repo, &["rev-parse", "HEAD~1:f00.txt"]).trim().to_string();
+    std::fs::remove_file(repo.join(".git/objects").join(&blob[..2]).join(&blob[2..])).unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let path = repo.clone();
+    std::thread::spawn(move || {
+        let _ = tx.send(try_query(&path, "SELECT count(*) FROM blame"));
+    });
+    let result = rx
+        .recv_timeout(std::time::Duration::from_secs(120))
+        .expect("the blame query hangs");
+    let error = result.expect_err("a missing blob is an error");
+    assert!(error.contains("f00.txt"), "{error}");
+}

@@ -206,14 +206,24 @@ pub struct Blamer<'r> {
     changed_paths: Option<ChangedPaths>,
     /// Commits passed over thanks to the Bloom filters, over all files blamed so far.
     skipped_by_filters: usize,
+    /// A shallow clone's boundary commits (sorted), which blame reads as roots, as git does.
+    shallow: Vec<ObjectId>,
 }
 
 impl<'r> Blamer<'r> {
     pub fn new(repo: &'r gix::Repository, name: &'r str) -> Result<Self> {
-        let graph_in_use = repo
-            .commit_graph_if_enabled()
+        let mut shallow: Vec<ObjectId> = repo
+            .shallow_commits()
             .map_err(|e| Error::git(name, e))?
-            .is_some();
+            .map(|commits| commits.iter().copied().collect())
+            .unwrap_or_default();
+        shallow.sort_unstable();
+        // git does not use the commit-graph in a shallow repository.
+        let graph_in_use = shallow.is_empty()
+            && repo
+                .commit_graph_if_enabled()
+                .map_err(|e| Error::git(name, e))?
+                .is_some();
         // Only where git would use them: with the commit-graph in use and
         // commitGraph.readChangedPaths not turned off.
         let read_changed_paths = repo
@@ -230,6 +240,7 @@ impl<'r> Blamer<'r> {
             algorithm: repo.diff_algorithm().map_err(|e| Error::git(name, e))?,
             changed_paths,
             skipped_by_filters: 0,
+            shallow,
         })
     }
 
@@ -247,10 +258,13 @@ impl<'r> Blamer<'r> {
     pub fn blame(&mut self, commit: ObjectId, path: &str) -> Result<Vec<BlamedLine>> {
         let name = self.name;
         // gix-blame takes the graph by value (it is not Clone): opened per file, a few mmaps.
-        let graph = self
-            .repo
-            .commit_graph_if_enabled()
-            .map_err(|e| Error::git(name, e))?;
+        let graph = if self.shallow.is_empty() {
+            self.repo
+                .commit_graph_if_enabled()
+                .map_err(|e| Error::git(name, e))?
+        } else {
+            None
+        };
         let options = gix::blame::Options {
             diff_algorithm: self.algorithm,
             ranges: Default::default(),
@@ -269,8 +283,12 @@ impl<'r> Blamer<'r> {
             }
             filters.maybe_changed(commit, &key.as_ref()?.1)
         };
+        let objects = ShallowObjects {
+            inner: &self.repo.objects,
+            shallow: &self.shallow,
+        };
         let outcome = gix::blame::file_with_changed_paths(
-            &self.repo.objects,
+            objects,
             gix::blame::Start::Commit(commit),
             graph,
             &mut self.resources,
@@ -303,6 +321,60 @@ impl<'r> Blamer<'r> {
         out.sort_by_key(|l| l.line_no);
         Ok(out)
     }
+}
+
+/// The object database as blame reads it: a shallow clone's boundary commits come without
+/// their `parent` lines (those commits are not in the repository; git grafts them away too).
+struct ShallowObjects<'a> {
+    inner: &'a gix::OdbHandle,
+    shallow: &'a [ObjectId],
+}
+
+impl gix::objs::Find for ShallowObjects<'_> {
+    fn try_find<'b>(
+        &self,
+        id: &gix::oid,
+        buffer: &'b mut Vec<u8>,
+    ) -> gix::Result<Option<gix::objs::Data<'b>>> {
+        if self.shallow.binary_search_by(|s| s.as_ref().cmp(id)).is_err() {
+            return self.inner.try_find(id, buffer);
+        }
+        let Some((kind, object_hash, bytes)) = self
+            .inner
+            .try_find(id, buffer)?
+            .map(|d| (d.kind, d.object_hash, drop_parent_lines(d.data)))
+        else {
+            return Ok(None);
+        };
+        *buffer = bytes;
+        Ok(Some(gix::objs::Data {
+            kind,
+            object_hash,
+            data: buffer,
+        }))
+    }
+}
+
+impl gix::objs::FindHeader for ShallowObjects<'_> {
+    fn try_header(&self, id: &gix::oid) -> gix::Result<Option<gix::objs::Header>> {
+        self.inner.try_header(id)
+    }
+}
+
+/// A commit object's bytes without its `parent` header lines.
+fn drop_parent_lines(commit: &[u8]) -> Vec<u8> {
+    let header_end = commit
+        .windows(2)
+        .position(|w| w == b"\n\n")
+        .map_or(commit.len(), |i| i + 1);
+    let mut out = Vec::with_capacity(commit.len());
+    for line in commit[..header_end].split_inclusive(|&c| c == b'\n') {
+        if !line.starts_with(b"parent ") {
+            out.extend_from_slice(line);
+        }
+    }
+    out.extend_from_slice(&commit[header_end..]);
+    out
 }
 
 /// The diff resource cache gix-blame wants, which it uses only to find renames (its line diffs
@@ -389,14 +461,22 @@ pub(crate) fn blame_files(
             });
         }
         drop(tx);
-        for result in rx.iter() {
-            if !emit(result?)? {
-                // Make the remaining workers stop at their next file.
-                next.store(usize::MAX / 2, Ordering::Relaxed);
-                break;
+        let rx = rx;
+        let mut consume = || -> Result<()> {
+            for result in rx.iter() {
+                if !emit(result?)? {
+                    break;
+                }
             }
-        }
-        Ok(())
+            Ok(())
+        };
+        let outcome = consume();
+        // On an early stop or an error, the workers stop at their next file, and those
+        // waiting to hand over a file are released by the closed channel (the scope waits for
+        // every worker before it returns).
+        next.store(usize::MAX / 2, Ordering::Relaxed);
+        drop(rx);
+        outcome
     })
 }
 

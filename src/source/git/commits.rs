@@ -253,6 +253,9 @@ pub(crate) struct CommitReader<'r> {
     differ: Option<Differ<'r>>,
     cache: Option<&'r StatsCache>,
     counters: &'r ScanCounters,
+    /// A shallow clone's boundary (sorted): commits whose parents are not in the repository,
+    /// which git reads as having none.
+    shallow: Vec<ObjectId>,
 }
 
 impl<'r> CommitReader<'r> {
@@ -269,7 +272,14 @@ impl<'r> CommitReader<'r> {
         } else {
             None
         };
+        let mut shallow: Vec<ObjectId> = repo
+            .shallow_commits()
+            .map_err(|e| Error::git(name, e))?
+            .map(|commits| commits.iter().copied().collect())
+            .unwrap_or_default();
+        shallow.sort_unstable();
         Ok(CommitReader {
+            shallow,
             repo,
             name,
             needs,
@@ -296,8 +306,13 @@ impl<'r> CommitReader<'r> {
         if bounds.excludes(author.time, committer.time) {
             return Ok(None);
         }
+        let grafted = self.shallow.binary_search(&id).is_ok();
         let mut record = CommitRecord {
-            parents: decoded.parents().collect(),
+            parents: if grafted {
+                Vec::new()
+            } else {
+                decoded.parents().collect()
+            },
             author,
             committer,
             ..CommitRecord::new(id)

@@ -172,32 +172,29 @@ pub fn file_with_changed_paths(
         let parent_ids: ParentIds = collect_parents(commit, &odb, cache.as_ref(), &mut buf2)?;
 
         if parent_ids.is_empty() {
-            if queue.is_empty() {
-                // I’m not entirely sure if this is correct yet. `suspect`, at this point, is the
-                // `id` of the last `item` that was yielded by `queue`, so it makes sense to assign
-                // the remaining lines to it, even though we don’t explicitly check whether that is
-                // true here. We could perhaps use diff-tree-to-tree to compare `suspect` against
-                // an empty tree to validate this assumption.
-                if unblamed_to_out_is_done(&mut hunks_to_blame, &mut out, suspect) {
-                    if let Some(ref mut blame_path) = blame_path {
-                        let entry = previous_entry
-                            .take()
-                            .filter(|(id, _)| *id == suspect)
-                            .map(|(_, entry)| entry);
+            // A root commit takes every line still suspected on it, as git's blame does, whether
+            // or not other commits are queued: a merge of unrelated histories or a shallow
+            // clone's boundary has several roots, and upstream dropped the lines of all but the
+            // last one.
+            if unblamed_to_out_is_done(&mut hunks_to_blame, &mut out, suspect) {
+                if let Some(ref mut blame_path) = blame_path {
+                    let entry = previous_entry
+                        .take()
+                        .filter(|(id, _)| *id == suspect)
+                        .map(|(_, entry)| entry);
 
-                        let blame_path_entry = BlamePathEntry {
-                            source_file_path: current_file_path.clone(),
-                            previous_source_file_path: None,
-                            commit_id: suspect,
-                            blob_id: entry.unwrap_or(gix_hash::Kind::shortest().null()),
-                            previous_blob_id: gix_hash::Kind::shortest().null(),
-                            parent_index: 0,
-                        };
-                        blame_path.push(blame_path_entry);
-                    }
-
-                    break 'outer;
+                    let blame_path_entry = BlamePathEntry {
+                        source_file_path: current_file_path.clone(),
+                        previous_source_file_path: None,
+                        commit_id: suspect,
+                        blob_id: entry.unwrap_or(gix_hash::Kind::shortest().null()),
+                        previous_blob_id: gix_hash::Kind::shortest().null(),
+                        parent_index: 0,
+                    };
+                    blame_path.push(blame_path_entry);
                 }
+
+                break 'outer;
             }
             // There is more, keep looking.
             continue;
