@@ -121,6 +121,37 @@ def __getattr__(name: str) -> Any:
 
 PathLike = Union[str, "os.PathLike[str]"]
 
+# The message of a stream read that Ctrl-C interrupted (python/src/lib.rs, INTERRUPTED).
+_INTERRUPTED = "gitfleet: interrupted (Ctrl-C)"
+
+
+class _Batches:
+    """The batches of an engine stream, for `Session.stream`: Ctrl-C becomes KeyboardInterrupt,
+    and a second thread reading while another waits gets an error instead of a race."""
+
+    def __init__(self, inner: "pyarrow.RecordBatchReader") -> None:
+        import threading
+
+        self._inner = inner
+        self._lock = threading.Lock()
+
+    def __iter__(self) -> "_Batches":
+        return self
+
+    def __next__(self) -> "pyarrow.RecordBatch":
+        import pyarrow as pa
+
+        if not self._lock.acquire(blocking=False):
+            raise RuntimeError("this stream is being read by another thread: read a stream from one thread at a time")
+        try:
+            return self._inner.read_next_batch()
+        except pa.ArrowException as e:
+            if _INTERRUPTED in str(e):
+                raise KeyboardInterrupt from None
+            raise
+        finally:
+            self._lock.release()
+
 
 class Result:
     """A query's result. Consumable many times; every conversion shares the Arrow buffers."""
@@ -202,14 +233,24 @@ class Session:
 
     def stream(self, query: str) -> "pyarrow.RecordBatchReader":
         """Runs one SQL statement as a pyarrow RecordBatchReader: batches are produced as they are
-        read, so a result larger than memory can be written out or aggregated batch by batch."""
+        read, so a result larger than memory can be written out or aggregated batch by batch.
+        Ctrl-C while a batch is awaited stops the query and raises KeyboardInterrupt; read a
+        stream from one thread at a time (a second reader gets an error)."""
         import pyarrow as pa
 
-        return pa.RecordBatchReader.from_stream(self._inner.stream(query))
+        inner = pa.RecordBatchReader.from_stream(self._inner.stream(query))
+        # pyarrow keeps the Python exception an iterator raises (KeyboardInterrupt stays one).
+        return pa.RecordBatchReader.from_batches(inner.schema, _Batches(inner))
 
     async def sql_async(self, query: str) -> Result:
-        """`sql` for asyncio: runs in a worker thread, so the event loop keeps going."""
-        return await asyncio.get_running_loop().run_in_executor(None, self.sql, query)
+        """`sql` for asyncio: the event loop keeps going while the query runs, and cancelling the
+        awaiting task (`asyncio.wait_for` timing out, `task.cancel()`) stops the query."""
+        pending = self._inner.submit(query)
+        try:
+            return Result(await asyncio.get_running_loop().run_in_executor(None, pending.wait))
+        except asyncio.CancelledError:
+            pending.cancel()
+            raise
 
     def tables(self) -> "list[str]":
         return self._inner.tables()

@@ -224,7 +224,7 @@ impl Session {
     fn stream(&self, py: Python<'_>, query: String) -> PyResult<PyRecordBatchReader> {
         let ctx = self.ctx.clone();
         let stream = run(py, async move { ctx.stream(&query).await })?;
-        Ok(PyRecordBatchReader::new(Box::new(BatchReader { stream })))
+        Ok(PyRecordBatchReader::new(Box::new(BatchReader::new(stream))))
     }
 
     /// Clones (or finds cached) the remote repositories `urls` concurrently and waits for all;
@@ -265,6 +265,17 @@ impl Session {
         let ctx = self.ctx.clone();
         let (schema, batches) = run(py, async move { ctx.collect(&query).await })?;
         Ok(QueryResult { schema, batches })
+    }
+
+    /// Starts `query` and returns at once; `sql_async` waits for it on a worker thread and
+    /// cancels it when the awaiting task is cancelled (`asyncio.wait_for`, task.cancel()).
+    fn submit(&self, query: String) -> PendingQuery {
+        let ctx = self.ctx.clone();
+        let handle = runtime().spawn(async move { ctx.collect(&query).await });
+        PendingQuery {
+            abort: handle.abort_handle(),
+            handle: std::sync::Mutex::new(Some(handle)),
+        }
     }
 
     /// The names of the tables a query can use.
@@ -308,9 +319,67 @@ fn status_dict(
     Ok(d.unbind())
 }
 
-/// A DataFusion stream as an Arrow reader: each `next` waits on the runtime for one batch.
+type Collected = Result<(SchemaRef, Vec<RecordBatch>), EngineError>;
+
+/// A query running on the engine's runtime, started by `Session.submit`.
+#[pyclass(module = "gitfleet._gitfleet", frozen)]
+struct PendingQuery {
+    abort: tokio::task::AbortHandle,
+    handle: std::sync::Mutex<Option<tokio::task::JoinHandle<Collected>>>,
+}
+
+#[pymethods]
+impl PendingQuery {
+    /// Waits for the result with the GIL released; after `cancel()`, raises at once.
+    fn wait(&self, py: Python<'_>) -> PyResult<QueryResult> {
+        let Some(mut handle) = self.handle.lock().unwrap_or_else(|e| e.into_inner()).take() else {
+            return Err(error("this query's result was already taken"));
+        };
+        let joined = py.detach(|| runtime().block_on(&mut handle));
+        match joined {
+            Ok(result) => {
+                flush_warnings(py, &[])?;
+                let (schema, batches) = result.map_err(engine_error)?;
+                Ok(QueryResult { schema, batches })
+            }
+            Err(e) if e.is_cancelled() => Err(pyo3::exceptions::PyRuntimeError::new_err(
+                "the query was cancelled",
+            )),
+            Err(e) => Err(error(e)),
+        }
+    }
+
+    /// Stops the query (its scans stop with it); a waiting `wait()` returns.
+    fn cancel(&self) {
+        self.abort.abort();
+    }
+}
+
+/// A DataFusion stream as an Arrow reader: each `next` waits on the runtime for one batch, a
+/// tenth of a second at a time, between which Ctrl-C is looked for: an interrupted read ends
+/// the stream (dropping it stops the scan) with [`INTERRUPTED`], and Python raises
+/// KeyboardInterrupt.
+/// Readers are one at a time: a second thread reading while another waits gets an error (the
+/// Arrow C stream interface is not made for concurrent readers) instead of racing it.
 struct BatchReader {
-    stream: gitfleet::engine::RecordBatchStream,
+    schema: SchemaRef,
+    stream: Arc<std::sync::Mutex<Option<gitfleet::engine::RecordBatchStream>>>,
+}
+
+impl BatchReader {
+    fn new(stream: gitfleet::engine::RecordBatchStream) -> Self {
+        BatchReader {
+            schema: stream.schema(),
+            stream: Arc::new(std::sync::Mutex::new(Some(stream))),
+        }
+    }
+}
+
+/// The error a stream read ends with when Ctrl-C interrupts it.
+const INTERRUPTED: &str = "gitfleet: interrupted (Ctrl-C)";
+
+fn arrow_error(message: &str) -> arrow::error::ArrowError {
+    arrow::error::ArrowError::ExternalError(message.into())
 }
 
 impl Iterator for BatchReader {
@@ -318,15 +387,39 @@ impl Iterator for BatchReader {
 
     fn next(&mut self) -> Option<Self::Item> {
         use futures::StreamExt;
-        runtime()
-            .block_on(self.stream.next())
-            .map(|r| r.map_err(|e| arrow::error::ArrowError::ExternalError(Box::new(e))))
+        let mut guard =
+            match self.stream.try_lock() {
+                Ok(guard) => guard,
+                Err(std::sync::TryLockError::Poisoned(e)) => e.into_inner(),
+                Err(std::sync::TryLockError::WouldBlock) => return Some(Err(arrow_error(
+                    "this stream is being read by another thread: read a stream from one thread at a time",
+                ))),
+            };
+        let stream = guard.as_mut()?;
+        loop {
+            let batch = runtime().block_on(async {
+                tokio::time::timeout(Duration::from_millis(100), stream.next())
+                    .await
+                    .ok()
+            });
+            if let Some(batch) = batch {
+                return batch.map(|r| r.map_err(|e| arrow::error::ArrowError::ExternalError(Box::new(e))));
+            }
+            // Handing pyarrow an error while a Python exception is set confuses it: the
+            // interrupt is taken here, and `Session.stream` raises KeyboardInterrupt for
+            // INTERRUPTED (`gitfleet/__init__.py`).
+            let interrupted = Python::attach(|py| py.check_signals().is_err());
+            if interrupted {
+                *guard = None;
+                return Some(Err(arrow_error(INTERRUPTED)));
+            }
+        }
     }
 }
 
 impl arrow::record_batch::RecordBatchReader for BatchReader {
     fn schema(&self) -> SchemaRef {
-        self.stream.schema()
+        self.schema.clone()
     }
 }
 
@@ -481,6 +574,7 @@ fn _gitfleet(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Session>()?;
     m.add_class::<QueryResult>()?;
     m.add_class::<TokenPool>()?;
+    m.add_class::<PendingQuery>()?;
     m.add_function(wrap_pyfunction!(_exception_classes, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

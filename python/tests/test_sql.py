@@ -213,3 +213,91 @@ except ImportError as e:
     count, message = out.strip().splitlines()
     assert int(count) == int(git(repo, "rev-list", "--count", "HEAD"))
     assert "pip install 'gitfleet[classic]'" in message and "RepoManager" in message
+
+
+SLOW = "SELECT count(*) FROM commits a, commits b, commits c, commits d, commits e, commits f, commits g, commits h"
+
+
+def run_child(script, signal_after=None, timeout=20):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    assert child.stdout.readline().strip() == "started"
+    started = time.monotonic()
+    if signal_after is not None:
+        time.sleep(signal_after)
+        child.send_signal(signal.SIGINT)
+    out, _ = child.communicate(timeout=timeout)
+    return out.strip(), time.monotonic() - started
+
+
+def test_ctrl_c_stops_a_stream_being_read(repo, tmp_path):
+    # pyarrow reads the stream with the GIL released: the reader looks for Ctrl-C itself.
+    script = f"""
+import gitfleet
+s = gitfleet.connect(repos=[{str(repo)!r}], cache_dir={str(tmp_path)!r})
+reader = s.stream({SLOW!r})
+print("started", flush=True)
+try:
+    for batch in reader:
+        print("finished", flush=True)
+except KeyboardInterrupt:
+    print("interrupted", flush=True)
+except Exception as e:
+    print("error", type(e).__name__, e, flush=True)
+print("after", s.sql("SELECT count(*) AS n FROM commits").to_arrow().column("n")[0].as_py(), flush=True)
+"""
+    out, took = run_child(script, signal_after=0.5)
+    lines = out.splitlines()
+    assert lines[0] == "interrupted" or "interrupted" in lines[0], out
+    assert lines[-1] == "after 12", out
+    assert took < 10, took
+
+
+def test_two_threads_reading_one_stream_get_an_error_not_a_hang(session):
+    import threading
+
+    reader = session.stream(SLOW)
+    outcomes = []
+
+    def read():
+        try:
+            reader.read_next_batch()
+            outcomes.append("batch")
+        except Exception as e:  # the second reader
+            outcomes.append(str(e))
+
+    first = threading.Thread(target=read, daemon=True)
+    first.start()
+    import time
+
+    time.sleep(0.3)
+    second = threading.Thread(target=read, daemon=True)
+    second.start()
+    second.join(timeout=10)
+    assert not second.is_alive(), "the second reader hangs"
+    assert any("another thread" in o for o in outcomes), outcomes
+
+
+def test_sql_async_is_cancelled_with_its_task(repo, tmp_path):
+    # wait_for's timeout cancels the query: asyncio.run() then returns at once.
+    script = f"""
+import asyncio, gitfleet, time
+s = gitfleet.connect(repos=[{str(repo)!r}], cache_dir={str(tmp_path)!r})
+print("started", flush=True)
+async def main():
+    try:
+        await asyncio.wait_for(s.sql_async({SLOW!r}), 1)
+        print("finished", flush=True)
+    except asyncio.TimeoutError:
+        print("timed out", flush=True)
+t = time.monotonic()
+asyncio.run(main())
+print("exited", round(time.monotonic() - t), flush=True)
+"""
+    out, took = run_child(script, timeout=30)
+    assert out.splitlines()[0] == "timed out", out
+    assert took < 8, (out, took)
