@@ -775,3 +775,70 @@ fn thousands_of_unreachable_urls_hold_few_threads() {
     let bound = 2 + cores + 4 + cores + 6;
     assert!(peak <= bound, "{peak} threads at once (bound {bound})");
 }
+
+/// A cached clone that can no longer be read (its pack deleted, its index truncated, its HEAD
+/// removed) is cloned again on its next use or refresh, with a warning; the answer is git's,
+/// never an empty history.
+#[test]
+fn a_damaged_cache_entry_is_cloned_again() {
+    let served = scratch_dir("served-damaged");
+    let repos = served_repos(&served, 1);
+    let daemon = start_daemon(&served);
+    let url = format!("git://127.0.0.1:{}/{}", daemon.port, repos[0].0);
+    let cache = scratch_dir("damaged-cache");
+    let config = |refresh: bool| gitfleet::EngineConfig {
+        cache_dir: Some(cache.clone()),
+        refresh,
+        ..Default::default()
+    };
+    let count = format!("SELECT count(*) FROM commits('{url}')");
+    let expected = repos[0].1 as i64;
+    assert_eq!(
+        single_i64(&try_query_with(&config(false), &count).unwrap()),
+        expected
+    );
+    let path = rows(&try_query_with(&config(false), &format!("SELECT path FROM repos('{url}')")).unwrap())[0]
+        [0]
+    .clone();
+    let entry = std::path::PathBuf::from(&path);
+    let pack_files = |ext: &str| -> Vec<std::path::PathBuf> {
+        std::fs::read_dir(entry.join("objects/pack"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == ext))
+            .collect()
+    };
+    // The pack deleted: the next query clones again.
+    for pack in pack_files("pack") {
+        std::fs::remove_file(pack).unwrap();
+    }
+    assert_eq!(
+        single_i64(&try_query_with(&config(false), &count).unwrap()),
+        expected
+    );
+    // HEAD removed.
+    std::fs::remove_file(entry.join("HEAD")).unwrap();
+    assert_eq!(
+        single_i64(&try_query_with(&config(false), &count).unwrap()),
+        expected
+    );
+    // The index truncated, then a refresh: cloned again rather than fetched into.
+    for idx in pack_files("idx") {
+        std::fs::write(&idx, b"").unwrap();
+    }
+    assert_eq!(
+        single_i64(&try_query_with(&config(true), &count).unwrap()),
+        expected
+    );
+    assert_eq!(
+        rows(&try_query_with(&config(false), &format!("SELECT status FROM repos('{url}')")).unwrap()),
+        vec![vec!["ready".to_string()]]
+    );
+    // Nothing is left beside the entry.
+    let leftovers: Vec<_> = std::fs::read_dir(entry.parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".tmp-"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}

@@ -49,15 +49,19 @@ impl Default for TransferOptions {
     }
 }
 
-/// Clones `url` into `dest` (a bare repository with all branches and tags) unless it is there.
+/// Clones `url` into `dest` (a bare repository with all branches and tags) unless a sound
+/// clone is there; a damaged one is replaced.
 pub(crate) fn ensure_clone(
     url: &str,
     dest: &Path,
     options: &TransferOptions,
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<()> {
-    if dest.join("HEAD").exists() {
-        return check_origin(url, dest);
+    if dest.exists() {
+        match damage(dest) {
+            None => return check_origin(url, dest),
+            Some(reason) => discard_damaged(url, dest, &reason)?,
+        }
     }
     let parent = dest.parent().expect("cache paths have a parent");
     std::fs::create_dir_all(parent)?;
@@ -112,13 +116,67 @@ pub(super) fn check_origin(url: &str, dest: &Path) -> Result<()> {
     ))
 }
 
-/// Brings the cached clone at `dest` up to date with `url`: every branch and tag, pruned.
+/// Why the cached clone at `dest` cannot be read (None: it can): HEAD, the commit it names or
+/// that commit's tree cannot be read (a deleted pack, a truncated index, a removed HEAD). A
+/// clone of an empty repository (an unborn HEAD) is sound. Read in-process: it runs for every
+/// cached repository a session names.
+pub(crate) fn damage(dest: &Path) -> Option<String> {
+    if !dest.join("HEAD").is_file() {
+        return Some("its HEAD is missing".into());
+    }
+    let repo = match gix::open_opts(dest, gix::open::Options::isolated()) {
+        Ok(repo) => repo,
+        Err(e) => return Some(e.to_string()),
+    };
+    let name = dest.display().to_string();
+    match crate::source::git::head_commit(&repo, &name) {
+        Ok(None) => None,
+        Ok(Some(id)) => match repo.find_commit(id).map(|c| c.tree()) {
+            Ok(Ok(_)) => None,
+            Ok(Err(e)) => Some(format!("HEAD's tree cannot be read: {e}")),
+            Err(e) => Some(e.to_string()),
+        },
+        Err(e) => Some(e.to_string()),
+    }
+}
+
+/// Moves a damaged cache entry out of the way (then deletes it), so the next clone is written
+/// whole and renamed into place like any other. A clone of another URL is left alone (an
+/// error, as for a sound one).
+fn discard_damaged(url: &str, dest: &Path, reason: &str) -> Result<()> {
+    if dest.join("config").is_file() {
+        check_origin(url, dest)?;
+    }
+    tracing::warn!(
+        "{}: the cached clone at {} is damaged ({reason}); cloning it again",
+        redact(url),
+        dest.display()
+    );
+    let parent = dest.parent().expect("cache paths have a parent");
+    let aside = parent.join(format!(".tmp-{}", crate::source::unique_name()));
+    match std::fs::rename(dest, &aside) {
+        Ok(()) => {
+            let _ = std::fs::remove_dir_all(&aside);
+            Ok(())
+        }
+        // Another process repaired it first.
+        Err(_) if !dest.exists() => Ok(()),
+        Err(e) => Err(Error::Io(e)),
+    }
+}
+
+/// Brings the cached clone at `dest` up to date with `url`: every branch and tag, pruned. A
+/// damaged clone is cloned again instead.
 pub(crate) fn fetch(
     url: &str,
     dest: &Path,
     options: &TransferOptions,
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<()> {
+    if let Some(reason) = damage(dest) {
+        discard_damaged(url, dest, &reason)?;
+        return ensure_clone(url, dest, options, progress);
+    }
     check_origin(url, dest)?;
     run_git(
         url,

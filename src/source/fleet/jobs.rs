@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex, RwLock};
 use std::time::{Duration, SystemTime};
 
-use super::clone::{check_origin, ensure_clone, fetch, Progress, TransferOptions};
+use super::clone::{check_origin, damage, ensure_clone, fetch, Progress, TransferOptions};
 
 /// Where a repository's clone stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -240,7 +240,8 @@ impl CloneManager {
                 return job.clone();
             }
         }
-        let cached = dest.join("HEAD").exists();
+        // A damaged entry is not a cache hit: its job clones it again (`ensure_clone`).
+        let cached = dest.join("HEAD").exists() && damage(dest).is_none();
         let action = match (
             cached,
             force_refresh || (self.settings.refresh && !jobs.contains_key(url)),
