@@ -98,7 +98,10 @@ fn produce(part: &Partition<'_>, sink: &mut BatchSink) -> Result<()> {
         || needs.stats
         || wants_any(&["parents", "parent_count", "is_merge"])
         || spec.times != Default::default();
-    let mut rows = CommitRows::new(&location.name, BotRules::new(spec.bots.iter().cloned()));
+    let bots = part
+        .wants("author_is_bot")
+        .then(|| BotRules::new(spec.bots.iter().cloned()));
+    let mut rows = CommitRows::new(&location.name, bots, part.wants("co_authors"));
     if !decode && spec.projection.as_ref().is_some_and(Vec::is_empty) {
         // `count(*)`: rows without columns; no row is built.
         let repo = location.open_gix()?;
@@ -154,7 +157,10 @@ struct CommitRows {
     co_authors: ListBuilder<StringBuilder>,
     mailmap_co_authors: ListBuilder<StringBuilder>,
     author_is_bot: BooleanBuilder,
-    bots: BotRules,
+    /// Set when `author_is_bot` is selected.
+    bots: Option<BotRules>,
+    /// Whether `co_authors` is selected (the trailers are parsed only then).
+    co_authors_wanted: bool,
 }
 
 #[derive(Default)]
@@ -184,7 +190,7 @@ impl PersonColumns {
 }
 
 impl CommitRows {
-    fn new(repo_name: &str, bots: BotRules) -> Self {
+    fn new(repo_name: &str, bots: Option<BotRules>, co_authors_wanted: bool) -> Self {
         CommitRows {
             repo_name: repo_name.to_string(),
             len: 0,
@@ -205,6 +211,7 @@ impl CommitRows {
             mailmap_co_authors: ListBuilder::new(StringBuilder::new()),
             author_is_bot: BooleanBuilder::new(),
             bots,
+            co_authors_wanted,
         }
     }
 
@@ -221,16 +228,22 @@ impl CommitRows {
         self.committer.append(&c.committer);
         self.summary.append_value(&c.summary);
         self.message.append_value(&c.message);
-        for co_author in co_authors(&c.message) {
-            self.co_authors.values().append_value(co_author);
+        if self.co_authors_wanted {
+            for co_author in co_authors(&c.message) {
+                self.co_authors.values().append_value(co_author);
+            }
         }
         self.co_authors.append(true);
         for co_author in &c.mailmap_co_authors {
             self.mailmap_co_authors.values().append_value(co_author);
         }
         self.mailmap_co_authors.append(true);
-        self.author_is_bot
-            .append_value(self.bots.is_bot(&c.author.name, &c.author.email));
+        match &self.bots {
+            Some(bots) => self
+                .author_is_bot
+                .append_value(bots.is_bot(&c.author.name, &c.author.email)),
+            None => self.author_is_bot.append_null(),
+        }
         match &c.stats {
             Some(s) => {
                 self.additions.append_value(s.additions);
