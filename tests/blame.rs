@@ -488,18 +488,7 @@ fn a_merge_of_unrelated_histories_blames_both_roots() {
     let repo = dir.join("repo");
     let commit = |message: &str| {
         git(&repo, &["add", "-A"]);
-        git(
-            &repo,
-            &[
-                "-c",
-                "user.name=U",
-                "-c",
-                "user.email=u@x",
-                "commit",
-                "-qm",
-                message,
-            ],
-        );
+        commit_as(&repo, ("U", "u@x"), &["-m", message]);
     };
     std::fs::write(repo.join("f.txt"), "one\ntwo\nthree\n").unwrap();
     commit("first root");
@@ -544,18 +533,7 @@ fn a_failing_file_fails_the_blame_without_hanging() {
             std::fs::write(repo.join(format!("f{i:02}.txt")), format!("{round}\nline {i}\n")).unwrap();
         }
         git(&repo, &["add", "-A"]);
-        git(
-            &repo,
-            &[
-                "-c",
-                "user.name=U",
-                "-c",
-                "user.email=u@x",
-                "commit",
-                "-qm",
-                &format!("round {round}"),
-            ],
-        );
+        commit_as(&repo, ("U", "u@x"), &["-m", &format!("round {round}")]);
     }
     // The first version of f00.txt, a loose object: gone.
     let blob = git(&repo, &["rev-parse", "HEAD~1:f00.txt"]).trim().to_string();

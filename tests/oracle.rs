@@ -830,15 +830,7 @@ fn bots_co_authors_and_the_co_authorship_analysis() {
     for (i, (name, email, _, message)) in commits.iter().enumerate() {
         std::fs::write(repo.join(format!("f{i}")), format!("{i}\n")).unwrap();
         git(&repo, &["add", "."]);
-        let status = git_command(&repo)
-            .args(["commit", "-q", "--cleanup=verbatim", "-m", message])
-            .env("GIT_AUTHOR_NAME", name)
-            .env("GIT_AUTHOR_EMAIL", email)
-            .env("GIT_COMMITTER_NAME", "C")
-            .env("GIT_COMMITTER_EMAIL", "c@x")
-            .status()
-            .unwrap();
-        assert!(status.success());
+        commit_as(&repo, (name, email), &["--cleanup=verbatim", "-m", message]);
     }
     let cache = dir.join("cache");
     std::fs::create_dir_all(&cache).unwrap();
@@ -1124,15 +1116,7 @@ fn codeowners_files_owners_and_ownership_drift() {
         )
         .unwrap();
         git(&repo, &["add", path]);
-        let status = git_command(&repo)
-            .args(["commit", "-qm", path])
-            .env("GIT_AUTHOR_NAME", name)
-            .env("GIT_AUTHOR_EMAIL", email)
-            .env("GIT_COMMITTER_NAME", "C")
-            .env("GIT_COMMITTER_EMAIL", "c@x")
-            .status()
-            .unwrap();
-        assert!(status.success());
+        commit_as(&repo, (name, email), &["-m", path]);
     }
     let sql = |q: &str| sorted_lines(&query(&repo, q));
     assert_eq!(

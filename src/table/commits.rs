@@ -17,7 +17,6 @@ use crate::error::Result;
 use crate::source::git::bots::BotRules;
 use crate::source::git::commits::{count, walk, CommitNeeds, CommitRecord, Person};
 use crate::source::git::parallel::read_commits;
-use crate::source::git::trailers::co_authors;
 
 pub(crate) fn schema() -> SchemaRef {
     static SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
@@ -85,6 +84,7 @@ fn produce(part: &Partition<'_>, sink: &mut BatchSink) -> Result<()> {
             "mailmap_author_email",
             "mailmap_co_authors",
         ]),
+        co_authors: wants_any(&["co_authors", "mailmap_co_authors"]),
         co_authors_mailmap: part.wants("mailmap_co_authors"),
         stats: wants_any(&["additions", "deletions", "files_changed"]),
         files: false,
@@ -101,7 +101,7 @@ fn produce(part: &Partition<'_>, sink: &mut BatchSink) -> Result<()> {
     let bots = part
         .wants("author_is_bot")
         .then(|| BotRules::new(spec.bots.iter().cloned()));
-    let mut rows = CommitRows::new(&location.name, bots, part.wants("co_authors"));
+    let mut rows = CommitRows::new(&location.name, bots);
     if !decode && spec.projection.as_ref().is_some_and(Vec::is_empty) {
         // `count(*)`: rows without columns; no row is built.
         let repo = location.open_gix()?;
@@ -159,8 +159,6 @@ struct CommitRows {
     author_is_bot: BooleanBuilder,
     /// Set when `author_is_bot` is selected.
     bots: Option<BotRules>,
-    /// Whether `co_authors` is selected (the trailers are parsed only then).
-    co_authors_wanted: bool,
 }
 
 #[derive(Default)]
@@ -190,7 +188,7 @@ impl PersonColumns {
 }
 
 impl CommitRows {
-    fn new(repo_name: &str, bots: Option<BotRules>, co_authors_wanted: bool) -> Self {
+    fn new(repo_name: &str, bots: Option<BotRules>) -> Self {
         CommitRows {
             repo_name: repo_name.to_string(),
             len: 0,
@@ -211,7 +209,6 @@ impl CommitRows {
             mailmap_co_authors: ListBuilder::new(StringBuilder::new()),
             author_is_bot: BooleanBuilder::new(),
             bots,
-            co_authors_wanted,
         }
     }
 
@@ -228,10 +225,8 @@ impl CommitRows {
         self.committer.append(&c.committer);
         self.summary.append_value(&c.summary);
         self.message.append_value(&c.message);
-        if self.co_authors_wanted {
-            for co_author in co_authors(&c.message) {
-                self.co_authors.values().append_value(co_author);
-            }
+        for co_author in &c.co_authors {
+            self.co_authors.values().append_value(co_author);
         }
         self.co_authors.append(true);
         for co_author in &c.mailmap_co_authors {

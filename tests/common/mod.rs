@@ -62,6 +62,25 @@ pub fn git_command(dir: &Path) -> Command {
     cmd
 }
 
+/// `git commit -q ARGS` in `repo` (what is staged) by `author` ("name", "email"), committed by
+/// "C <c@x>"; panics when git fails.
+pub fn commit_as(repo: &Path, author: (&str, &str), args: &[&str]) {
+    let out = git_command(repo)
+        .args(["commit", "-q"])
+        .args(args)
+        .env("GIT_AUTHOR_NAME", author.0)
+        .env("GIT_AUTHOR_EMAIL", author.1)
+        .env("GIT_COMMITTER_NAME", "C")
+        .env("GIT_COMMITTER_EMAIL", "c@x")
+        .output()
+        .expect("git runs");
+    assert!(
+        out.status.success(),
+        "git commit failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// Runs git in `dir` and returns its standard output as (lossy) text.
 pub fn git(dir: &Path, args: &[&str]) -> String {
     String::from_utf8_lossy(&git_bytes(dir, args)).into_owned()

@@ -212,12 +212,7 @@ pub struct Blamer<'r> {
 
 impl<'r> Blamer<'r> {
     pub fn new(repo: &'r gix::Repository, name: &'r str) -> Result<Self> {
-        let mut shallow: Vec<ObjectId> = repo
-            .shallow_commits()
-            .map_err(|e| Error::git(name, e))?
-            .map(|commits| commits.iter().copied().collect())
-            .unwrap_or_default();
-        shallow.sort_unstable();
+        let shallow = super::shallow_boundary(repo, name)?;
         // git does not use the commit-graph in a shallow repository.
         let graph_in_use = shallow.is_empty()
             && repo

@@ -29,7 +29,9 @@ pub(crate) struct CommitNeeds {
     pub people: bool,
     pub message: bool,
     pub mailmap: bool,
-    /// With `message` and `mailmap`: the `Co-authored-by` people after `.mailmap`.
+    /// With `message`: the `Co-authored-by` people of the message's trailers.
+    pub co_authors: bool,
+    /// With `co_authors` and `mailmap`: those people after `.mailmap` too.
     pub co_authors_mailmap: bool,
     pub stats: bool,
     pub files: bool,
@@ -47,6 +49,8 @@ pub(crate) struct CommitRecord {
     pub mailmap_author: Option<(String, String)>,
     /// The `Co-authored-by` people after `.mailmap` ("Name <email>"); set when asked for.
     pub mailmap_co_authors: Vec<String>,
+    /// The `Co-authored-by` people as written ("Name <email>"); set when asked for.
+    pub co_authors: Vec<String>,
     pub summary: String,
     pub message: String,
     pub stats: Option<DiffStats>,
@@ -81,6 +85,7 @@ impl CommitRecord {
             committer: Person::default(),
             mailmap_author: None,
             mailmap_co_authors: Vec::new(),
+            co_authors: Vec::new(),
             summary: String::new(),
             message: String::new(),
             stats: None,
@@ -272,12 +277,7 @@ impl<'r> CommitReader<'r> {
         } else {
             None
         };
-        let mut shallow: Vec<ObjectId> = repo
-            .shallow_commits()
-            .map_err(|e| Error::git(name, e))?
-            .map(|commits| commits.iter().copied().collect())
-            .unwrap_or_default();
-        shallow.sort_unstable();
+        let shallow = super::shallow_boundary(repo, name)?;
         Ok(CommitReader {
             shallow,
             repo,
@@ -328,8 +328,12 @@ impl<'r> CommitReader<'r> {
             record.message = text::decode(decoded.message, encoding);
             record.summary = text::summary(&record.message);
         }
+        if self.needs.co_authors {
+            record.co_authors = trailers::co_authors(&record.message);
+        }
         if let (Some(mailmap), true) = (&self.mailmap, self.needs.co_authors_mailmap) {
-            record.mailmap_co_authors = trailers::co_authors(&record.message)
+            record.mailmap_co_authors = record
+                .co_authors
                 .iter()
                 .map(|person| {
                     let (name, email) = trailers::split_identity(person);

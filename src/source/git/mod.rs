@@ -24,6 +24,21 @@ pub(crate) mod tree_diff;
 
 pub(crate) use location::RepoLocation;
 
+/// A shallow clone's boundary, sorted: the commits whose parents are not in the repository,
+/// which git reads as having none (empty when the repository is not shallow).
+pub(crate) fn shallow_boundary(
+    repo: &gix::Repository,
+    name: &str,
+) -> crate::error::Result<Vec<gix::ObjectId>> {
+    let mut shallow: Vec<gix::ObjectId> = repo
+        .shallow_commits()
+        .map_err(|e| crate::error::Error::git(name, e))?
+        .map(|commits| commits.iter().copied().collect())
+        .unwrap_or_default();
+    shallow.sort_unstable();
+    Ok(shallow)
+}
+
 /// The commit HEAD points at; None for an unborn HEAD (an empty repository). A HEAD whose
 /// commit cannot be read (a clone with its pack gone) is an error, never an empty history.
 pub(crate) fn head_commit(repo: &gix::Repository, name: &str) -> crate::error::Result<Option<gix::ObjectId>> {
