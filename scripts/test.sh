@@ -39,6 +39,14 @@ echo "== cargo clippy"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 echo "== cargo test"
 cargo test -p gitfleet -p gitfleet-diffcore 2>&1
+# The fuzz targets (src/fuzz.rs) ran for a second each above; here each gets a real budget.
+fuzz_seconds=${GITFLEET_FUZZ_SECONDS:-60}
+echo "== fuzz targets, ${fuzz_seconds} s each"
+log=$CARGO_TARGET_DIR/fuzz.log
+if ! GITFLEET_FUZZ_SECONDS=$fuzz_seconds cargo test -q -p gitfleet --lib fuzz_ -- --nocapture --test-threads=2 >"$log" 2>&1; then
+  cat "$log"; echo "a fuzz target failed (its seed replays it: see above)"; exit 1
+fi
+grep -o 'fuzz fuzz_.*' "$log"
 echo "== python package (maturin develop, pytest)"
 log=$CARGO_TARGET_DIR/maturin-develop.log
 if ! (cd python && VIRTUAL_ENV="$venv" PATH="$venv/bin:$PATH" maturin develop --quiet >"$log" 2>&1); then

@@ -16,6 +16,8 @@
 pub mod analyses;
 pub mod engine;
 pub mod error;
+#[cfg(test)]
+mod fuzz;
 pub mod server;
 pub(crate) mod source;
 pub(crate) mod table;

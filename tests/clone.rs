@@ -842,3 +842,259 @@ fn a_damaged_cache_entry_is_cloned_again() {
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
+
+/// git's totals for the stats query the fault tests run: added, deleted, commits (no merges).
+fn git_totals(repo: &Path) -> String {
+    let stats = numstat(repo, &["--no-merges"]);
+    let added: i64 = stats.values().flatten().map(|f| f.2).sum();
+    let deleted: i64 = stats.values().flatten().map(|f| f.3).sum();
+    format!("{added},{deleted},{}", stats.len())
+}
+
+const TOTALS: &str =
+    "SELECT sum(additions) AS a, sum(deletions) AS d, count(*) AS n FROM commits WHERE NOT is_merge";
+
+/// The stats query's one CSV row, from a gitfleet process.
+fn totals_row(out: &Output) -> String {
+    text(&out.stdout).lines().nth(1).unwrap_or_default().to_string()
+}
+
+/// Files in the stats cache, by name.
+fn stats_files(cache: &Path) -> Vec<String> {
+    let mut names = Vec::new();
+    for dir in std::fs::read_dir(cache.join("stats/v2"))
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        for file in std::fs::read_dir(dir.path()).into_iter().flatten().flatten() {
+            names.push(file.file_name().to_string_lossy().into_owned());
+        }
+    }
+    names.sort();
+    names
+}
+
+#[test]
+fn kill_9_while_a_stats_segment_is_written_loses_nothing() {
+    let repo = scratch_dir("fault-stats-repo");
+    build(
+        &repo,
+        &Spec {
+            commits: 120,
+            initial_files: 20,
+            seed: 7,
+        },
+    );
+    let cache = scratch_dir("fault-stats-cache");
+    let repo_arg = repo.to_str().unwrap();
+    let query =
+        |envs: &[(&str, &str)]| gitfleet(&cache, envs, &["-r", repo_arg, "sql", "--format", "csv", TOTALS]);
+    // Killed (SIGKILL) with half a segment in its temporary file.
+    let killed = query(&[("GITFLEET_FAULT", "stats-segment-write")]);
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(killed.status.signal(), Some(9), "{}", text(&killed.stderr));
+    let files = stats_files(&cache);
+    assert!(
+        files.iter().any(|f| f.starts_with(".tmp-")) && !files.iter().any(|f| f.starts_with("seg-")),
+        "half a segment, never renamed into place: {files:?}"
+    );
+    // The next run answers exactly as git, cleans the dead writer's file and caches its stats;
+    // the run after that answers the same from the cache.
+    let want = git_totals(&repo);
+    for _ in 0..2 {
+        let out = query(&[]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        assert_eq!(totals_row(&out), want);
+    }
+    let files = stats_files(&cache);
+    assert!(
+        files.iter().all(|f| f.starts_with("seg-")) && !files.is_empty(),
+        "{files:?}"
+    );
+}
+
+#[test]
+fn kill_9_during_a_refresh_fetch_then_the_answer_is_gits() {
+    let served = scratch_dir("served-fault-fetch");
+    big_repo(&served);
+    let upstream = served.join("big.git");
+    let slow = served.join("slow");
+    let server = start_http(&served, &["--slow-file", slow.to_str().unwrap()]);
+    let url = format!("http://127.0.0.1:{}/big.git", server.port);
+    let cache = scratch_dir("fault-fetch-cache");
+    let sql = format!("SELECT count(*) FROM commits('{url}')");
+    let first = gitfleet(&cache, &[], &["sql", "--strict", "--format", "csv", &sql]);
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    // Upstream moves on by a few hundred commits, and the server slows down.
+    let scratch = scratch_dir("fault-fetch-work");
+    git(&scratch, &["clone", "-q", upstream.to_str().unwrap(), "."]);
+    for i in 0..300 {
+        std::fs::write(
+            scratch.join(format!("new-{}.txt", i % 40)),
+            format!("{i}\n").repeat(200),
+        )
+        .unwrap();
+        git(&scratch, &["add", "-A"]);
+        commit_as(
+            &scratch,
+            ("Up Stream", "up@example.com"),
+            &["-m", &format!("upstream {i}")],
+        );
+    }
+    git(&scratch, &["push", "-q", "origin", "HEAD:main"]);
+    std::fs::write(&slow, "").unwrap();
+    let entry = cache.join(format!("repos/http/127.0.0.1_{}/big.git", server.port));
+    let mut child = gitfleet_cmd(&cache, &[], &["--refresh", "sql", &sql])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Killed while git's fetch is receiving the pack (its temporary pack file exists).
+    let start = Instant::now();
+    let receiving = || {
+        std::fs::read_dir(entry.join("objects/pack"))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .any(|e| e.file_name().to_string_lossy().starts_with("tmp_pack_"))
+    };
+    while !receiving() {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "the fetch never started"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    // git died with its client (no process still names the cache entry), so nothing keeps
+    // writing into the cache; git itself would only notice at its next progress line.
+    let entry_text = entry.to_string_lossy().into_owned();
+    let survivors = || -> Vec<String> {
+        std::fs::read_dir("/proc")
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|p| std::fs::read(p.path().join("cmdline")).ok())
+            .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
+            .filter(|c| c.contains(&entry_text))
+            .collect()
+    };
+    std::thread::sleep(Duration::from_millis(100));
+    assert_eq!(
+        survivors(),
+        Vec::<String>::new(),
+        "git outlived its killed client"
+    );
+    // Without a refresh the old clone answers as before; a refresh brings git's answer.
+    std::fs::remove_file(&slow).unwrap();
+    let want = git(&upstream, &["rev-list", "--count", "main"])
+        .trim()
+        .to_string();
+    let out = gitfleet(
+        &cache,
+        &[],
+        &["--refresh", "sql", "--strict", "--format", "csv", &sql],
+    );
+    assert_eq!(
+        text(&out.stdout),
+        format!("count(*)\n{want}\n"),
+        "{}",
+        text(&out.stderr)
+    );
+    let fsck = git_command(&entry)
+        .args(["fsck", "--no-progress"])
+        .output()
+        .unwrap();
+    assert!(fsck.status.success(), "{}", text(&fsck.stderr));
+}
+
+/// A full disk: a 1 MiB tmpfs as the cache directory where the test may mount one (root on
+/// Linux), else the same write error injected. The stats cannot be cached: one warning, and
+/// results still exactly git's; a clone that does not fit fails with git's reason and leaves
+/// no half entry, and a local repository in the same query still answers.
+#[test]
+fn a_full_disk_gives_a_warning_and_complete_results() {
+    let repo = scratch_dir("fault-full-repo");
+    build(
+        &repo,
+        &Spec {
+            commits: 60,
+            initial_files: 10,
+            seed: 11,
+        },
+    );
+    let want = git_totals(&repo);
+    let cache = scratch_dir("fault-full-cache");
+    let mounted = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=1m", "tmpfs"])
+        .arg(&cache)
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    struct Unmount(PathBuf, bool);
+    impl Drop for Unmount {
+        fn drop(&mut self) {
+            if self.1 {
+                let _ = Command::new("umount").arg(&self.0).status();
+            }
+        }
+    }
+    let _unmount = Unmount(cache.clone(), mounted);
+    let fault: &[(&str, &str)] = if mounted {
+        // Fill the disk but for a few bytes.
+        let _ = Command::new("dd")
+            .args(["if=/dev/zero", "bs=4096", "count=1000"])
+            .arg(format!("of={}", cache.join("filler").display()))
+            .stderr(Stdio::null())
+            .status();
+        &[]
+    } else {
+        eprintln!("no tmpfs (not root?): the write error is injected");
+        &[("GITFLEET_FAULT", "stats-segment-write:enospc")]
+    };
+    let out = gitfleet(
+        &cache,
+        fault,
+        &["-r", repo.to_str().unwrap(), "sql", "--format", "csv", TOTALS],
+    );
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(totals_row(&out), want);
+    assert!(
+        stderr.contains("stats cache not written") && stderr.contains("No space left on device"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.matches("stats cache not written").count(), 1, "{stderr}");
+    assert!(stats_files(&cache).iter().all(|f| !f.starts_with(".tmp-")));
+    if mounted {
+        // A clone that does not fit next to a local repository.
+        let served = scratch_dir("served-full");
+        big_repo(&served);
+        let daemon = start_daemon(&served);
+        let url = format!("git://127.0.0.1:{}/big.git", daemon.port);
+        let sql = format!(
+            "SELECT repo, count(*) AS n FROM commits WHERE repo IN ('{url}', '{}') GROUP BY repo",
+            repo.display()
+        );
+        let out = gitfleet(&cache, &[], &["sql", "--format", "csv", &sql]);
+        let stderr = text(&out.stderr);
+        assert!(
+            stderr.contains(&url) && stderr.contains("No space left on device"),
+            "{stderr}"
+        );
+        let local_count = git(&repo, &["rev-list", "--count", "HEAD"]).trim().to_string();
+        assert!(
+            text(&out.stdout).contains(&format!("{},{local_count}", repo.display())),
+            "{}",
+            text(&out.stdout)
+        );
+        let parent = cache.join(format!("repos/git/127.0.0.1_{}", daemon.port));
+        assert!(
+            leftovers(&parent, &[]).is_empty(),
+            "{:?}",
+            leftovers(&parent, &[])
+        );
+    }
+}

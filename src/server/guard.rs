@@ -6,6 +6,7 @@
 use std::ops::ControlFlow;
 
 use datafusion::sql::sqlparser::ast::{ObjectName, Query, Select, Set, Statement, Visit, Visitor};
+use datafusion_postgres::datafusion_pg_catalog::sql::PostgresCompatibilityParser;
 use datafusion_postgres::pgwire;
 use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
 
@@ -53,7 +54,24 @@ pub(super) fn check_statements(sql: &str, prepared: &super::rewrite::Prepared<'_
     for statement in prepared.statements.iter().flatten() {
         check_setting(statement)?;
     }
+    // datafusion-postgres parses with its own compatibility parser, which rewrites tokens
+    // first (`ABORT` becomes `ROLLBACK`), so it can read statements where sqlparser reads
+    // none: `ABORT; CREATE TABLE t AS ...` fails to parse here but runs there. What it reads
+    // from the SQL the engine is given is checked too; SQL it cannot parse never runs.
+    if let Ok(statements) = engine_parser().parse(&prepared.sql) {
+        check_read_only(&prepared.sql, Some(&statements))?;
+        for statement in &statements {
+            check_setting(statement)?;
+        }
+    }
     Ok(())
+}
+
+/// The parser datafusion-postgres reads every statement with (built once: it tokenises its
+/// rewrite tables).
+fn engine_parser() -> &'static PostgresCompatibilityParser {
+    static PARSER: std::sync::OnceLock<PostgresCompatibilityParser> = std::sync::OnceLock::new();
+    PARSER.get_or_init(PostgresCompatibilityParser::new)
 }
 
 /// Refuses anything that writes files or changes state, given `sql`'s parsed `statements`.
@@ -208,7 +226,7 @@ mod tests {
     use super::*;
 
     fn read_only(sql: &str) -> PgWireResult<()> {
-        check_read_only(sql, super::super::rewrite::prepare(sql).statements.as_deref())
+        check_statements(sql, &super::super::rewrite::prepare(sql))
     }
 
     #[test]
@@ -233,6 +251,10 @@ mod tests {
             "COPY commits TO '/tmp/out.parquet' STORED AS PARQUET",
             "DROP TABLE commits",
             "DELETE FROM commits",
+            // What the engine's parser reads differently from sqlparser (it maps ABORT to
+            // ROLLBACK before parsing): the statement after it is still checked.
+            "ABORT; CREATE TABLE t AS SELECT 1",
+            "abort; CREATE VIEW v AS SELECT 1",
         ] {
             assert!(read_only(sql).is_err(), "{sql}");
         }
@@ -274,5 +296,78 @@ mod tests {
             assert!(check(sql).is_ok(), "{sql}");
         }
         assert!(check("SELECT 1").is_ok());
+    }
+}
+
+#[cfg(test)]
+mod fuzz {
+    use std::borrow::Cow;
+
+    use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
+    use datafusion::sql::sqlparser::parser::Parser;
+    use proptest::prelude::*;
+
+    use super::super::rewrite::prepare;
+    use super::*;
+    use crate::fuzz::{fuzz, mutated};
+
+    const SEEDS: &[&str] = &[
+        "SELECT 1",
+        "select count(*) from commits where author_email = 'a' or author_email = 'b' or author_email = 'c'",
+        "SELECT nspname FROM pg_catalog.pg_namespace WHERE nspname NOT LIKE 'pg/_' || '%' ESCAPE '/'",
+        "SELECT sha, (SELECT count(*) FROM commits c2 WHERE c2.author_email = c.author_email) AS n FROM commits c",
+        "SELECT CASE WHEN a.attnotnull THEN (SELECT t.typname FROM pg_catalog.pg_type t WHERE a.attnotnull AND t.oid = a.atttypid) END FROM pg_catalog.pg_attribute a",
+        "SELECT 1 INTO t",
+        "EXPLAIN SELECT 1 INTO t",
+        "DECLARE c CURSOR FOR SELECT 1 INTO t",
+        "CREATE TABLE t AS SELECT 1",
+        "CREATE VIEW v AS SELECT 1",
+        "INSERT INTO t VALUES (1)",
+        "COPY (SELECT 1) TO '/tmp/out.csv'",
+        "DROP TABLE commits",
+        "ABORT",
+        "ABORT; SELECT 1",
+        "BEGIN; SELECT 1; COMMIT",
+        "SET datafusion.runtime.memory_limit = '1K'",
+        "SET \"DataFusion\".\"Runtime\".memory_limit = '1TB'",
+        "SET datafusion.execution.time_zone = '+02:00'",
+        "SET search_path = public",
+        "WITH x AS (SELECT 1) SELECT * FROM x",
+        "SELECT ((((((((1))))))))",
+        "/* c */ SELECT 1 -- x",
+    ];
+
+    /// Whatever a client sends: preparing it never panics; what the guard lets through is what
+    /// the engine's own parser reads from the rewritten SQL, with no write and no operator
+    /// setting in it; a rewrite keeps the statements' number and kinds.
+    #[test]
+    fn fuzz_guard_and_rewriter() {
+        let input = mutated(SEEDS, " ;()'\"*,.=-/%$1aINTOCREATE");
+        fuzz("fuzz_guard_and_rewriter", input, |sql| {
+            let prepared = prepare(&sql);
+            let verdict = check_statements(&sql, &prepared);
+            if let (Cow::Owned(rewritten), Some(statements)) = (&prepared.sql, &prepared.statements) {
+                let again = Parser::parse_sql(&PostgreSqlDialect {}, rewritten).map_err(|e| {
+                    TestCaseError::fail(format!("rewritten SQL does not parse: {e}: {rewritten}"))
+                })?;
+                prop_assert_eq!(again.len(), statements.len());
+                for (a, b) in again.iter().zip(statements) {
+                    prop_assert_eq!(std::mem::discriminant(a), std::mem::discriminant(b));
+                }
+            }
+            if verdict.is_ok() {
+                if let Ok(statements) = engine_parser().parse(&prepared.sql) {
+                    for statement in &statements {
+                        prop_assert!(
+                            writes(statement).is_none() && check_setting(statement).is_ok(),
+                            "the guard passed '{}'; the engine reads '{}'",
+                            sql,
+                            statement
+                        );
+                    }
+                }
+            }
+            Ok(())
+        });
     }
 }

@@ -1,6 +1,7 @@
 //! Data sources: they return plain Rust records and know nothing of Arrow or DataFusion.
 
 pub(crate) mod credentials;
+pub(crate) mod fault;
 pub(crate) mod fleet;
 pub(crate) mod git;
 pub(crate) mod github;
@@ -15,4 +16,27 @@ pub(crate) fn unique_name() -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos());
     format!("{}-{n}-{nanos}", std::process::id())
+}
+
+/// Whether `name` is a `.tmp-<pid>-...` temporary (see [`unique_name`]) of a process that no
+/// longer runs: left by a writer that was killed, safe to remove.
+pub(crate) fn abandoned_temporary(name: &std::ffi::OsStr) -> bool {
+    let Some(pid) = name
+        .to_str()
+        .and_then(|n| n.strip_prefix(".tmp-"))
+        .and_then(|n| n.split('-').next())
+        .and_then(|p| p.parse::<u32>().ok())
+    else {
+        return false;
+    };
+    pid != std::process::id() && !process_alive(pid)
+}
+
+fn process_alive(pid: u32) -> bool {
+    if cfg!(target_os = "linux") {
+        std::path::Path::new(&format!("/proc/{pid}")).exists()
+    } else {
+        // Without a cheap liveness check, leave it: a stale temporary wastes space, nothing else.
+        true
+    }
 }

@@ -10,7 +10,7 @@
 //! slower than git on git.git's pack, `../shared/reference/git-performance.md`).
 
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -260,6 +260,23 @@ fn run_git(
         // Its own process group, so a stall kills git's helpers (remote-http, index-pack) too.
         use std::os::unix::process::CommandExt;
         cmd.process_group(0);
+        #[cfg(target_os = "linux")]
+        {
+            // git dies with us: a client killed mid-transfer (kill -9 included) must not leave
+            // a git writing into the cache behind it. The thread that spawns git waits for it
+            // below, so it outlives git (the signal follows the spawning thread).
+            let parent = std::process::id() as libc::pid_t;
+            // SAFETY: only async-signal-safe calls (prctl, getppid, _exit) between fork and exec.
+            unsafe {
+                cmd.pre_exec(move || {
+                    libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                    if libc::getppid() != parent {
+                        libc::_exit(1);
+                    }
+                    Ok(())
+                });
+            }
+        }
     }
     let mut child = cmd
         .spawn()
@@ -480,27 +497,9 @@ fn remove_abandoned_temporaries(parent: &Path) {
         return;
     };
     for entry in entries.flatten() {
-        let name = entry.file_name();
-        let Some(pid) = name
-            .to_str()
-            .and_then(|n| n.strip_prefix(".tmp-"))
-            .and_then(|n| n.split('-').next())
-            .and_then(|p| p.parse::<u32>().ok())
-        else {
-            continue;
-        };
-        if pid != std::process::id() && !process_alive(pid) {
+        if crate::source::abandoned_temporary(&entry.file_name()) {
             let _ = std::fs::remove_dir_all(entry.path());
         }
-    }
-}
-
-fn process_alive(pid: u32) -> bool {
-    if cfg!(target_os = "linux") {
-        PathBuf::from(format!("/proc/{pid}")).exists()
-    } else {
-        // Without a cheap liveness check, leave it: a stale temporary wastes space, nothing else.
-        true
     }
 }
 

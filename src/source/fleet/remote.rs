@@ -64,9 +64,15 @@ impl Remote {
         if !valid_host(hostname) {
             return Err(bad("bad host"));
         }
-        let path = path.trim_matches('/');
+        // Whitespace at either end of the path is dropped as it is around the whole name, so
+        // the canonical URL names itself; control characters (a newline in a URL handed to git)
+        // are refused.
+        let path = path.trim_matches(|c: char| c == '/' || c.is_whitespace());
         let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-        if segments.is_empty() || segments.iter().any(|s| *s == "." || *s == "..") {
+        if segments.is_empty()
+            || segments.iter().any(|s| *s == "." || *s == "..")
+            || path.chars().any(char::is_control)
+        {
             return Err(bad("bad repository path"));
         }
         let url = match scheme {
@@ -160,15 +166,36 @@ fn valid_host(host: &str) -> bool {
         })
 }
 
-/// A URL fit for messages: any `user:password@` part is masked.
+/// A URL fit for messages: every `user:password@` or `token@` part is masked, wherever it is
+/// (a mistyped name such as `//user:pw@host/x` or two URLs run together included); an scp-like
+/// `git@host:path` keeps its user, which is no secret.
 pub(crate) fn redact(url: &str) -> String {
-    if let Some((scheme, rest)) = url.split_once("://") {
-        let authority_end = rest.find('/').unwrap_or(rest.len());
-        if let Some(at) = rest[..authority_end].rfind('@') {
-            return format!("{scheme}://***@{}", &rest[at + 1..]);
+    let mut out = String::with_capacity(url.len());
+    let mut rest = url;
+    while let Some(at) = rest.find('@') {
+        let before = &rest[..at];
+        let start = before
+            .char_indices()
+            .rev()
+            .find(|(_, c)| *c == '/' || c.is_whitespace())
+            .map_or(0, |(i, c)| i + c.len_utf8());
+        let userinfo = &before[start..];
+        let after_scheme = before[..start].ends_with("//");
+        // A password may itself hold '@': the part after a masked one is masked too.
+        let continues = start == 0 && out.ends_with("***@");
+        out.push_str(&before[..start]);
+        if continues {
+            // already masked
+        } else if userinfo.contains(':') || after_scheme {
+            out.push_str("***@");
+        } else {
+            out.push_str(userinfo);
+            out.push('@');
         }
+        rest = &rest[at + 1..];
     }
-    url.to_string()
+    out.push_str(rest);
+    out
 }
 
 #[cfg(test)]
@@ -235,6 +262,24 @@ mod tests {
     }
 
     #[test]
+    fn redact_masks_every_credential() {
+        for (url, shown) in [
+            ("https://user:pw@host/x", "https://***@host/x"),
+            ("https://ghp_token@host/x", "https://***@host/x"),
+            ("https://u:p@ss@host/x", "https://***@host/x"),
+            ("//user:pw@host/x", "//***@host/x"),
+            (
+                "x https://a:pw@h/r and https://b:pw@h/s",
+                "x https://***@h/r and https://***@h/s",
+            ),
+            ("git@github.com:org/repo.git", "git@github.com:org/repo.git"),
+            ("ssh://git@host/x", "ssh://***@host/x"),
+        ] {
+            assert_eq!(redact(url), shown, "{url}");
+        }
+    }
+
+    #[test]
     fn hostile_names_are_rejected() {
         for name in [
             "https://github.com/../../etc",
@@ -276,5 +321,171 @@ mod tests {
             let path = cache(name);
             assert!(path.starts_with("repos/") && !path.contains("/../"), "{path}");
         }
+    }
+}
+
+#[cfg(test)]
+mod fuzz {
+    use std::path::{Component, Path};
+
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::fuzz::{fuzz, mutated};
+
+    const SEEDS: &[&str] = &[
+        "https://github.com/org/repo",
+        "https://github.com/org/repo.git",
+        "github:org/repo",
+        "git://127.0.0.1:9418/a/b.git",
+        "git@github.com:org/repo.git",
+        "ssh://git@host.example/x/y",
+        "https://[::1]:8443/x",
+        "https://user:s3cret@github.com/org/repo",
+        "https://ghp_s3cret@github.com/org/repo",
+        "https://u:s3c@s3cret@github.com/org/repo",
+        "https://github.com/../../etc",
+        "https://../escaped/x",
+        "git://h:9000/a+b/x.git",
+        "https://h/a%2Fb/x",
+        "file:///tmp/x",
+        "/src/repo",
+        "~/src/repo",
+        "C:\\repo",
+    ];
+
+    /// Every component of a cache path, percent-decoded.
+    fn decoded(path: &Path) -> Vec<String> {
+        path.components()
+            .map(|c| match c {
+                Component::Normal(part) => {
+                    let part = part.to_str().expect("cache paths are ASCII");
+                    let mut out = Vec::new();
+                    let mut bytes = part.bytes();
+                    while let Some(b) = bytes.next() {
+                        if b == b'%' {
+                            let hex: String = [bytes.next().unwrap(), bytes.next().unwrap()]
+                                .iter()
+                                .map(|&b| b as char)
+                                .collect();
+                            out.push(u8::from_str_radix(&hex, 16).unwrap());
+                        } else {
+                            assert!(b.is_ascii_alphanumeric() || b"._-".contains(&b), "{part}");
+                            out.push(b);
+                        }
+                    }
+                    String::from_utf8(out).unwrap()
+                }
+                other => panic!("cache path {} has a {other:?} component", path.display()),
+            })
+            .collect()
+    }
+
+    /// Any string: no panic; an accepted name has a canonical URL that parses to itself, a
+    /// cache path inside `repos/` that decodes back to its parts, and no credentials.
+    #[test]
+    fn fuzz_repository_names() {
+        let input = prop_oneof![mutated(SEEDS, ":/@.%[]+_~\\ -?#"), ".{0,40}"];
+        fuzz("fuzz_repository_names", input, |name| {
+            let _ = crate::source::git::location::is_remote(&name);
+            let _ = redact(&name);
+            let _ = crate::source::git::location::RepoLocation::normalised_name(&name);
+            match Remote::parse(&name) {
+                Ok(r) => {
+                    let parts = decoded(&r.cache_path);
+                    prop_assert_eq!(&parts[0], "repos");
+                    prop_assert!(parts.len() >= 4, "{:?}", parts);
+                    prop_assert!(parts.iter().all(|p| p != "." && p != ".."));
+                    let again = Remote::parse(&r.url).expect("a canonical URL parses");
+                    prop_assert_eq!(&again, &r);
+                    // No credentials kept: only an ssh user name before the host.
+                    if let Some((scheme, rest)) = r.url.split_once("://") {
+                        let authority = rest.split('/').next().unwrap_or_default();
+                        if let Some((user, _)) = authority.rsplit_once('@') {
+                            prop_assert!(scheme == "ssh" && !user.contains(':'), "{}", r.url);
+                        }
+                    }
+                }
+                // Nothing in a message that redact() would mask.
+                Err(e) => prop_assert_eq!(redact(&e.to_string()), e.to_string()),
+            }
+            Ok(())
+        });
+    }
+
+    /// Names built from known parts: the cache path is exactly those parts (so two different
+    /// repositories never share a directory), and a password is never kept or shown.
+    #[test]
+    fn fuzz_cache_paths_are_one_to_one() {
+        let scheme = prop::sample::select(vec!["https", "http", "git", "ssh"]);
+        let host = prop_oneof![
+            "[a-z0-9]([a-z0-9-]{0,6}[a-z0-9])?(\\.[a-z0-9]{1,5}){0,2}",
+            Just("[::1]".to_string()),
+            Just("127.0.0.1".to_string()),
+        ];
+        let port = prop::option::of(1..=u16::MAX);
+        let segment = "[a-zA-Z0-9._%+ ~:@!\u{e9}-]{1,8}";
+        let secret = "[A-Za-z0-9]{12,20}";
+        let parts = (
+            scheme,
+            host,
+            port,
+            prop::collection::vec(segment, 1..4),
+            prop::option::of(secret),
+        );
+        fuzz(
+            "fuzz_cache_paths_are_one_to_one",
+            parts,
+            |(scheme, host, port, segments, secret)| {
+                let user = match &secret {
+                    Some(s) => format!("user:{s}@"),
+                    None => String::new(),
+                };
+                let authority = match port {
+                    Some(p) => format!("{user}{host}:{p}"),
+                    None => format!("{user}{host}"),
+                };
+                let url = format!("{scheme}://{authority}/{}", segments.join("/"));
+                // Whitespace around a path is not part of it (names are trimmed).
+                let path = segments.join("/");
+                prop_assume!(path.trim() == path);
+                let bad_segment = segments.iter().any(|s| s == "." || s == "..");
+                let parsed = Remote::parse(&url);
+                if let Some(secret) = &secret {
+                    let shown = match &parsed {
+                        Ok(r) => format!("{} {}", r.url, r.cache_path.display()),
+                        Err(e) => e.to_string(),
+                    };
+                    prop_assert!(!shown.contains(secret.as_str()), "{}", shown);
+                    prop_assert!(!redact(&url).contains(secret.as_str()));
+                }
+                if bad_segment {
+                    prop_assert!(parsed.is_err(), "{} was accepted", url);
+                    return Ok(());
+                }
+                let r = parsed.map_err(|e| TestCaseError::fail(format!("{url}: {e}")))?;
+                let default = match scheme {
+                    "https" => 443,
+                    "http" => 80,
+                    "git" => 9418,
+                    _ => 22,
+                };
+                let mut want = vec![
+                    "repos".to_string(),
+                    scheme.to_string(),
+                    format!("{}_{}", host, port.unwrap_or(default)),
+                ];
+                let last = segments.len() - 1;
+                for (i, s) in segments.iter().enumerate() {
+                    want.push(if i == last {
+                        format!("{}.git", s.strip_suffix(".git").unwrap_or(s))
+                    } else {
+                        s.clone()
+                    });
+                }
+                prop_assert_eq!(decoded(&r.cache_path), want);
+                Ok(())
+            },
+        );
     }
 }

@@ -30,7 +30,7 @@ pub struct ChangedPaths {
 
 /// One commit-graph file that has Bloom filters.
 struct Layer {
-    map: Mmap,
+    map: Bytes,
     hash_len: usize,
     num_commits: usize,
     fanout: usize,
@@ -90,16 +90,34 @@ impl ChangedPaths {
     }
 }
 
+/// A commit-graph file's bytes: mapped from disk, or (the fuzz target's) owned.
+enum Bytes {
+    Mapped(Mmap),
+    #[cfg(test)]
+    Owned(Vec<u8>),
+}
+
+impl std::ops::Deref for Bytes {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            Bytes::Mapped(map) => map,
+            #[cfg(test)]
+            Bytes::Owned(bytes) => bytes,
+        }
+    }
+}
+
 impl Layer {
     fn open(path: &Path) -> Option<Self> {
         let file = File::open(path).ok()?;
         // SAFETY: git writes commit-graph files to a temporary name and renames them into
         // place; it never changes one in place, so the mapping stays valid while we hold it.
         let map = unsafe { Mmap::map(&file) }.ok()?;
-        Layer::parse(map)
+        Layer::parse(Bytes::Mapped(map))
     }
 
-    fn parse(map: Mmap) -> Option<Self> {
+    fn parse(map: Bytes) -> Option<Self> {
         let bytes = &map[..];
         if bytes.len() < 8 || &bytes[..4] != SIGNATURE || bytes[4] != 1 {
             return None;
@@ -129,7 +147,8 @@ impl Layer {
         let data = chunk(BLOOM_DATA).filter(|r| r.len() >= BLOOM_HEADER)?;
         let header = |i: usize| u32::from_be_bytes(bytes[data.start + i * 4..][..4].try_into().unwrap());
         let (hash_version, num_hashes) = (header(0), header(1));
-        if !matches!(hash_version, 1 | 2) || num_hashes == 0 {
+        // git writes 7 hashes; a count past 32 is damage (and up to 2^32 tests per lookup).
+        if !matches!(hash_version, 1 | 2) || !(1..=32).contains(&num_hashes) {
             return None;
         }
         Some(Layer {
@@ -255,5 +274,85 @@ mod tests {
             hashes,
             [0x5615800c, 0x5b966560, 0x61174ab4, 0x66983008, 0x6c19155c, 0x7199fab0, 0x771ae004]
         );
+    }
+}
+
+#[cfg(test)]
+mod fuzz {
+    use std::path::Path;
+    use std::process::Command;
+
+    use super::*;
+    use crate::fuzz::{fuzz, mutated_bytes};
+
+    fn git(dir: &Path, args: &[&str]) -> String {
+        let out = Command::new("git")
+            .args(["-c", "user.name=F", "-c", "user.email=f@x"])
+            .args(args)
+            .current_dir(dir)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .output()
+            .expect("git runs");
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// A real commit-graph with changed-path filters (version 1 and 2) over a short history.
+    fn graphs(dir: &Path) -> (Vec<Vec<u8>>, Vec<gix::ObjectId>) {
+        git(dir, &["init", "-q"]);
+        for i in 0..6 {
+            std::fs::create_dir_all(dir.join(format!("d{}", i % 2))).unwrap();
+            std::fs::write(dir.join(format!("d{}/f{i}", i % 2)), format!("{i}")).unwrap();
+            git(dir, &["add", "."]);
+            git(dir, &["commit", "-q", "-m", &format!("c{i}")]);
+        }
+        let mut seeds = Vec::new();
+        for version in ["1", "2"] {
+            git(
+                dir,
+                &[
+                    "-c",
+                    &format!("commitGraph.changedPathsVersion={version}"),
+                    "commit-graph",
+                    "write",
+                    "--reachable",
+                    "--changed-paths",
+                ],
+            );
+            seeds.push(std::fs::read(dir.join(".git/objects/info/commit-graph")).unwrap());
+        }
+        let commits = git(dir, &["rev-list", "--all"])
+            .lines()
+            .map(|l| gix::ObjectId::from_hex(l.as_bytes()).unwrap())
+            .collect();
+        (seeds, commits)
+    }
+
+    /// Damaged commit-graph files (bytes changed, inserted, removed; offsets and counts at
+    /// their extremes) never panic: a file is refused or answers every lookup.
+    #[test]
+    fn fuzz_commit_graph_bloom() {
+        let dir = tempfile::tempdir().unwrap();
+        let (seeds, commits) = graphs(dir.path());
+        assert!(
+            seeds
+                .iter()
+                .all(|s| Layer::parse(Bytes::Owned(s.clone())).is_some()),
+            "git's own files are read"
+        );
+        let keys: Vec<PathKey> = [&b"d0/f0"[..], b"d1", b"nope", "\u{e9}".as_bytes(), b""]
+            .iter()
+            .map(|p| PathKey::new(p))
+            .collect();
+        fuzz("fuzz_commit_graph_bloom", mutated_bytes(seeds), |bytes| {
+            if let Some(layer) = Layer::parse(Bytes::Owned(bytes)) {
+                for commit in &commits {
+                    for key in &keys {
+                        let _ = layer.maybe_changed(commit, key);
+                    }
+                }
+                let _ = layer.maybe_changed(gix::ObjectId::null(gix::hash::Kind::Sha1).as_ref(), &keys[0]);
+            }
+            Ok(())
+        });
     }
 }

@@ -387,3 +387,155 @@ pub(crate) fn person(sig: &gix::actor::SignatureRef<'_>, encoding: Option<&[u8]>
         offset_minutes: time.offset / 60,
     }
 }
+
+#[cfg(test)]
+mod fuzz {
+    use std::collections::BTreeSet;
+    use std::path::Path;
+    use std::process::Command;
+
+    use proptest::prelude::*;
+
+    use super::resolve_revisions;
+    use crate::fuzz::{fuzz, mutated};
+
+    fn git(dir: &Path, args: &[&str]) -> std::process::Output {
+        Command::new("git")
+            .args([
+                "-c",
+                "user.name=F",
+                "-c",
+                "user.email=f@x",
+                "-c",
+                "init.defaultBranch=main",
+            ])
+            .args(args)
+            .current_dir(dir)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_COMMITTER_DATE", "2024-01-01T00:00:00Z")
+            .env("GIT_AUTHOR_DATE", "2024-01-01T00:00:00Z")
+            .output()
+            .expect("git runs")
+    }
+
+    /// main: 4 commits, a side branch of 2 merged into it, one more commit, an annotated and
+    /// a light tag.
+    fn history(dir: &Path) -> Vec<String> {
+        git(dir, &["init", "-q"]);
+        let commit = |msg: &str| {
+            std::fs::write(dir.join(msg), msg).unwrap();
+            git(dir, &["add", "."]);
+            git(dir, &["commit", "-q", "-m", msg]);
+        };
+        for m in ["a", "b", "c", "d"] {
+            commit(m);
+        }
+        git(dir, &["checkout", "-q", "-b", "side", "HEAD~2"]);
+        commit("s1");
+        commit("s2");
+        git(dir, &["checkout", "-q", "main"]);
+        git(dir, &["merge", "-q", "--no-ff", "-m", "merge", "side"]);
+        git(dir, &["tag", "-a", "-m", "v1", "v1", "HEAD~1"]);
+        git(dir, &["tag", "light", "side~1"]);
+        commit("e");
+        let log = git(dir, &["rev-list", "--all"]);
+        String::from_utf8(log.stdout)
+            .unwrap()
+            .lines()
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// The commits `git rev-list` selects for `tokens`; None when git refuses them.
+    fn git_selects(dir: &Path, tokens: &[&str]) -> Option<BTreeSet<String>> {
+        let mut args = vec!["rev-list"];
+        args.extend(tokens);
+        args.push("--");
+        let out = git(dir, &args);
+        out.status.success().then(|| {
+            String::from_utf8(out.stdout)
+                .unwrap()
+                .lines()
+                .map(str::to_string)
+                .collect()
+        })
+    }
+
+    fn revision(shas: Vec<String>) -> impl Strategy<Value = String> {
+        let mut bases: Vec<String> = [
+            "HEAD",
+            "main",
+            "side",
+            "v1",
+            "light",
+            "@",
+            "nope",
+            "refs/heads/side",
+        ]
+        .map(str::to_string)
+        .to_vec();
+        bases.extend(shas.iter().map(|s| s[..7].to_string()));
+        bases.extend(shas.into_iter().take(3));
+        let suffix = prop_oneof![
+            (0..6u8).prop_map(|n| format!("~{n}")),
+            (0..3u8).prop_map(|n| format!("^{n}")),
+            Just("^".to_string()),
+            Just("~".to_string()),
+            Just("^{commit}".to_string()),
+            Just("^{}".to_string()),
+        ];
+        let operand = (prop::sample::select(bases), prop::collection::vec(suffix, 0..3))
+            .prop_map(|(base, suffixes)| base + &suffixes.concat());
+        let token = prop_oneof![
+            operand.clone(),
+            operand.clone().prop_map(|a| format!("^{a}")),
+            operand.clone().prop_map(|a| format!("{a}^!")),
+            operand.clone().prop_map(|a| format!("{a}^@")),
+            (operand.clone(), operand.clone()).prop_map(|(a, b)| format!("{a}..{b}")),
+            (operand.clone(), operand.clone()).prop_map(|(a, b)| format!("{a}...{b}")),
+            operand.clone().prop_map(|a| format!("{a}..")),
+            operand.prop_map(|a| format!("..{a}")),
+            Just("--all".to_string()),
+        ];
+        prop::collection::vec(token, 1..4).prop_map(|tokens| tokens.join(" "))
+    }
+
+    /// Revision specs built from git's grammar select exactly the commits `git rev-list`
+    /// selects (and fail where git fails); mutated specs never panic.
+    #[test]
+    fn fuzz_revision_specs() {
+        let dir = tempfile::tempdir().unwrap();
+        let shas = history(dir.path());
+        let repo = gix::open(dir.path()).unwrap();
+        let input = prop_oneof![
+            3 => revision(shas).prop_map(|s| (s, true)),
+            1 => mutated(&["HEAD~2..main", "side^!", "v1^{commit}", "^main side", "--all", "main...side", "@{-1}", ":/b", "HEAD^{/c}"], "^~.@{}:/!- 0123456789")
+                .prop_map(|s| (s, false)),
+        ];
+        fuzz("fuzz_revision_specs", input, |(spec, from_grammar)| {
+            let ours = resolve_revisions(&repo, "fixture", Some(&spec));
+            if !from_grammar {
+                return Ok(());
+            }
+            let tokens: Vec<&str> = spec.split_whitespace().collect();
+            let theirs = git_selects(dir.path(), &tokens);
+            match (ours, theirs) {
+                (Ok((tips, hidden)), Some(want)) => {
+                    let mut args: Vec<String> = tips.iter().map(|t| t.to_string()).collect();
+                    args.extend(hidden.iter().map(|h| format!("^{h}")));
+                    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+                    let got = if args.is_empty() {
+                        BTreeSet::new()
+                    } else {
+                        git_selects(dir.path(), &args).expect("object ids resolve")
+                    };
+                    prop_assert_eq!(got, want, "{}", spec);
+                }
+                (Err(_), None) => {}
+                (Ok(_), None) => prop_assert!(false, "'{}' accepted; git refuses it", spec),
+                (Err(e), Some(_)) => prop_assert!(false, "'{}' refused ({}); git accepts it", spec, e),
+            }
+            Ok(())
+        });
+    }
+}

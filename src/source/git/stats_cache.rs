@@ -19,10 +19,14 @@ use std::path::{Path, PathBuf};
 use gix::ObjectId;
 
 use super::diff::DiffStats;
+use crate::source::fault;
 
 const MAGIC: &[u8; 8] = b"GFSTAT02";
 const CHECKSUM: usize = 8;
 const RECORD: usize = 20 + 3 * 8;
+/// No commit changes more lines or files than this (2^40); a larger count is damage, and
+/// sums over any history stay far from overflowing.
+const MAX_COUNT: i64 = 1 << 40;
 /// Merge segments once there are more than this many.
 const MAX_SEGMENTS: usize = 16;
 
@@ -65,6 +69,11 @@ impl StatsCache {
         };
         for entry in listing.flatten() {
             let path = entry.path();
+            if crate::source::abandoned_temporary(&entry.file_name()) {
+                // A writer killed mid-segment (`.tmp-<pid>-...` of a process that is gone).
+                let _ = std::fs::remove_file(&path);
+                continue;
+            }
             let is_segment = path
                 .file_name()
                 .and_then(|n| n.to_str())
@@ -128,25 +137,30 @@ impl StatsCache {
 
     fn write_segment<'a>(&self, records: impl Iterator<Item = &'a (ObjectId, DiffStats)>) -> Option<PathBuf> {
         std::fs::create_dir_all(&self.dir).ok()?;
-        let mut bytes = MAGIC.to_vec();
-        for (id, s) in records {
-            bytes.extend_from_slice(id.as_bytes());
-            for v in [s.additions, s.deletions, s.files_changed] {
-                bytes.extend_from_slice(&v.to_le_bytes());
-            }
-        }
-        let sum = checksum(&bytes);
-        bytes.extend_from_slice(&sum.to_le_bytes());
+        let bytes = encode(records);
         let unique = crate::source::unique_name();
         let tmp = self.dir.join(format!(".tmp-{unique}"));
         let path = self.dir.join(format!("seg-{unique}.bin"));
         let written = std::fs::File::create(&tmp)
-            .and_then(|mut f| f.write_all(&bytes).and_then(|_| f.sync_all()))
+            .and_then(|mut f| {
+                let half = bytes.len() / 2;
+                f.write_all(&bytes[..half])?;
+                fault::kill_point("stats-segment-write");
+                fault::io_point("stats-segment-write")?;
+                f.write_all(&bytes[half..])?;
+                f.sync_all()
+            })
             .and_then(|_| std::fs::rename(&tmp, &path));
         match written {
             Ok(()) => Some(path),
-            Err(_) => {
+            Err(e) => {
                 let _ = std::fs::remove_file(&tmp);
+                // Results do not depend on the cache; the user should still know why the next
+                // scan will be slow again (a full disk, a read-only cache directory).
+                tracing::warn!(
+                    "stats cache not written to {} ({e}); results are complete, the next scan computes these stats again",
+                    self.dir.display()
+                );
                 None
             }
         }
@@ -159,6 +173,20 @@ enum Segment {
     Damaged,
     /// Not a segment of this format.
     Foreign,
+}
+
+/// A segment's bytes: header, records, checksum.
+fn encode<'a>(records: impl Iterator<Item = &'a (ObjectId, DiffStats)>) -> Vec<u8> {
+    let mut bytes = MAGIC.to_vec();
+    for (id, s) in records {
+        bytes.extend_from_slice(id.as_bytes());
+        for v in [s.additions, s.deletions, s.files_changed] {
+            bytes.extend_from_slice(&v.to_le_bytes());
+        }
+    }
+    let sum = checksum(&bytes);
+    bytes.extend_from_slice(&sum.to_le_bytes());
+    bytes
 }
 
 /// 64-bit FNV-1a: every step is a bijection of the state, so one changed byte always changes it.
@@ -192,7 +220,10 @@ fn parse_segment(bytes: &[u8], out: &mut HashMap<ObjectId, DiffStats>) -> Segmen
             deletions: num(1),
             files_changed: num(2),
         };
-        if stats.additions < 0 || stats.deletions < 0 || stats.files_changed < 0 {
+        if [stats.additions, stats.deletions, stats.files_changed]
+            .iter()
+            .any(|v| !(0..=MAX_COUNT).contains(v))
+        {
             return Segment::Damaged;
         }
         records.push((id, stats));
@@ -305,5 +336,75 @@ mod tests {
         StatsCache::open(root.path(), "/repo/a", "renames").store(&[(id(1), DiffStats::default())]);
         assert_eq!(StatsCache::open(root.path(), "/repo/a", "renames").len(), 1);
         assert!(StatsCache::open(root.path(), "/repo/a", "no-renames").is_empty());
+    }
+}
+
+#[cfg(test)]
+mod fuzz {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::fuzz::{fuzz, mutated_bytes};
+
+    fn seeds() -> Vec<Vec<u8>> {
+        let id = |n: u8| ObjectId::try_from([n; 20].as_slice()).unwrap();
+        let stats = |a, d, f| DiffStats {
+            additions: a,
+            deletions: d,
+            files_changed: f,
+        };
+        vec![
+            encode([].iter()),
+            encode([(id(1), stats(3, 4, 1))].iter()),
+            encode(
+                [
+                    (id(1), stats(0, 0, 0)),
+                    (id(2), stats(MAX_COUNT, 1, 2)),
+                    (id(1), stats(5, 5, 5)),
+                ]
+                .iter(),
+            ),
+            b"GFSTAT01".to_vec(),
+            b"something else".to_vec(),
+        ]
+    }
+
+    /// Any bytes, and mutated segments whose checksum is fixed up again (so the records
+    /// themselves are read): never a panic, and a segment accepted is one whose every record
+    /// is in range and whose bytes are exactly what writing its records gives.
+    #[test]
+    fn fuzz_stats_segments() {
+        let input = (mutated_bytes(seeds()), any::<bool>());
+        fuzz("fuzz_stats_segments", input, |(mut bytes, fix_checksum)| {
+            if fix_checksum && bytes.len() >= MAGIC.len() + CHECKSUM {
+                let at = bytes.len() - CHECKSUM;
+                let sum = checksum(&bytes[..at]);
+                bytes[at..].copy_from_slice(&sum.to_le_bytes());
+            }
+            let mut out = HashMap::new();
+            let verdict = parse_segment(&bytes, &mut out);
+            match verdict {
+                Segment::Valid => {
+                    prop_assert!(out.values().all(|s| [s.additions, s.deletions, s.files_changed]
+                        .iter()
+                        .all(|v| (0..=MAX_COUNT).contains(v))));
+                    let records: Vec<(ObjectId, DiffStats)> = bytes[MAGIC.len()..bytes.len() - CHECKSUM]
+                        .chunks_exact(RECORD)
+                        .map(|r| {
+                            (
+                                ObjectId::try_from(&r[..20]).unwrap(),
+                                out[&ObjectId::try_from(&r[..20]).unwrap()],
+                            )
+                        })
+                        .collect();
+                    prop_assert!(out.len() <= records.len());
+                    if out.len() == records.len() {
+                        prop_assert_eq!(encode(records.iter()), bytes);
+                    }
+                }
+                Segment::Damaged | Segment::Foreign => prop_assert!(out.is_empty()),
+            }
+            Ok(())
+        });
     }
 }

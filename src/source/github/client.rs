@@ -260,12 +260,20 @@ impl GitHub {
                     if retry_after.is_some() || message.to_lowercase().contains("secondary rate limit") {
                         // Secondary limit: wait as told (a minute when not told), then retry.
                         let wait = retry_after.unwrap_or(60);
+                        if wait > MAX_WAIT {
+                            return Err(Error::GitHubRateLimit {
+                                message: format!(
+                                    "{what}: GitHub secondary rate limit; it asks to wait {wait} s, longer than its hourly window; not waiting"
+                                ),
+                                reset: now().saturating_add(wait as i64),
+                            });
+                        }
                         if self.no_wait {
                             return Err(Error::GitHubRateLimit {
                                 message: format!(
                                     "{what}: GitHub secondary rate limit; it asks to wait {wait} s (--no-wait set)"
                                 ),
-                                reset: now() + wait as i64,
+                                reset: now().saturating_add(wait as i64),
                             });
                         }
                         tracing::warn!("GitHub secondary rate limit: waiting {wait} s as asked");
@@ -281,8 +289,11 @@ impl GitHub {
                                 continue;
                             }
                             _ => {
-                                self.wait_for_reset(reset.unwrap_or(now() + 60), "GitHub rate limit reached")
-                                    .await?;
+                                self.wait_for_reset(
+                                    reset.unwrap_or(now().saturating_add(60)),
+                                    "GitHub rate limit reached",
+                                )
+                                .await?;
                                 continue;
                             }
                         }
@@ -313,7 +324,15 @@ impl GitHub {
     }
 
     async fn wait_for_reset(&self, reset: i64, why: &str) -> Result<()> {
-        let wait = (reset - now()).max(0) as u64 + 1;
+        let wait = seconds_until(reset, now());
+        if wait > MAX_WAIT {
+            return Err(Error::GitHubRateLimit {
+                message: format!(
+                    "{why}: GitHub names a reset {wait} s away, longer than its hourly window; not waiting"
+                ),
+                reset,
+            });
+        }
         if self.no_wait {
             return Err(Error::GitHubRateLimit {
                 message: format!("{why} until the reset in {wait} s (--no-wait set)"),
@@ -349,12 +368,24 @@ impl GitHub {
 }
 
 /// Whether `url` is under the API base `api` (same scheme, host and port, below its path):
-/// the only place a page's `next` link may lead, since requests there carry the token.
+/// the only place a page's `next` link may lead, since requests there carry the token. Both
+/// are compared as the HTTP client will request them (dot segments resolved, escapes
+/// normalised), so `/api/v3/../../x` is not under `/api/v3`; credentials in a link are refused.
 pub(crate) fn under_api(api: &str, url: &str) -> bool {
-    let api = api.trim_end_matches('/');
-    url.len() > api.len()
-        && url[..api.len()].eq_ignore_ascii_case(api)
-        && matches!(url.as_bytes()[api.len()], b'/' | b'?')
+    let (Ok(api), Ok(url)) = (
+        reqwest::Url::parse(api.trim_end_matches('/')),
+        reqwest::Url::parse(url),
+    ) else {
+        return false;
+    };
+    let base = api.path().trim_end_matches('/');
+    let path = url.path();
+    api.scheme() == url.scheme()
+        && api.host() == url.host()
+        && api.port_or_known_default() == url.port_or_known_default()
+        && url.username().is_empty()
+        && url.password().is_none()
+        && (path == base || path.starts_with(&format!("{base}/")) || (base.is_empty() && path == "/"))
 }
 
 /// The `rel="next"` target of a `Link` header.
@@ -368,6 +399,16 @@ pub(crate) fn next_link(link: &str) -> Option<String> {
         (is_next && target.starts_with('<') && target.ends_with('>'))
             .then(|| target[1..target.len() - 1].to_string())
     })
+}
+
+/// The longest wait for a rate limit that is honoured: GitHub's primary limits reset within
+/// the hour; a reset or `Retry-After` further away (a proxy's or a broken server's) is an
+/// error, never a query that hangs for days.
+const MAX_WAIT: u64 = 3_660;
+
+/// Seconds from `now` until `reset` (epoch seconds), plus one so the reset has happened.
+fn seconds_until(reset: i64, now: i64) -> u64 {
+    reset.saturating_sub(now).max(0).unsigned_abs().saturating_add(1)
 }
 
 fn header(headers: &HeaderMap, name: &str) -> Option<String> {
@@ -428,5 +469,149 @@ mod tests {
         assert!(!under_api(api, "https://ghe.corp.evil/api/v3/x"));
         assert!(!under_api(api, "https://evil/api/v3/x"));
         assert!(!under_api("https://api.github.com", "http://api.github.com/x"));
+    }
+
+    #[test]
+    fn links_that_leave_the_api_are_refused() {
+        let api = "http://127.0.0.1:8080/api/v3";
+        assert!(under_api(api, "http://127.0.0.1:8080/api/v3/x?page=2"));
+        assert!(under_api(api, "http://127.0.0.1:8080/api/v3?page=2"));
+        for url in [
+            "http://127.0.0.1:8080/api/v3/../../x",
+            "http://127.0.0.1:8080/api/v3/%2e%2e/x",
+            "http://user:pw@127.0.0.1:8080/api/v3/x",
+            "http://127.0.0.1:8081/api/v3/x",
+            "http://127.0.0.1:8080@evil/api/v3/x",
+            "not a url",
+        ] {
+            assert!(!under_api(api, url), "{url}");
+        }
+        assert_eq!(seconds_until(i64::MIN, i64::MAX), 1);
+        assert_eq!(seconds_until(i64::MAX, i64::MIN), i64::MAX as u64 + 1);
+        assert_eq!(seconds_until(100, 40), 61);
+    }
+}
+
+#[cfg(test)]
+mod fuzz {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::fuzz::{fuzz, mutated};
+
+    const LINKS: &[&str] = &[
+        r#"<https://api.github.com/repositories/1/issues?page=2>; rel="next", <https://api.github.com/repositories/1/issues?page=5>; rel="last""#,
+        r#"<https://x/?page=1>; rel="prev""#,
+        r#"<http://127.0.0.1:8080/api/v3/x?page=3>; rel = "next""#,
+        "garbage",
+    ];
+    const SUFFIXES: &[&str] = &[
+        "/x?page=2",
+        "?page=2",
+        "/../x",
+        "/%2e%2e/x",
+        "/..%2f..%2fx",
+        "@evil/x",
+        ".evil/x",
+        ":8081/x",
+        "/x#frag",
+        "\\..\\x",
+        "/./x",
+        "//x",
+        "/\u{e9}",
+        "/x y",
+    ];
+
+    /// Link headers built from parts name the URL of their first `rel="next"` part; mutated
+    /// headers, URLs, rate-limit values and waits never panic; a link judged under the API is
+    /// requested from the API's host, below its path; no wait exceeds the hour.
+    #[test]
+    fn fuzz_github_headers() {
+        let part = (
+            "[a-z0-9/?=&.:-]{1,20}",
+            prop::sample::select(vec!["next", "last", "prev", "first", "next last"]),
+            prop::sample::select(vec![
+                "; rel=\"{}\"",
+                ";rel=\"{}\"",
+                "; rel = \"{}\"",
+                "; foo=1; rel=\"{}\"",
+            ]),
+        );
+        let header = prop::collection::vec(part, 0..5);
+        let api = prop::sample::select(vec![
+            "https://api.github.com",
+            "http://127.0.0.1:8080/api/v3",
+            "https://ghe.corp/api/v3/",
+        ]);
+        let hostile = (api.clone(), mutated(SUFFIXES, "/.%?#@:\\"))
+            .prop_map(|(a, s)| (a.to_string(), format!("{a}{s}")));
+        let values = prop::collection::vec(
+            prop_oneof![
+                any::<i64>().prop_map(|v| v.to_string()),
+                any::<u64>().prop_map(|v| v.to_string()),
+                Just("1e300".to_string()),
+                Just("-1e300".to_string()),
+                Just("NaN".to_string()),
+                Just("inf".to_string()),
+                ".{0,8}",
+            ],
+            5,
+        );
+        let input = (header, hostile, mutated(LINKS, "<>;,=\" "), values, any::<i64>());
+        fuzz(
+            "fuzz_github_headers",
+            input,
+            |(parts, (api, url), raw, values, now)| {
+                let text: Vec<String> = parts
+                    .iter()
+                    .map(|(target, rel, form)| format!("<https://h/{target}>{}", form.replace("{}", rel)))
+                    .collect();
+                let want = parts
+                    .iter()
+                    .find(|(_, rel, form)| *rel == "next" && !form.contains(" = "))
+                    .map(|(target, _, _)| format!("https://h/{target}"));
+                let got = next_link(&text.join(", "));
+                if !parts
+                    .iter()
+                    .any(|(_, rel, form)| *rel == "next" && form.contains(" = "))
+                {
+                    prop_assert_eq!(got, want);
+                }
+                let _ = next_link(&raw);
+                if under_api(&api, &url) {
+                    let (a, u) = (
+                        reqwest::Url::parse(api.trim_end_matches('/')).unwrap(),
+                        reqwest::Url::parse(&url).unwrap(),
+                    );
+                    prop_assert_eq!(a.host_str(), u.host_str());
+                    prop_assert_eq!(a.port_or_known_default(), u.port_or_known_default());
+                    prop_assert!(
+                        u.path().starts_with(a.path().trim_end_matches('/')),
+                        "{} leaves {}",
+                        url,
+                        api
+                    );
+                    prop_assert!(!u.path().contains("/../"));
+                }
+                let pool = TokenPool::new(["tok_ffffffffffff6666".to_string()]);
+                let token = pool.tokens()[0].clone();
+                let names = [
+                    "x-ratelimit-limit",
+                    "x-ratelimit-remaining",
+                    "x-ratelimit-used",
+                    "x-ratelimit-reset",
+                    "retry-after",
+                ];
+                TokenPool::observe(&token, |name| {
+                    names.iter().position(|n| *n == name).map(|i| values[i].clone())
+                });
+                let _ = token.available(now);
+                if let Pick::WaitUntil(reset) = pool.pick(now) {
+                    let _ = seconds_until(reset, now);
+                }
+                prop_assert!(token.quota().remaining.is_none_or(|r| r >= 0));
+                Ok(())
+            },
+        );
     }
 }
