@@ -30,6 +30,8 @@ pub use crate::error::ErrorKind;
 pub use crate::source::credentials::Pick as TokenPick;
 pub use crate::source::credentials::TokenPool;
 pub use crate::source::fleet::jobs::{CloneObserver, CloneState, CloneStatus};
+/// What one logged-in `gitfleet serve` user may read (set on the connection's session).
+pub(crate) use crate::table::access::UserGrant;
 pub use limits::{check_df_nesting, check_text, on_engine_stack, runtime};
 pub(crate) use limits::{check_nesting, MAX_NESTING};
 pub(crate) use or_chains::flatten_or_chains;
@@ -66,6 +68,9 @@ pub struct EngineConfig {
     pub github_username: Option<String>,
     /// Give up a clone or fetch when the server sends nothing for this long (default 120 s).
     pub clone_stall_timeout: Option<std::time::Duration>,
+    /// Give up a clone or fetch that has received more than this many bytes (None: no cap;
+    /// `gitfleet serve --max-clone-size`).
+    pub max_clone_size: Option<u64>,
     /// Told about every clone's progress (default: failures are warned about on stderr).
     pub clone_observer: Option<Arc<dyn CloneObserver>>,
     /// Memory all queries of the session share, in bytes (None: unbounded). Sorts and
@@ -171,6 +176,7 @@ fn build(config: &EngineConfig) -> DFResult<(SessionContext, Arc<CloneManager>)>
             stall_timeout: config
                 .clone_stall_timeout
                 .unwrap_or(TransferOptions::default().stall_timeout),
+            max_size: config.max_clone_size,
         },
     }));
     match &config.clone_observer {

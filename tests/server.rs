@@ -410,6 +410,112 @@ fn users_file_with_scram() {
     );
 }
 
+/// Per-user grants: a users-file line's `allow-repo=` patterns narrow what that user reads,
+/// within the server's own rules; a user without patterns reads what the server serves.
+#[test]
+fn users_file_grants_per_user() {
+    let repo = fixture("basic");
+    let served = repo.canonicalize().unwrap().display().to_string();
+    let team = scratch_dir("server-grants").canonicalize().unwrap();
+    let other = team.join("other");
+    if !other.join(".git").exists() {
+        std::fs::create_dir_all(&other).unwrap();
+        git(&other, &["init", "-q"]);
+        std::fs::write(other.join("f"), "x\n").unwrap();
+        git(&other, &["add", "f"]);
+        commit_as(&other, ("O", "o@x"), &["-m", "one"]);
+    }
+    let other = other.display().to_string();
+    let hash = |password: &str| {
+        let mut child = gitfleet(&repo, &["serve", "--hash-password"], &[])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(format!("{password}\n").as_bytes())
+            .unwrap();
+        text(&child.wait_with_output().unwrap().stdout).trim().to_string()
+    };
+    let users = team.join("users");
+    std::fs::write(
+        &users,
+        format!(
+            "alice:{} allow-repo={}/*\nbob:{}\n",
+            hash("alice-pw"),
+            team.display(),
+            hash("bob-pw")
+        ),
+    )
+    .unwrap();
+    let pattern = format!("{}/*", team.display());
+    let server = start(
+        &repo,
+        &["--users-file", users.to_str().unwrap(), "--allow-repo", &pattern],
+        &[],
+    );
+    let as_user = |user: &str, password: &str, sql: &str| {
+        let out = Command::new("psql")
+            .args([
+                "-X",
+                "-A",
+                "-t",
+                "-h",
+                "127.0.0.1",
+                "-d",
+                "gitfleet",
+                "-v",
+                "VERBOSITY=verbose",
+                "-c",
+                sql,
+                "-U",
+                user,
+                "-p",
+            ])
+            .arg(server.port.to_string())
+            .env("PGPASSWORD", password)
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            text(&out.stdout).trim().to_string(),
+            text(&out.stderr),
+        )
+    };
+    let count = |name: &str| format!("SELECT count(*) FROM commits('{name}')");
+    // alice: her pattern's repository only, not the server's own.
+    let (ok, rows, _) = as_user("alice", "alice-pw", &count(&other));
+    assert!(ok && rows == "1", "{rows}");
+    for sql in [
+        count(&served),
+        "SELECT count(*) FROM commits".to_string(),
+        format!("SELECT count(*) FROM commits WHERE repo = '{served}'"),
+    ] {
+        let (ok, _, err) = as_user("alice", "alice-pw", &sql);
+        assert!(
+            !ok && err.contains("42501") && err.contains("is not served here"),
+            "{sql}: {err}"
+        );
+    }
+    // bob: everything the server serves.
+    let basic_commits = git(&repo, &["rev-list", "--count", "HEAD"]).trim().to_string();
+    assert_eq!(as_user("bob", "bob-pw", &count(&served)).1, basic_commits);
+    assert_eq!(as_user("bob", "bob-pw", &count(&other)).1, "1");
+    // Nobody reaches past the server's rules.
+    let (ok, _, err) = as_user("alice", "alice-pw", "SELECT count(*) FROM commits('/etc')");
+    assert!(!ok && err.contains("42501"), "{err}");
+    // A malformed grant is refused at start.
+    std::fs::write(&users, format!("alice:{} allow=x\n", hash("a"))).unwrap();
+    serve_fails(
+        &repo,
+        &["--users-file", users.to_str().unwrap()],
+        "users:1: expected allow-repo=PATTERN",
+    );
+}
+
 /// `psql -c SQL` with SQLSTATEs in error messages; (stdout, stderr, success).
 fn psql_verbose(server: &Server, sql: &str) -> (String, String, bool) {
     let out = psql(server, &["-v", "VERBOSITY=verbose", "-c", sql], &[]);
@@ -810,4 +916,93 @@ fn self_signed(dir: &Path) -> (PathBuf, PathBuf) {
     assert!(status.success());
     let _ = std::io::stdout().flush();
     (cert, key)
+}
+
+/// `--max-clone-size`: a clone through an allowed host that grows past the cap is stopped,
+/// reported to the client as one line, and leaves nothing in the cache; one under it works.
+#[test]
+fn clones_past_max_clone_size_are_stopped() {
+    use common::history::{build, Spec};
+    let served = scratch_dir("server-max-clone");
+    if !served.join("big.git").exists() {
+        build(
+            &served.join("big.git"),
+            &Spec {
+                commits: 1500,
+                initial_files: 300,
+                seed: 99,
+            },
+        );
+        build(
+            &served.join("small.git"),
+            &Spec {
+                commits: 5,
+                initial_files: 3,
+                seed: 3,
+            },
+        );
+    }
+    let daemon = common::daemon::start_daemon(&served);
+    let base = format!("git://127.0.0.1:{}", daemon.port);
+    let pattern = format!("{base}/*");
+    let cache = scratch_dir("server-max-clone-cache");
+    let repo = fixture("basic");
+    let port = free_port();
+    let listen = format!("127.0.0.1:{port}");
+    let mut child = gitfleet(
+        &repo,
+        &[
+            "serve",
+            "--listen",
+            &listen,
+            "--allow-repo",
+            &pattern,
+            "--max-clone-size",
+            "200k",
+        ],
+        &[("GITFLEET_CACHE_DIR", cache.to_str().unwrap())],
+    )
+    .stdout(Stdio::null())
+    .stderr(Stdio::null())
+    .spawn()
+    .unwrap();
+    let start = Instant::now();
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(start.elapsed() < Duration::from_secs(30), "server did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let server = Server {
+        child: std::mem::replace(&mut child, Command::new("true").spawn().unwrap()),
+        port,
+        log: Arc::new(Mutex::new(String::new())),
+    };
+    let big = psql(
+        &server,
+        &["-c", &format!("SELECT count(*) FROM commits('{base}/big.git')")],
+        &[],
+    );
+    let err = text(&big.stderr);
+    assert!(
+        !big.status.success() && err.contains("larger than the server's --max-clone-size"),
+        "{err} {}",
+        text(&big.stdout)
+    );
+    let parent = cache.join(format!("repos/git/127.0.0.1_{}", daemon.port));
+    let left: Vec<String> = std::fs::read_dir(&parent)
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(left.is_empty(), "{left:?}");
+    let small = git(&served.join("small.git"), &["rev-list", "--count", "HEAD"]);
+    assert_eq!(
+        psql_ok(
+            &server,
+            &format!("SELECT count(*) FROM commits('{base}/small.git')")
+        ),
+        small.trim()
+    );
+    let _ = child.wait();
 }

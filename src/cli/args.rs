@@ -104,6 +104,10 @@ pub(super) enum Command {
         /// other repository than these and the -r ones.
         #[arg(long, value_name = "PATTERN")]
         allow_repo: Vec<String>,
+        /// Give up a clone or fetch that receives more than this (e.g. 2GB, 500MB), so clients
+        /// cannot fill the disk through an allowed host.
+        #[arg(long, default_value = "2GB", value_name = "SIZE", value_parser = parse_size)]
+        max_clone_size: u64,
         /// Let clients run refresh_repos() (a fetch from the repository's server).
         #[arg(long)]
         allow_refresh: bool,

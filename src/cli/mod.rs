@@ -60,6 +60,7 @@ async fn run(cli: Cli) -> Result<(), String> {
     };
     if let Command::Serve {
         memory_limit,
+        max_clone_size,
         allow_repo,
         allow_refresh,
         github,
@@ -69,6 +70,11 @@ async fn run(cli: Cli) -> Result<(), String> {
         // The server's queries share one memory pool and spill under the cache directory;
         // its clients reach only what it serves.
         config.memory_limit = Some(*memory_limit);
+        config.max_clone_size = Some(*max_clone_size);
+        // A client does not see the server's warnings (pgwire cannot send a NOTICE while rows
+        // stream), so a repository that cannot be cloned fails the query rather than being
+        // skipped silently: never a partial result passed off as complete.
+        config.strict = true;
         config.spill_dir = Some(config.cache_dir().join("spill"));
         config.access = Some(gitfleet::engine::AccessConfig {
             allow_repo: allow_repo.clone(),

@@ -83,8 +83,8 @@ pub(super) fn hash_password(password: &str) -> String {
 pub(super) enum Accounts {
     /// One password for any user name (`GITFLEET_PASSWORD`, `--password-file`).
     Shared(Verifier),
-    /// A users file.
-    Users(HashMap<String, Verifier>),
+    /// A users file: each user's verifier and `allow-repo=` patterns.
+    Users(HashMap<String, (Verifier, Vec<String>)>),
 }
 
 impl Debug for Accounts {
@@ -101,7 +101,9 @@ impl Accounts {
         Accounts::Shared(Verifier::new(password))
     }
 
-    /// Reads a users file: `user:verifier` per line; blank lines and `#` comments skipped.
+    /// Reads a users file: `user:verifier [allow-repo=PATTERN ...]` per line; blank lines and
+    /// `#` comments skipped. A user with patterns reads only the repositories they match
+    /// (within the server's own `-r` and `--allow-repo` rules).
     pub(super) fn load(path: &Path) -> Result<Self, String> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| format!("cannot read users file {}: {e}", path.display()))?;
@@ -113,14 +115,23 @@ impl Accounts {
                 continue;
             }
             let at = format!("{}:{}", path.display(), n + 1);
-            let (user, verifier) = line
+            let mut fields = line.split_whitespace();
+            let account = fields.next().unwrap_or_default();
+            let (user, verifier) = account
                 .split_once(':')
                 .ok_or_else(|| format!("{at}: expected user:SCRAM-SHA-256$..."))?;
             if user.is_empty() || user.chars().any(|c| c.is_control()) {
                 return Err(format!("{at}: bad user name"));
             }
             let verifier = Verifier::decode(verifier).map_err(|why| format!("{at}: {why}"))?;
-            if users.insert(user.to_string(), verifier).is_some() {
+            let mut patterns = Vec::new();
+            for field in fields {
+                match field.strip_prefix("allow-repo=") {
+                    Some(pattern) if !pattern.is_empty() => patterns.push(pattern.to_string()),
+                    _ => return Err(format!("{at}: expected allow-repo=PATTERN, found '{field}'")),
+                }
+            }
+            if users.insert(user.to_string(), (verifier, patterns)).is_some() {
                 return Err(format!("{at}: user '{user}' listed twice"));
             }
         }
@@ -130,16 +141,32 @@ impl Accounts {
         Ok(Accounts::Users(users))
     }
 
+    /// What a logged-in `user` may read beyond the server's rules; None when accounts carry no
+    /// grants (one shared password).
+    pub(super) fn grant(&self, user: &str) -> Option<crate::engine::UserGrant> {
+        use crate::engine::UserGrant;
+        match self {
+            Accounts::Shared(_) => None,
+            Accounts::Users(users) => Some(match users.get(user) {
+                Some((_, patterns)) => UserGrant::for_patterns(patterns),
+                None => UserGrant::Pending,
+            }),
+        }
+    }
+
     fn verifier(&self, user: &str) -> Verifier {
         match self {
             Accounts::Shared(v) => v.clone(),
             // An unknown user fails as a wrong password does, and gets the same salt on every
             // attempt as a real user does (derived from the name with this run's secret), so
             // the exchange does not tell which users exist.
-            Accounts::Users(users) => users.get(user).cloned().unwrap_or_else(|| Verifier {
-                salt: gen_salted_password(user, &UNKNOWN_USER_KEY, 1)[..16].to_vec(),
-                salted: random_bytes().repeat(2),
-            }),
+            Accounts::Users(users) => users
+                .get(user)
+                .map(|(v, _)| v.clone())
+                .unwrap_or_else(|| Verifier {
+                    salt: gen_salted_password(user, &UNKNOWN_USER_KEY, 1)[..16].to_vec(),
+                    salted: random_bytes().repeat(2),
+                }),
         }
     }
 }

@@ -151,6 +151,13 @@ pub async fn serve(ctx: SessionContext, options: ServeOptions) -> Result<(), Str
             None => String::new(),
         },
     );
+    if matches!(accounts, Some(auth::Accounts::Users(_))) {
+        // Per-user grants: a connection's session reads nothing until its user has logged in.
+        ctx.state_ref()
+            .write()
+            .config_mut()
+            .set_extension(Arc::new(crate::engine::UserGrant::Pending));
+    }
     let server = Arc::new(Server {
         base: ctx,
         connections: Arc::new(connections::Connections::default()),
@@ -308,7 +315,7 @@ impl Server {
             Arc::new(SetShowHook),
             Arc::new(TransactionStatementHook),
         ];
-        let inner = Arc::new(DfSessionService::new_with_hooks(ctx, hooks));
+        let inner = Arc::new(DfSessionService::new_with_hooks(ctx.clone(), hooks));
         let startup = match &self.accounts {
             None => Startup::Open(OpenStartup(self.manager.clone())),
             Some(accounts) => Startup::Password(Box::new(
@@ -328,6 +335,8 @@ impl Server {
                 peer,
                 over_limit,
                 max_connections: self.max_connections,
+                session: ctx,
+                accounts: self.accounts.clone(),
             }),
             cancel: Arc::new(connections::Canceller {
                 manager: self.manager.clone(),
@@ -386,6 +395,9 @@ struct Gate {
     peer: SocketAddr,
     over_limit: bool,
     max_connections: usize,
+    /// The connection's own session, which gets the user's grant once they have logged in.
+    session: Arc<SessionContext>,
+    accounts: Option<Arc<auth::Accounts>>,
 }
 
 /// A startup error: FATAL, so pgwire closes the connection after sending it.
@@ -430,6 +442,18 @@ impl StartupHandler for Gate {
         }
         let password = matches!(message, PgWireFrontendMessage::PasswordMessageFamily(_));
         let result = self.inner.on_startup(client, message).await;
+        if result.is_ok() && matches!(client.state(), pgwire::api::PgWireConnectionState::ReadyForQuery) {
+            // Logged in: the user (now proven) gets their grant. Until then the session reads
+            // nothing (`UserGrant::Pending`, set on the server's base session).
+            let user = client.metadata().get("user").cloned().unwrap_or_default();
+            if let Some(grant) = self.accounts.as_ref().and_then(|a| a.grant(&user)) {
+                self.session
+                    .state_ref()
+                    .write()
+                    .config_mut()
+                    .set_extension(Arc::new(grant));
+            }
+        }
         if result.is_err() && password {
             let user = client.metadata().get("user").cloned().unwrap_or_default();
             eprintln!("{} user={} failed login", self.peer, query_log::quoted(&user));

@@ -61,17 +61,76 @@ impl RepoAccess {
             Err(not_served(spec))
         }
     }
+}
 
-    /// After `spec` (already allowed) resolved to the repository `name`: that repository must be
-    /// allowed too. A path inside a repository's working tree resolves to that repository, and
-    /// symbolic links are followed, so a pattern could otherwise reach past itself.
+/// What one logged-in user of `gitfleet serve` may read, on top of the server's rules: a
+/// users-file line's `allow-repo=` patterns. It lives in the connection's session
+/// configuration (the tables are the server's, shared by every connection), set once the
+/// user has logged in.
+#[derive(Debug)]
+pub(crate) enum UserGrant {
+    /// Not logged in yet: nothing is readable (a connection's session exists before its
+    /// authentication, and a grant must never default to more).
+    Pending,
+    /// Only repositories matching these patterns, within the server's rules.
+    Patterns(RepoAccess),
+    /// The server's rules alone (a user listed without patterns).
+    Server,
+}
+
+impl UserGrant {
+    /// `user`'s grant from their `allow-repo` patterns (none: the server's rules).
+    pub(crate) fn for_patterns(patterns: &[String]) -> Self {
+        if patterns.is_empty() {
+            UserGrant::Server
+        } else {
+            UserGrant::Patterns(RepoAccess::new(Vec::new(), patterns, false))
+        }
+    }
+
+    fn check(&self, spec: &str) -> Result<()> {
+        match self {
+            UserGrant::Pending => Err(not_served(spec)),
+            UserGrant::Patterns(access) => access.check(spec),
+            UserGrant::Server => Ok(()),
+        }
+    }
+}
+
+/// The rules a session's query runs under: the server's (None in the CLI and Python) and its
+/// user's (from the session configuration).
+pub(crate) struct Rules<'a> {
+    server: Option<&'a RepoAccess>,
+    user: Option<std::sync::Arc<UserGrant>>,
+}
+
+impl<'a> Rules<'a> {
+    pub(crate) fn of(server: Option<&'a RepoAccess>, session: &datafusion::prelude::SessionConfig) -> Self {
+        Rules {
+            server,
+            user: session.get_extension::<UserGrant>(),
+        }
+    }
+
+    /// `spec` if this session may read it; see [`RepoAccess::check`].
+    pub(crate) fn check(&self, spec: &str) -> Result<()> {
+        if let Some(server) = self.server {
+            server.check(spec)?;
+        }
+        match &self.user {
+            Some(user) => user.check(spec),
+            None => Ok(()),
+        }
+    }
+
+    /// See [`RepoAccess::check_resolved`].
     pub(crate) fn check_resolved(&self, spec: &str, name: &str) -> Result<()> {
         self.check(name).map_err(|_| not_served(spec))
     }
 
-    /// Whether a clone-status row of `url` may be shown.
-    pub(crate) fn shows(&self, url: &str) -> bool {
-        self.check(url).is_ok()
+    /// Whether nothing restricts this session (no check needed).
+    pub(crate) fn open(&self) -> bool {
+        self.server.is_none() && self.user.is_none()
     }
 }
 

@@ -132,8 +132,9 @@ impl TableProvider for CloneStatusTable {
         limit: Option<usize>,
     ) -> DFResult<Arc<dyn ExecutionPlan>> {
         let mut statuses = self.fleet.statuses();
-        if let Some(access) = &self.access {
-            statuses.retain(|s| access.shows(&s.url));
+        let rules = super::access::Rules::of(self.access.as_deref(), state.config());
+        if !rules.open() {
+            statuses.retain(|s| rules.check(&s.url).is_ok());
         }
         scan_statuses(&statuses, state, projection, filters, limit).await
     }
@@ -168,8 +169,9 @@ impl TableFunctionImpl for RefreshFunction {
                     )
                     .into());
                 }
-                access.check(&spec)?;
             }
+            let rules = super::access::Rules::of(self.settings.access.as_deref(), args.session().config());
+            rules.check(&spec)?;
             match RepoLocation::resolve_remote(&spec, cache_root)? {
                 Some(target) => targets.push(target),
                 None => {

@@ -13,6 +13,7 @@ use datafusion::error::Result as DFResult;
 use datafusion::logical_expr::{Expr, TableProviderFilterPushDown};
 use datafusion::physical_plan::ExecutionPlan;
 
+use super::access::Rules;
 use super::def::{Pushdown, TableDef};
 use super::exec::GitScanExec;
 use super::pushdown;
@@ -56,7 +57,8 @@ impl GitTableProvider {
         }
     }
 
-    fn targets(&self, filters: &[Expr]) -> Result<Vec<RepoTarget>> {
+    fn targets(&self, state: &dyn Session, filters: &[Expr]) -> Result<Vec<RepoTarget>> {
+        let rules = Rules::of(self.settings.access.as_deref(), state.config());
         let mut named: Option<Vec<String>> = None;
         for filter in filters {
             if let Some(names) = pushdown::repo_names(filter) {
@@ -72,9 +74,9 @@ impl GitTableProvider {
             (RepoSource::Session, None) => self.settings.repos.clone(),
         };
         // Checked as text before anything below touches the disk or the network.
-        if let Some(access) = &self.settings.access {
+        if !rules.open() {
             for spec in base.iter().chain(named.iter().flatten()) {
-                access.check(spec)?;
+                rules.check(spec)?;
             }
         }
         let cache_root = self.settings.cache_dir.as_deref();
@@ -85,10 +87,10 @@ impl GitTableProvider {
                 targets.push(target);
             }
         }
-        if let Some(access) = &self.settings.access {
+        if !rules.open() {
             for target in &targets {
                 if let Some(location) = &target.location {
-                    access.check_resolved(&target.spec, &location.name)?;
+                    rules.check_resolved(&target.spec, &location.name)?;
                 }
             }
         }
@@ -151,7 +153,7 @@ impl TableProvider for GitTableProvider {
 
     async fn scan(
         &self,
-        _state: &dyn Session,
+        state: &dyn Session,
         projection: Option<&Vec<usize>>,
         filters: &[Expr],
         limit: Option<usize>,
@@ -178,7 +180,7 @@ impl TableProvider for GitTableProvider {
         let spec = ScanSpec {
             paths,
             table: self.table.name.to_string(),
-            repos: self.targets(filters)?,
+            repos: self.targets(state, filters)?,
             rev: self.rev.clone(),
             projection: projection.cloned(),
             times,

@@ -38,6 +38,9 @@ pub(crate) struct TransferOptions {
     pub auth: GitAuth,
     /// Give up when git reports nothing for this long (a server that hangs mid-transfer).
     pub stall_timeout: Duration,
+    /// Give up when git has received more than this many bytes (as its progress counts them);
+    /// None: no cap.
+    pub max_size: Option<u64>,
 }
 
 impl Default for TransferOptions {
@@ -45,6 +48,7 @@ impl Default for TransferOptions {
         TransferOptions {
             auth: GitAuth::default(),
             stall_timeout: Duration::from_secs(120),
+            max_size: None,
         }
     }
 }
@@ -284,7 +288,15 @@ fn run_git(
     let stderr = child.stderr.take().expect("stderr is piped");
     let child = Arc::new(Mutex::new(child));
     let watchdog = Watchdog::start(child.clone(), options.stall_timeout);
-    let messages = read_progress(stderr, &watchdog, progress);
+    let mut oversize = false;
+    let messages = read_progress(stderr, &watchdog, &mut |p: &Progress| {
+        if options.max_size.is_some_and(|max| p.bytes > max) && !oversize {
+            // Killed at once: a client must not fill the server's disk through an allowed host.
+            oversize = true;
+            kill_group(&mut child.lock().unwrap_or_else(|e| e.into_inner()));
+        }
+        progress(p);
+    });
     let stalled = watchdog.stop();
     let status = child
         .lock()
@@ -294,7 +306,12 @@ fn run_git(
     if status.success() {
         return Ok(());
     }
-    let reason = if stalled {
+    let reason = if oversize {
+        format!(
+            "larger than the server's --max-clone-size ({} MB)",
+            options.max_size.unwrap_or_default() >> 20
+        )
+    } else if stalled {
         format!(
             "no data from the server for {}s (timed out)",
             options.stall_timeout.as_secs()
