@@ -10,6 +10,7 @@
 mod auth;
 mod catalog;
 mod connections;
+mod cursors;
 mod functions;
 mod guard;
 mod query_log;
@@ -30,7 +31,6 @@ use datafusion::execution::context::SessionContext;
 use datafusion::logical_expr::{create_udf, ColumnarValue, Volatility};
 use datafusion_postgres::datafusion_pg_catalog::pg_catalog::context::EmptyContextProvider;
 use datafusion_postgres::datafusion_pg_catalog::setup_pg_catalog;
-use datafusion_postgres::hooks::cursor::CursorStatementHook;
 use datafusion_postgres::hooks::set_show::SetShowHook;
 use datafusion_postgres::hooks::transactions::TransactionStatementHook;
 use datafusion_postgres::pgwire;
@@ -309,9 +309,10 @@ impl Server {
     /// are the server's.
     fn handlers(&self, peer: SocketAddr, over_limit: bool) -> Handlers {
         let ctx = Arc::new(SessionContext::new_with_state(self.base.state()));
+        let cursors = Arc::new(cursors::DescribedCursors::default());
         let hooks: Vec<Arc<dyn QueryHook>> = vec![
             Arc::new(service::SavepointHook),
-            Arc::new(CursorStatementHook),
+            cursors.clone(),
             Arc::new(SetShowHook),
             Arc::new(TransactionStatementHook),
         ];
@@ -327,6 +328,7 @@ impl Server {
         Handlers {
             service: Arc::new(service::Service::new(
                 inner,
+                cursors,
                 self.connections.clone(),
                 self.limits,
             )),

@@ -12,6 +12,7 @@ use datafusion::common::{DFSchema, ParamValues};
 use datafusion::execution::context::SessionContext;
 use datafusion::logical_expr::{EmptyRelation, LogicalPlan};
 use datafusion::sql::sqlparser::ast::Statement;
+use datafusion_postgres::arrow_pg::datatypes::arrow_schema_to_pg_fields;
 use datafusion_postgres::hooks::HookClient;
 use datafusion_postgres::pgwire;
 use datafusion_postgres::QueryHook;
@@ -19,7 +20,7 @@ use datafusion_postgres::{DfSessionService, Parser};
 use futures::{Sink, Stream, StreamExt};
 use pgwire::api::portal::{Format, Portal};
 use pgwire::api::query::{ExtendedQueryHandler, SimpleQueryHandler};
-use pgwire::api::results::{FieldInfo, QueryResponse, Response, Tag};
+use pgwire::api::results::{DescribePortalResponse, FieldInfo, QueryResponse, Response, Tag};
 use pgwire::api::stmt::QueryParser;
 use pgwire::api::store::PortalStore;
 use pgwire::api::{ClientInfo, ClientPortalStore, Type};
@@ -28,6 +29,7 @@ use pgwire::messages::data::DataRow;
 use pgwire::messages::PgWireBackendMessage;
 
 use super::connections::{Connections, StopSignal};
+use super::cursors::DescribedCursors;
 use super::guard::{check_statements, pg_error, with_sqlstate};
 use super::query_log::{error_text, QueryLog};
 
@@ -45,6 +47,7 @@ pub(super) struct QueryLimits {
 /// One connection's query handlers, over that connection's own session.
 pub(super) struct Service {
     inner: Arc<DfSessionService>,
+    cursors: Arc<DescribedCursors>,
     parser: Arc<ReadOnlyParser>,
     connections: Arc<Connections>,
     limits: QueryLimits,
@@ -53,6 +56,7 @@ pub(super) struct Service {
 impl Service {
     pub(super) fn new(
         inner: Arc<DfSessionService>,
+        cursors: Arc<DescribedCursors>,
         connections: Arc<Connections>,
         limits: QueryLimits,
     ) -> Self {
@@ -61,6 +65,7 @@ impl Service {
         });
         Service {
             inner,
+            cursors,
             parser,
             connections,
             limits,
@@ -205,6 +210,32 @@ impl ExtendedQueryHandler for Service {
 
     fn query_parser(&self) -> Arc<Self::QueryParser> {
         self.parser.clone()
+    }
+
+    /// A DECLAREd cursor's portal carries its query's text but no plan: described with the
+    /// cursor's columns (see `cursors.rs`), not as a statement without any.
+    async fn do_describe_portal<C>(
+        &self,
+        _client: &mut C,
+        target: &Portal<Self::Statement>,
+    ) -> PgWireResult<DescribePortalResponse>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = Self::Statement>,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let format = &target.result_column_format;
+        if target.statement.statement.1.is_none() {
+            if let Some(schema) = self.cursors.columns(&target.name) {
+                let fields = arrow_schema_to_pg_fields(schema.as_arrow(), format, None)?;
+                return Ok(DescribePortalResponse::new(fields));
+            }
+        }
+        let fields = self
+            .parser
+            .get_result_schema(&target.statement.statement, Some(format))?;
+        Ok(DescribePortalResponse::new(fields))
     }
 
     async fn do_query<C>(

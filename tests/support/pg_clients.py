@@ -63,6 +63,25 @@ with psycopg.connect(DSN, autocommit=True) as conn:
     n = conn.execute("SELECT count(*) FROM top_contributors").fetchone()[0]
     check("analysis view", n > 0, n)
 
+# Server-side (named) cursors: DECLARE, then FETCHes described with the cursor's columns.
+with psycopg.connect(DSN) as conn:
+    with conn.cursor(name="shas") as cur:
+        cur.execute("SELECT sha, additions, author_time FROM commits ORDER BY sha")
+        first = cur.fetchmany(3)
+        rest = cur.fetchall()
+        names = [d.name for d in cur.description]
+    check("named cursor columns", names == ["sha", "additions", "author_time"], names)
+    check(
+        "named cursor rows",
+        len(first) == 3 and len(first) + len(rest) == COMMITS and isinstance(first[0][1], int)
+        and first[0][2].tzinfo is not None and [r[0] for r in first + rest] == sorted(r[0] for r in first + rest),
+        (first, len(rest)),
+    )
+    with conn.cursor(name="by_author") as cur:
+        cur.execute("SELECT count(*) AS n FROM commits WHERE author_email = %s", (EMAIL,))
+        check("named cursor with a parameter", cur.fetchone()[0] == BY_EMAIL)
+    conn.rollback()
+
 # Cancel: a long query stopped by the client's cancel request.
 with psycopg.connect(DSN, autocommit=True) as conn:
     timer = threading.Timer(0.5, conn.cancel)
