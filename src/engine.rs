@@ -73,6 +73,10 @@ pub struct EngineConfig {
     pub max_clone_size: Option<u64>,
     /// Told about every clone's progress (default: failures are warned about on stderr).
     pub clone_observer: Option<Arc<dyn CloneObserver>>,
+    /// How many partitions (threads) one query's operators run on (None: DataFusion's default,
+    /// every core). `gitfleet serve` uses half the cores, so one heavy query leaves the others
+    /// the rest of the machine.
+    pub query_threads: Option<usize>,
     /// Memory all queries of the session share, in bytes (None: unbounded). Sorts and
     /// aggregates spill to `spill_dir` past it where DataFusion can, else the query fails.
     pub memory_limit: Option<u64>,
@@ -146,10 +150,13 @@ pub fn session(config: &EngineConfig) -> DFResult<SessionContext> {
 
 /// The session and its clone jobs.
 fn build(config: &EngineConfig) -> DFResult<(SessionContext, Arc<CloneManager>)> {
-    let session_config = SessionConfig::new()
+    let mut session_config = SessionConfig::new()
         .with_default_catalog_and_schema(CATALOG, SCHEMA)
         .with_create_default_catalog_and_schema(true)
         .with_information_schema(true);
+    if let Some(threads) = config.query_threads {
+        session_config = session_config.with_target_partitions(threads.max(1));
+    }
     let mut runtime = datafusion::execution::runtime_env::RuntimeEnvBuilder::new();
     if let Some(limit) = config.memory_limit {
         let limit = usize::try_from(limit).unwrap_or(usize::MAX);

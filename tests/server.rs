@@ -129,6 +129,13 @@ fn psql_sees_every_table_and_answers_like_git() {
     let server = start(&repo, &[], &[]);
     let commits = git(&repo, &["rev-list", "--count", "HEAD"]).trim().to_string();
     assert_eq!(psql_ok(&server, "SELECT count(*) FROM commits"), commits);
+    // One query's operators use half the cores (--query-threads), not all of them.
+    let half = std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1));
+    let partitions = psql_ok(
+        &server,
+        "SELECT value FROM information_schema.df_settings WHERE name = 'datafusion.execution.target_partitions'",
+    );
+    assert_eq!(partitions, half.to_string());
 
     // Catalog introspection as psql does it.
     let tables = psql_ok(&server, "\\dt");

@@ -89,6 +89,10 @@ pub(super) enum Command {
         /// aggregates spill to disk under the cache directory, else the query fails.
         #[arg(long, default_value = "25%", value_name = "SIZE", value_parser = parse_size)]
         memory_limit: u64,
+        /// Threads one query's operators run on (0: half this machine's cores, at least 1), so
+        /// one heavy query leaves the other clients the rest of the machine.
+        #[arg(long, default_value_t = 0, value_name = "N")]
+        query_threads: usize,
         /// Clients connected at once; the next one is refused (SQLSTATE 53300).
         #[arg(long, default_value_t = 64, value_name = "N")]
         max_connections: usize,

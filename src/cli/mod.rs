@@ -60,6 +60,7 @@ async fn run(cli: Cli) -> Result<(), String> {
     };
     if let Command::Serve {
         memory_limit,
+        query_threads,
         max_clone_size,
         allow_repo,
         allow_refresh,
@@ -71,6 +72,10 @@ async fn run(cli: Cli) -> Result<(), String> {
         // its clients reach only what it serves.
         config.memory_limit = Some(*memory_limit);
         config.max_clone_size = Some(*max_clone_size);
+        config.query_threads = Some(match query_threads {
+            0 => std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1)),
+            n => *n,
+        });
         // A client does not see the server's warnings (pgwire cannot send a NOTICE while rows
         // stream), so a repository that cannot be cloned fails the query rather than being
         // skipped silently: never a partial result passed off as complete.
