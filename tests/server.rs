@@ -1013,3 +1013,26 @@ fn clones_past_max_clone_size_are_stopped() {
     );
     let _ = child.wait();
 }
+
+/// `--query-memory-limit`: one client's query fails at its own share of the server's memory
+/// (53200, naming the per-query limit) although the server's pool could hold it, so it cannot
+/// take the memory the other clients' queries need; the next query works.
+#[test]
+fn one_query_cannot_take_the_whole_memory_pool() {
+    let repo = fixture("basic");
+    let server = start(
+        &repo,
+        &["--memory-limit", "1GB", "--query-memory-limit", "32MB"],
+        &[],
+    );
+    let hungry = "SELECT cardinality(array_agg(value)) FROM generate_series(1, 10000000)";
+    assert_refused(&server, hungry, "53200", "per-query memory limit (32 MB");
+    assert_eq!(psql_ok(&server, "SELECT count(*) > 0 FROM commits"), "t");
+    // The same query fits a share of 256 MB.
+    let roomy = start(
+        &repo,
+        &["--memory-limit", "1GB", "--query-memory-limit", "256MB"],
+        &[],
+    );
+    assert_eq!(psql_ok(&roomy, hungry), "10000000");
+}

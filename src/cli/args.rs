@@ -89,6 +89,11 @@ pub(super) enum Command {
         /// aggregates spill to disk under the cache directory, else the query fails.
         #[arg(long, default_value = "25%", value_name = "SIZE", value_parser = parse_size)]
         memory_limit: u64,
+        /// Memory one client's queries may hold, within --memory-limit (e.g. 512MB; default a
+        /// quarter of --memory-limit), so one memory-hungry query fails alone instead of
+        /// starving the others.
+        #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+        query_memory_limit: Option<u64>,
         /// Threads one query's operators run on (0: half this machine's cores, at least 1), so
         /// one heavy query leaves the other clients the rest of the machine.
         #[arg(long, default_value_t = 0, value_name = "N")]

@@ -131,6 +131,8 @@ async fn run(cli: Cli) -> Result<(), String> {
             max_connections,
             statement_timeout,
             max_result_rows,
+            memory_limit,
+            query_memory_limit,
             ..
         } => {
             let password = match password_file {
@@ -148,6 +150,8 @@ async fn run(cli: Cli) -> Result<(), String> {
             let mut options = gitfleet::server::ServeOptions::new(listen);
             options.password = password;
             options.users_file = users_file;
+            options.query_memory_limit =
+                Some(query_memory_limit.map_or(memory_limit / 4, |n| n.min(memory_limit)));
             options.tls = tls_cert.zip(tls_key);
             options.max_connections = max_connections.max(1);
             options.statement_timeout = Some(statement_timeout).filter(|t| !t.is_zero());

@@ -13,6 +13,7 @@ mod connections;
 mod cursors;
 mod functions;
 mod guard;
+mod memory;
 mod query_log;
 mod rewrite;
 mod service;
@@ -66,6 +67,9 @@ pub struct ServeOptions {
     pub statement_timeout: Option<Duration>,
     /// Most rows one result may have.
     pub max_result_rows: Option<usize>,
+    /// Memory one connection's queries may hold, within the server's pool (None: only the
+    /// server's pool bounds it).
+    pub query_memory_limit: Option<u64>,
 }
 
 impl ServeOptions {
@@ -80,6 +84,7 @@ impl ServeOptions {
             max_connections: 64,
             statement_timeout: None,
             max_result_rows: None,
+            query_memory_limit: None,
         }
     }
 }
@@ -94,6 +99,7 @@ impl Debug for ServeOptions {
             .field("max_connections", &self.max_connections)
             .field("statement_timeout", &self.statement_timeout)
             .field("max_result_rows", &self.max_result_rows)
+            .field("query_memory_limit", &self.query_memory_limit)
             .finish()
     }
 }
@@ -169,6 +175,9 @@ pub async fn serve(ctx: SessionContext, options: ServeOptions) -> Result<(), Str
         },
         max_connections: options.max_connections,
         active: AtomicUsize::new(0),
+        query_memory_limit: options
+            .query_memory_limit
+            .map(|l| usize::try_from(l).unwrap_or(usize::MAX)),
     });
     loop {
         let (socket, peer) = match listener.accept().await {
@@ -301,14 +310,42 @@ struct Server {
     limits: service::QueryLimits,
     max_connections: usize,
     active: AtomicUsize,
+    query_memory_limit: Option<usize>,
 }
 
 impl Server {
+    /// A connection's session state: the base session's, with a memory pool of its own
+    /// (`--query-memory-limit`) layered over the server's.
+    fn connection_state(&self, peer: SocketAddr) -> datafusion::execution::SessionState {
+        let base = self.base.state();
+        let Some(limit) = self.query_memory_limit else {
+            return base;
+        };
+        let server_pool = base.runtime_env().memory_pool.clone();
+        let pool = Arc::new(memory::ConnectionPool::new(
+            &server_pool,
+            limit,
+            &peer.to_string(),
+        ));
+        match datafusion::execution::runtime_env::RuntimeEnvBuilder::from_runtime_env(base.runtime_env())
+            .with_memory_pool(pool)
+            .build_arc()
+        {
+            Ok(runtime) => datafusion::execution::SessionStateBuilder::new_from_existing(base)
+                .with_runtime_env(runtime)
+                .build(),
+            Err(e) => {
+                eprintln!("{peer} connection memory pool not set up ({e}); the server's pool bounds it");
+                base
+            }
+        }
+    }
+
     /// One connection's handlers, over a session of its own: its `SET`s change only its
     /// settings. The copy shares the catalog and the runtime, so tables and the memory pool
     /// are the server's.
     fn handlers(&self, peer: SocketAddr, over_limit: bool) -> Handlers {
-        let ctx = Arc::new(SessionContext::new_with_state(self.base.state()));
+        let ctx = Arc::new(SessionContext::new_with_state(self.connection_state(peer)));
         let cursors = Arc::new(cursors::DescribedCursors::default());
         let hooks: Vec<Arc<dyn QueryHook>> = vec![
             Arc::new(service::SavepointHook),

@@ -14,7 +14,8 @@ use super::spec::Partition;
 use crate::error::{Error, Result};
 use crate::source::git::commits::CommitNeeds;
 use crate::source::git::diff::{Differ, FilePatch, PatchLine};
-use crate::source::git::parallel::read_commits;
+use crate::source::git::parallel::map_walk;
+use crate::source::git::shallow_boundary;
 
 pub(crate) fn schema() -> SchemaRef {
     static SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
@@ -47,30 +48,72 @@ pub(crate) static TABLE: TableDef = TableDef {
 fn produce(part: &Partition<'_>, sink: &mut BatchSink) -> Result<()> {
     let (spec, location) = (part.spec, part.location()?);
     let name = location.name.as_str();
-    let repo = location.open_gix()?;
-    let mut differ = Differ::new(&repo, name)?;
     let counters = sink.counters.clone();
     let plan = spec.read_plan(location, CommitNeeds::default(), &counters);
-    let mut rows = LineRows::default();
+    let batch_rows = sink.batch_rows();
     let admit = |path: &str| spec.paths.admits(path);
-    let tree_of = |id| -> Result<gix::ObjectId> {
-        let commit = repo.find_commit(id).map_err(|e| Error::git(name, e))?;
-        Ok(commit.tree_id().map_err(|e| Error::git(name, e))?.detach())
-    };
-    read_commits(&plan, &mut |record| {
-        let parent_tree = record.parents.first().map(|p| tree_of(*p)).transpose()?;
-        let sha = record.id.to_string();
-        counters.diffs.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        differ.patch_lines(parent_tree, tree_of(record.id)?, &admit, &mut |file, line| {
-            rows.append(&sha, file, line);
-            if rows.len >= sink.batch_rows() {
-                return sink.send(rows.finish(name)?);
+    // Each worker diffs its chunks of the walk into finished batches; they reach the sink in
+    // walk order. Diffs dominate, and git's own `log -p` runs on one core.
+    let worker = |repo: &gix::Repository,
+                  next: &mut dyn FnMut() -> Option<(usize, Vec<gix::ObjectId>)>,
+                  done: &mut dyn FnMut(usize, Result<Vec<RecordBatch>>) -> bool| {
+        let setup = Differ::new(repo, name).and_then(|d| Ok((d, shallow_boundary(repo, name)?)));
+        let (mut differ, shallow) = match setup {
+            Ok(s) => s,
+            Err(e) => {
+                if let Some((index, _)) = next() {
+                    done(index, Err(e));
+                }
+                return;
             }
-            Ok(true)
-        })
-    })?;
-    sink.send(rows.finish(name)?)?;
-    Ok(())
+        };
+        while let Some((index, chunk)) = next() {
+            let mut rows = LineRows::default();
+            let mut batches = Vec::new();
+            let mut diff = |id: gix::ObjectId| -> Result<()> {
+                let commit = repo.find_commit(id).map_err(|e| Error::git(name, e))?;
+                let tree = commit.tree_id().map_err(|e| Error::git(name, e))?.detach();
+                // A shallow clone's boundary commits read as roots, as git reads them.
+                let parent = match shallow.binary_search(&id) {
+                    Ok(_) => None,
+                    Err(_) => commit.parent_ids().next().map(|p| p.detach()),
+                };
+                let parent_tree = parent
+                    .map(|p| -> Result<gix::ObjectId> {
+                        let parent = repo.find_commit(p).map_err(|e| Error::git(name, e))?;
+                        Ok(parent.tree_id().map_err(|e| Error::git(name, e))?.detach())
+                    })
+                    .transpose()?;
+                counters.diffs.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let sha = id.to_string();
+                differ.patch_lines(parent_tree, tree, &admit, &mut |file, line| {
+                    rows.append(&sha, file, line);
+                    if rows.len >= batch_rows {
+                        batches.push(rows.finish(name)?);
+                    }
+                    Ok(true)
+                })?;
+                Ok(())
+            };
+            let result = chunk.into_iter().try_for_each(&mut diff).and_then(|_| {
+                if rows.len > 0 {
+                    batches.push(rows.finish(name)?);
+                }
+                Ok(batches)
+            });
+            if !done(index, result) {
+                return;
+            }
+        }
+    };
+    map_walk(&plan, &worker, &mut |batches| {
+        for batch in batches {
+            if !sink.send(batch)? {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    })
 }
 
 #[derive(Default)]

@@ -116,6 +116,9 @@ fn read_all(
     let (result_tx, result_rx) = mpsc::channel::<ChunkResult>();
     let shared = repo.clone().into_sync();
     std::thread::scope(|scope| -> Result<()> {
+        // Owned by this closure, so any way out of it (an error, an early stop) closes both
+        // channels before the scope joins the workers: none is left waiting for a job.
+        let (job_tx, result_rx) = (job_tx, result_rx);
         for _ in 0..plan.workers {
             let job_rx = Arc::clone(&job_rx);
             let result_tx = result_tx.clone();
@@ -189,6 +192,91 @@ fn read_all(
         while wanted && next_out < sent {
             receive(&mut pending)?;
             wanted = drain(&mut pending, &mut next_out)?;
+        }
+        Ok(())
+    })
+}
+
+/// A worker of [`map_walk`]: given its own repository handle, it takes chunks of commit ids
+/// from `next` (None: no more work) and hands each chunk's result to `done` (false: stop).
+pub(crate) type ChunkWorker<'a, T> = dyn Fn(
+        &gix::Repository,
+        &mut dyn FnMut() -> Option<(usize, Vec<ObjectId>)>,
+        &mut dyn FnMut(usize, Result<T>) -> bool,
+    ) + Sync
+    + 'a;
+
+/// The walk of `plan` (its revisions; no time bounds) in chunks on `plan.workers` threads,
+/// each running `worker` with a repository handle of its own, the chunks' results handed to
+/// `emit` in walk order until it returns false. For work per commit that is not a
+/// [`CommitRecord`] (the lines of each diff), with the same bounded memory as
+/// [`read_commits`]: at most three chunks per worker in flight.
+pub(crate) fn map_walk<T: Send>(
+    plan: &ReadPlan<'_>,
+    worker: &ChunkWorker<'_, T>,
+    emit: &mut dyn FnMut(T) -> Result<bool>,
+) -> Result<()> {
+    let name = plan.location.name.as_str();
+    let mut repo = plan.location.open_gix()?;
+    odb::use_history_pack_cache(&mut repo);
+    let ids = walk(&repo, name, plan.rev, None)?;
+    let workers = plan.workers.max(1);
+    let (job_tx, job_rx) = mpsc::channel::<(usize, Vec<ObjectId>)>();
+    let job_rx = Arc::new(Mutex::new(job_rx));
+    let (result_tx, result_rx) = mpsc::channel::<(usize, Result<T>)>();
+    let shared = repo.clone().into_sync();
+    std::thread::scope(|scope| -> Result<()> {
+        // Owned by this closure, so any way out of it (an error, an early stop) closes both
+        // channels before the scope joins the workers: none is left waiting for a job.
+        let (job_tx, result_rx) = (job_tx, result_rx);
+        for _ in 0..workers {
+            let job_rx = Arc::clone(&job_rx);
+            let result_tx = result_tx.clone();
+            let shared = &shared;
+            scope.spawn(move || {
+                let mut repo = shared.to_thread_local();
+                odb::use_history_pack_cache(&mut repo);
+                let mut next = || job_rx.lock().unwrap_or_else(|e| e.into_inner()).recv().ok();
+                let mut done = |index: usize, result: Result<T>| result_tx.send((index, result)).is_ok();
+                worker(&repo, &mut next, &mut done);
+            });
+        }
+        drop(result_tx);
+        let max_in_flight = workers * 3;
+        let mut pending: BTreeMap<usize, T> = BTreeMap::new();
+        let (mut sent, mut next_out) = (0usize, 0usize);
+        let mut wanted = true;
+        let mut step = |pending: &mut BTreeMap<usize, T>, next_out: &mut usize| -> Result<bool> {
+            let (index, result) = result_rx
+                .recv()
+                .map_err(|_| Error::git(name, "diff workers stopped unexpectedly"))?;
+            pending.insert(index, result?);
+            while let Some(value) = pending.remove(next_out) {
+                *next_out += 1;
+                if !emit(value)? {
+                    return Ok(false);
+                }
+            }
+            Ok(true)
+        };
+        let mut ids = ids.peekable();
+        while wanted && ids.peek().is_some() {
+            let mut chunk = Vec::with_capacity(CHUNK);
+            for id in ids.by_ref().take(CHUNK) {
+                chunk.push(id?);
+            }
+            if job_tx.send((sent, chunk)).is_err() {
+                break;
+            }
+            sent += 1;
+            while wanted && sent - next_out >= max_in_flight {
+                wanted = step(&mut pending, &mut next_out)?;
+            }
+        }
+        // Workers see the channel close and stop; results not wanted any more are dropped.
+        drop(job_tx);
+        while wanted && next_out < sent {
+            wanted = step(&mut pending, &mut next_out)?;
         }
         Ok(())
     })
