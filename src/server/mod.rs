@@ -342,8 +342,8 @@ impl Server {
     }
 
     /// One connection's handlers, over a session of its own: its `SET`s change only its
-    /// settings. The copy shares the catalog and the runtime, so tables and the memory pool
-    /// are the server's.
+    /// settings. The copy shares the catalog, so tables are the server's; its memory pool is
+    /// its own share of the server's (`connection_state`).
     fn handlers(&self, peer: SocketAddr, over_limit: bool) -> Handlers {
         let ctx = Arc::new(SessionContext::new_with_state(self.connection_state(peer)));
         let cursors = Arc::new(cursors::DescribedCursors::default());
