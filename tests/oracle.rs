@@ -1173,3 +1173,103 @@ fn codeowners_files_owners_and_ownership_drift() {
         )
     );
 }
+
+/// `git log -p --full-index --diff-merges=first-parent`: each commit's patch text.
+fn git_patches(repo: &Path) -> Vec<(String, String)> {
+    let out = git_bytes(
+        repo,
+        &[
+            "log",
+            "-p",
+            "--full-index",
+            "--diff-merges=first-parent",
+            "--format=%x01%H",
+        ],
+    );
+    String::from_utf8_lossy(&out)
+        .split('\x01')
+        .filter(|r| !r.is_empty())
+        .map(|r| (r[..40].to_string(), r[40..].trim_start_matches('\n').to_string()))
+        .collect()
+}
+
+/// Ours: the `patch` of each file, concatenated in row order per commit (commits without
+/// files have an empty patch, as git prints none).
+fn our_patches(repo: &Path) -> Vec<(String, String)> {
+    let mut patches: std::collections::BTreeMap<String, String> =
+        rows(&query(repo, "SELECT sha FROM commits"))
+            .into_iter()
+            .map(|row| (row[0].clone(), String::new()))
+            .collect();
+    for row in rows(&query(repo, "SELECT sha, patch FROM commit_files")) {
+        patches
+            .get_mut(&row[0])
+            .expect("a commit of the walk")
+            .push_str(&row[1]);
+    }
+    patches.into_iter().collect()
+}
+
+/// A commit of the file shapes a patch writes differently: names git quotes (non-ASCII, tab,
+/// double quote, backslash) and names with spaces (a tab ends their `---` line), a mode change
+/// alone, a symlink turned into a file, empty files, missing final newlines, a rename with an
+/// edit and a mode change, a binary file, and hunks whose function line comes from far above.
+fn patch_shapes_repo() -> std::path::PathBuf {
+    let repo = scratch_dir("patch-shapes").join("repo");
+    let _ = std::fs::remove_dir_all(&repo);
+    std::fs::create_dir_all(&repo).unwrap();
+    let script = r#"
+        set -e
+        export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null
+        git init -q -b main .
+        git config user.name P; git config user.email p@x
+        printf 'int main()\n{\n  return 0;\n}\n' > f.c
+        echo x > link; printf 'a b\n' > 'sp ace.txt'; printf 'x' > 'é.txt'
+        printf 'q\n' > 'tab	"quote\.txt'; : > empty
+        { echo 'void first(void)'; for i in $(seq 1 40); do echo "  line $i"; done;
+          echo 'static int second'; for i in $(seq 41 80); do echo "  line $i"; done; } > long.c
+        printf '\000\001binary' > blob.bin
+        git add -A; git commit -qm one
+        rm link; ln -s f.c link; chmod +x f.c
+        printf 'a b\nc\n' > 'sp ace.txt'; printf 'y' > 'é.txt'; printf 'q\nr' > 'tab	"quote\.txt'
+        echo 'now text' > empty
+        sed -i 's/line 2$/LINE 2/; s/line 30$/LINE 30/; s/line 50$/LINE 50/; s/line 79$/LINE 79/' long.c
+        printf '\000\002binary' > blob.bin
+        git add -A; git commit -qm two
+        git mv f.c g.c; echo '// more' >> g.c; chmod -x g.c; git rm -q empty; : > empty2
+        git mv 'sp ace.txt' 'sp ace2.txt'
+        git add -A; git commit -qm three
+    "#;
+    let status = std::process::Command::new("bash")
+        .args(["-c", script])
+        .current_dir(&repo)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    repo
+}
+
+#[test]
+fn commit_files_patch_matches_git_log_p() {
+    let generated = scratch_dir("patch").join("repo.git");
+    common::history::build(
+        &generated,
+        &common::history::Spec {
+            commits: 200,
+            initial_files: 20,
+            seed: 17,
+        },
+    );
+    for repo in [patch_shapes_repo(), fixture("basic"), fixture("trees"), generated] {
+        let expected = git_patches(&repo);
+        let ours = our_patches(&repo);
+        let mut expected_sorted = expected.clone();
+        expected_sorted.sort();
+        assert_eq!(ours.len(), expected.len(), "{}", repo.display());
+        for ((sha, ours), (_, git)) in ours.iter().zip(&expected_sorted) {
+            assert_eq!(ours, git, "patch of {sha} in {}", repo.display());
+        }
+        let hunks: usize = expected.iter().map(|(_, p)| p.matches("\n@@ ").count()).sum();
+        assert!(hunks > 5, "{}: {hunks} hunks", repo.display());
+    }
+}

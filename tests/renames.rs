@@ -317,3 +317,118 @@ fn rename_limit_and_switch_from_the_repository_config_as_git() {
     assert_eq!(ours, git_commit_files(&repo));
     assert!(!ours.iter().any(|l| l.contains("\x1fR\x1f")), "renames are off");
 }
+
+/// `git log --follow --name-status` and `--numstat` for `path`, one line per shown commit in
+/// git's order: "sha status path old_path additions deletions".
+fn git_follow(repo: &Path, path: &str) -> Vec<String> {
+    let counts = numstat(repo, &["--follow", "--", path]);
+    let log = git(
+        repo,
+        &["log", "--follow", "--format=%x01%H", "--name-status", "--", path],
+    );
+    let mut shown = Vec::new();
+    for record in log.split('\x01').filter(|r| !r.is_empty()) {
+        let mut lines = record.lines().filter(|l| !l.is_empty());
+        let sha = lines.next().unwrap();
+        let status: Vec<&str> = lines
+            .next()
+            .expect("a file per shown commit")
+            .split('\t')
+            .collect();
+        let (letter, path, old) = match status.as_slice() {
+            [s, old, new] => (&s[..1], *new, *old),
+            [s, path] => (&s[..1], *path, ""),
+            other => panic!("unexpected --name-status line {other:?}"),
+        };
+        let (_, _, a, d) = &counts[sha][0];
+        shown.push(format!("{sha} {letter} {path} {old} {a} {d}"));
+    }
+    shown
+}
+
+fn our_follow(repo: &Path, path: &str) -> Vec<String> {
+    let sql = format!(
+        "SELECT sha, change_type, path, coalesce(old_path, ''), additions, deletions \
+         FROM file_history('{}', '{path}')",
+        repo.display()
+    );
+    rows(&query(repo, &sql))
+        .into_iter()
+        .map(|r| r.join(" "))
+        .collect()
+}
+
+/// Every file at HEAD, followed back through its renames: the commits, their order and each
+/// change as `git log --follow` shows them.
+fn assert_follow_matches_git(repo: &Path) -> usize {
+    let files = git(repo, &["ls-tree", "-r", "--name-only", "HEAD"]);
+    let mut renames = 0;
+    for path in files.lines() {
+        let expected = git_follow(repo, path);
+        assert_eq!(
+            our_follow(repo, path),
+            expected,
+            "file_history of {path} in {repo:?}"
+        );
+        renames += expected
+            .iter()
+            .filter(|l| l.split(' ').nth(1) == Some("R"))
+            .count();
+    }
+    renames
+}
+
+#[test]
+fn file_history_follows_renames_as_git_log_follow() {
+    // Hand-made: the followed path switches in date order across branches (with equal dates),
+    // too-large edits, re-added paths, identical sources, empty files, one source for two.
+    let follow = fixture("follow");
+    assert!(assert_follow_matches_git(&follow) >= 5);
+    let c = our_follow(&follow, "c.txt");
+    assert_eq!(c.len(), 7, "{c:#?}");
+    // A generated history with renames, deletions and merged side branches, and the rename
+    // stress history (many near-identical files moved at once).
+    let generated = scratch_dir("follow-generated").join("repo.git");
+    common::history::build(
+        &generated,
+        &common::history::Spec {
+            commits: 400,
+            initial_files: 20,
+            seed: 11,
+        },
+    );
+    assert!(assert_follow_matches_git(&generated) > 10);
+    assert!(assert_follow_matches_git(&stress_history(None)) > 10);
+    for case in ["flask-tutorial-move", "git-t4013-rename-main"] {
+        assert_follow_matches_git(&build_case(case));
+    }
+}
+
+#[test]
+fn file_history_needs_a_file_and_takes_a_revision() {
+    let follow = fixture("follow");
+    let err = try_query(&follow, "SELECT * FROM file_history").unwrap_err();
+    assert!(
+        err.contains("file_history('/path/or/url', 'path' [, 'revision'])"),
+        "{err}"
+    );
+    let err = try_query(
+        &follow,
+        &format!("SELECT * FROM file_history('{}')", follow.display()),
+    )
+    .unwrap_err();
+    assert!(err.contains("needs the path of a file"), "{err}");
+    // At an older revision the file has its older name.
+    let at = git(&follow, &["rev-parse", "side~1"]);
+    let sql = format!(
+        "SELECT count(*) FROM file_history('{}', 'b.txt', '{}')",
+        follow.display(),
+        at.trim()
+    );
+    let expected = git(
+        &follow,
+        &["log", "--follow", "--format=%H", at.trim(), "--", "b.txt"],
+    );
+    assert_eq!(single_i64(&query(&follow, &sql)), expected.lines().count() as i64);
+    assert_eq!(our_follow(&follow, "no/such/file"), Vec::<String>::new());
+}

@@ -1,4 +1,5 @@
-//! `commit_files`: one row per file a commit changed (against its first parent).
+//! `commit_files`: one row per file a commit changed (against its first parent), with its
+//! `--numstat` counts and, only when selected, its patch (`git log -p --full-index`'s text).
 
 use std::sync::{Arc, LazyLock};
 
@@ -24,6 +25,7 @@ pub(crate) fn schema() -> SchemaRef {
             int64("additions"),
             int64("deletions"),
             boolean("is_binary"),
+            utf8("patch"),
         ])
     });
     SCHEMA.clone()
@@ -45,6 +47,7 @@ fn produce(part: &Partition<'_>, sink: &mut BatchSink) -> Result<()> {
         file_lines: ["additions", "deletions", "is_binary"]
             .iter()
             .any(|c| part.wants(c)),
+        file_patches: part.wants("patch"),
         ..Default::default()
     };
     let mut rows = FileRows::default();
@@ -61,6 +64,7 @@ fn produce(part: &Partition<'_>, sink: &mut BatchSink) -> Result<()> {
             rows.additions.append_value(f.additions);
             rows.deletions.append_value(f.deletions);
             rows.is_binary.append_value(f.is_binary);
+            rows.patch.append_option(f.patch.as_deref());
         }
         if rows.len >= sink.batch_rows() {
             return sink.send(rows.finish(&location.name)?);
@@ -81,6 +85,7 @@ struct FileRows {
     additions: Int64Builder,
     deletions: Int64Builder,
     is_binary: BooleanBuilder,
+    patch: StringBuilder,
 }
 
 impl FileRows {
@@ -95,6 +100,7 @@ impl FileRows {
             Arc::new(self.additions.finish()),
             Arc::new(self.deletions.finish()),
             Arc::new(self.is_binary.finish()),
+            Arc::new(self.patch.finish()),
         ];
         Ok(RecordBatch::try_new(schema(), columns)?)
     }

@@ -89,6 +89,7 @@ fn produce(part: &Partition<'_>, sink: &mut BatchSink) -> Result<()> {
         stats: wants_any(&["additions", "deletions", "files_changed"]),
         files: false,
         file_lines: false,
+        file_patches: false,
     };
     // `count(*)`, `sha` and `parents` need no commit decoding beyond the walk itself, unless
     // time bounds must be checked.

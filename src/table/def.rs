@@ -22,6 +22,8 @@ pub(crate) enum Args {
     Revision(&'static str),
     /// `blame('/repo' [, 'path' [, 'revision']])`.
     PathAndRevision,
+    /// `file_history('/repo', 'path' [, 'revision'])`: the path is required.
+    FileAndRevision,
 }
 
 /// Filters a table uses to do less work (DataFusion still applies the inexact ones); every
@@ -64,6 +66,7 @@ impl TableDef {
             Args::RepositoryOnly => String::new(),
             Args::Revision(what) => format!(" [, '{what}']"),
             Args::PathAndRevision => " [, 'path' [, 'revision']]".to_string(),
+            Args::FileAndRevision => ", 'path' [, 'revision']".to_string(),
         };
         format!("{}('/path/or/url'{rest})", self.name)
     }

@@ -1,7 +1,7 @@
 //! Table functions: every git table can name its repositories in the query, e.g.
 //! `commits('/repo' [, 'rev'])`, `files('/repo' [, 'rev'])`, `refs('/repo')`,
-//! `blame('/repo' [, 'path' [, 'rev']])`, `repos('/a', '/b', ...)`; each table's [`Args`] says
-//! which.
+//! `blame('/repo' [, 'path' [, 'rev']])`, `file_history('/repo', 'path' [, 'rev'])`,
+//! `repos('/a', '/b', ...)`; each table's [`Args`] says which.
 
 use std::sync::Arc;
 
@@ -42,7 +42,7 @@ impl TableFunctionImpl for GitTableFunction {
             Args::Repositories => usize::MAX,
             Args::RepositoryOnly => 1,
             Args::Revision(_) => 2,
-            Args::PathAndRevision => 3,
+            Args::PathAndRevision | Args::FileAndRevision => 3,
         };
         if strings.len() > most {
             return plan_err!("{name}(): too many arguments; usage: {usage}");
@@ -56,7 +56,10 @@ impl TableFunctionImpl for GitTableFunction {
                 let rev = strings.get(1).cloned();
                 provider(vec![strings.swap_remove(0)], rev)
             }
-            Args::PathAndRevision => {
+            Args::FileAndRevision if strings.get(1).is_none_or(|p| p.is_empty()) => {
+                return plan_err!("{name}() needs the path of a file; usage: {usage}");
+            }
+            Args::PathAndRevision | Args::FileAndRevision => {
                 let path = strings.get(1).cloned().filter(|p| !p.is_empty());
                 let rev = strings.get(2).cloned();
                 provider(vec![strings.swap_remove(0)], rev).with_path(path)

@@ -18,6 +18,7 @@ pub(crate) mod commits;
 pub(crate) mod def;
 pub(crate) mod diff_lines;
 pub(crate) mod exec;
+pub(crate) mod file_history;
 pub(crate) mod files;
 pub(crate) mod functions;
 pub(crate) mod github;
@@ -35,7 +36,7 @@ pub(crate) mod spec;
 pub(crate) use def::TableDef;
 
 /// Every git table.
-pub(crate) static TABLES: [&TableDef; 9] = [
+pub(crate) static TABLES: [&TableDef; 10] = [
     &repos::TABLE,
     &commits::TABLE,
     &commit_files::TABLE,
@@ -45,6 +46,7 @@ pub(crate) static TABLES: [&TableDef; 9] = [
     &files::TABLE,
     &codeowners::TABLE,
     &blame::TABLE,
+    &file_history::TABLE,
 ];
 
 /// The git table named `name`.

@@ -8,13 +8,14 @@ use arrow::datatypes::SchemaRef;
 use async_trait::async_trait;
 use datafusion::catalog::Session;
 use datafusion::catalog::TableProvider;
+use datafusion::common::plan_err;
 use datafusion::datasource::TableType;
 use datafusion::error::Result as DFResult;
 use datafusion::logical_expr::{Expr, TableProviderFilterPushDown};
 use datafusion::physical_plan::ExecutionPlan;
 
 use super::access::Rules;
-use super::def::{Pushdown, TableDef};
+use super::def::{Args, Pushdown, TableDef};
 use super::exec::GitScanExec;
 use super::pushdown;
 use super::settings::{RepoSource, SessionSettings};
@@ -158,6 +159,13 @@ impl TableProvider for GitTableProvider {
         filters: &[Expr],
         limit: Option<usize>,
     ) -> DFResult<Arc<dyn ExecutionPlan>> {
+        if self.table.args == Args::FileAndRevision && self.path.is_none() {
+            return plan_err!(
+                "{} follows one file: use the table function, {}",
+                self.table.name,
+                self.table.usage()
+            );
+        }
         let mut times = TimeBounds::default();
         if self.table.pushdown.commit_times {
             for f in filters {

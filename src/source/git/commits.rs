@@ -6,7 +6,7 @@ use gix::ObjectId;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use super::diff::{DiffStats, Differ, FileChange};
+use super::diff::{ChangeDetail, DiffStats, Differ, FileChange};
 use super::stats_cache::StatsCache;
 use super::text;
 use super::trailers;
@@ -37,6 +37,8 @@ pub(crate) struct CommitNeeds {
     pub files: bool,
     /// With `files`: also count lines and detect binaries (reads both blobs of every change).
     pub file_lines: bool,
+    /// With `files`: also each file's patch text.
+    pub file_patches: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -363,8 +365,11 @@ impl<'r> CommitReader<'r> {
                 ),
                 None => None,
             };
-            let lines = self.needs.stats || self.needs.file_lines;
-            differ.changes(parent_tree, decoded.tree(), lines, &mut record.files)?;
+            let detail = ChangeDetail {
+                lines: self.needs.stats || self.needs.file_lines,
+                patch: self.needs.file_patches,
+            };
+            differ.changes(parent_tree, decoded.tree(), detail, &mut record.files)?;
             if let Some(needed) = differ.needed_rename_limit() {
                 self.counters
                     .needed_rename_limit

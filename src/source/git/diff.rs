@@ -16,7 +16,8 @@ use gix::diff::tree::visit::Change;
 use gix::object::tree::EntryKind;
 use gix::ObjectId;
 
-use super::renames::{self, RenameFile, RenameOptions};
+use super::patch;
+use super::renames::{self, RenameFile, RenameOptions, SourceState};
 use super::text::{count_lines, is_binary};
 use super::tree_diff::{self, TreeData};
 use crate::error::{Error, Result};
@@ -33,6 +34,17 @@ pub(crate) struct FileChange {
     pub additions: i64,
     pub deletions: i64,
     pub is_binary: bool,
+    /// The file's patch as `git log -p --full-index` prints it (`patch.rs`); set when asked for.
+    pub patch: Option<String>,
+}
+
+/// What to compute for each changed file beyond its paths and status.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct ChangeDetail {
+    /// Added and deleted lines, and whether the file is binary.
+    pub lines: bool,
+    /// The unified diff text.
+    pub patch: bool,
 }
 
 /// A changed file as its patch names it.
@@ -85,6 +97,13 @@ pub(crate) struct Differ<'r> {
     trees: TreeStore,
 }
 
+/// Where a followed file came from: its path and blob in the parent, `R` or `C`.
+struct FollowSource {
+    path: String,
+    file: (ObjectId, EntryKind),
+    status: char,
+}
+
 /// A change as plain data, so blobs can be read after the tree diff's borrow ends.
 struct RawChange {
     path: String,
@@ -92,6 +111,8 @@ struct RawChange {
     change_type: char,
     old: Option<(ObjectId, EntryKind)>,
     new: Option<(ObjectId, EntryKind)>,
+    /// A rename's similarity score (0..=60000).
+    score: u64,
 }
 
 impl<'r> Differ<'r> {
@@ -112,22 +133,29 @@ impl<'r> Differ<'r> {
     }
 
     /// The changes from `parent_tree` (None: the empty tree) to `tree`, appended to `out`.
-    /// Without `lines`, no blob is read: additions, deletions and is_binary are left 0/false.
+    /// Blobs are read only for what `detail` asks; additions, deletions and is_binary are
+    /// otherwise left 0/false.
     pub(crate) fn changes(
         &mut self,
         parent_tree: Option<ObjectId>,
         tree: ObjectId,
-        lines: bool,
+        detail: ChangeDetail,
         out: &mut Vec<FileChange>,
     ) -> Result<()> {
         let raw = self.tree_changes(parent_tree, tree)?;
         for change in raw {
-            let (additions, deletions, binary) = if lines {
+            let (additions, deletions, binary) = if detail.lines {
                 self.line_stats(change.old, change.new)?
             } else {
                 (0, 0, false)
             };
+            let patch = if detail.patch {
+                Some(self.patch(&change)?)
+            } else {
+                None
+            };
             out.push(FileChange {
+                patch,
                 path: change.path,
                 old_path: change.old_path,
                 change_type: change.change_type,
@@ -226,6 +254,186 @@ impl<'r> Differ<'r> {
         Ok(true)
     }
 
+    /// How the file at `path` changed from `parent_tree` (None: the empty tree) to `tree`, as
+    /// `git log --follow` sees it (`follow.rs`): None when it did not; a creation that git's
+    /// detection traces to a file of the parent is a rename (`R`, that file was deleted) or a
+    /// copy (`C`, it stayed), with `old_path` set. Without `lines`, no blob is read.
+    pub(crate) fn followed_change(
+        &mut self,
+        parent_tree: Option<ObjectId>,
+        tree: ObjectId,
+        path: &str,
+        lines: bool,
+    ) -> Result<Option<FileChange>> {
+        let new = self.file_at(tree, path)?;
+        let old = match parent_tree {
+            Some(parent) => self.file_at(parent, path)?,
+            None => None,
+        };
+        let (old_path, old, change_type) = match (old, new) {
+            (None, None) => return Ok(None),
+            (Some(o), Some(n)) if o == n => return Ok(None),
+            (Some(o), Some(n)) => (None, Some(o), if type_changed(o.1, n.1) { 'T' } else { 'M' }),
+            (Some(o), None) => (None, Some(o), 'D'),
+            (None, Some(n)) => match parent_tree {
+                Some(parent) => match self.follow_source(parent, tree, path, n)? {
+                    Some(source) => (Some(source.path), Some(source.file), source.status),
+                    None => (None, None, 'A'),
+                },
+                None => (None, None, 'A'),
+            },
+        };
+        let (additions, deletions, is_binary) = if lines {
+            self.line_stats(old, new)?
+        } else {
+            (0, 0, false)
+        };
+        Ok(Some(FileChange {
+            patch: None,
+            path: path.to_string(),
+            old_path,
+            change_type,
+            additions,
+            deletions,
+            is_binary,
+        }))
+    }
+
+    /// The file (not directory) at `path` in `tree`.
+    fn file_at(&mut self, tree: ObjectId, path: &str) -> Result<Option<(ObjectId, EntryKind)>> {
+        let name = self.name;
+        let tree = self.repo.find_tree(tree).map_err(|e| Error::git(name, e))?;
+        let entry = tree
+            .lookup_entry(path.as_bytes().split(|&b| b == b'/'))
+            .map_err(|e| Error::git(name, e))?;
+        Ok(entry
+            .filter(|e| !e.mode().is_tree())
+            .map(|e| (e.object_id(), e.mode().kind())))
+    }
+
+    /// The file of `parent_tree` that `git log --follow`'s detection (`renames::detect_follow`:
+    /// copies harder, `path` the only destination) finds `path` came from when `tree` created
+    /// it; `'R'` when that file was deleted, `'C'` when it stayed.
+    fn follow_source(
+        &mut self,
+        parent_tree: ObjectId,
+        tree: ObjectId,
+        path: &str,
+        new: (ObjectId, EntryKind),
+    ) -> Result<Option<FollowSource>> {
+        let (repo, name) = (self.repo, self.name);
+        let mut files = gix::traverse::tree::Recorder::default();
+        repo.find_tree(parent_tree)
+            .map_err(|e| Error::git(name, e))?
+            .traverse()
+            .breadthfirst(&mut files)
+            .map_err(|e| Error::git(name, e))?;
+        let mut sources: Vec<RenameFile> = files
+            .records
+            .into_iter()
+            .filter(|e| !e.mode.is_tree())
+            .map(|e| RenameFile {
+                path: e.filepath.into(),
+                id: e.oid,
+                kind: e.mode.kind(),
+            })
+            .collect();
+        // git's queue order: by path bytes, as a tree diff walks.
+        sources.sort_by(|a, b| a.path.cmp(&b.path));
+        let mut changed: HashMap<Vec<u8>, SourceState> = HashMap::new();
+        let trees = &mut self.trees;
+        let mut load = |id: &gix::oid| trees.load(repo, name, id);
+        let (old_data, new_data) = (load(&parent_tree)?, load(&tree)?);
+        let mut visit = |change: Change, location: &BStr| match change {
+            Change::Deletion { entry_mode, .. } if !entry_mode.is_tree() => {
+                changed.insert(location.to_vec(), SourceState::Deleted);
+            }
+            Change::Modification {
+                previous_entry_mode,
+                entry_mode,
+                ..
+            } if !previous_entry_mode.is_tree() => {
+                // A file that became a directory is deleted, as git's tree diff sees it.
+                let state = if entry_mode.is_tree() {
+                    SourceState::Deleted
+                } else {
+                    SourceState::Modified
+                };
+                changed.insert(location.to_vec(), state);
+            }
+            _ => {}
+        };
+        tree_diff::diff(
+            &old_data,
+            &new_data,
+            repo.object_hash(),
+            name,
+            &mut load,
+            &mut visit,
+        )?;
+        let states: Vec<SourceState> = sources
+            .iter()
+            .map(|s| changed.get(&s.path).copied().unwrap_or(SourceState::Unmodified))
+            .collect();
+        let target = RenameFile {
+            path: path.as_bytes().to_vec(),
+            id: new.0,
+            kind: new.1,
+        };
+        let found = renames::detect_follow(
+            &sources,
+            &states,
+            &target,
+            self.renames,
+            &mut RepoBlobs { repo, name },
+        )?;
+        Ok(found.map(|(s, _)| {
+            let source = &sources[s];
+            FollowSource {
+                path: location(source.path.as_bstr()),
+                file: (source.id, source.kind),
+                status: if states[s] == SourceState::Deleted {
+                    'R'
+                } else {
+                    'C'
+                },
+            }
+        }))
+    }
+
+    /// The change's patch as `git log -p --full-index` prints it.
+    fn patch(&mut self, change: &RawChange) -> Result<String> {
+        let content = |side: Option<(ObjectId, EntryKind)>| -> Result<Vec<u8>> {
+            Ok(match side {
+                None => Vec::new(),
+                Some((id, EntryKind::Commit)) => format!("Subproject commit {id}\n").into_bytes(),
+                Some((id, _)) => {
+                    self.repo
+                        .find_blob(id)
+                        .map_err(|e| Error::git(self.name, e))?
+                        .detach()
+                        .data
+                }
+            })
+        };
+        let (old_data, new_data) = (content(change.old)?, content(change.new)?);
+        let old_path = change.old_path.as_deref().unwrap_or(&change.path);
+        let side = |path, (id, kind): (ObjectId, EntryKind), data| patch::Side {
+            path,
+            id,
+            kind,
+            data,
+            binary: is_binary(data),
+        };
+        let old = change.old.map(|o| side(old_path, o, &old_data));
+        let new = change.new.map(|n| side(&change.path, n, &new_data));
+        // git's `similarity_index`: the score as a whole percentage, rounded down.
+        let similarity = (change.change_type == 'R').then(|| change.score * 100 / 60000);
+        let mut text = String::new();
+        patch::write_patch(&mut text, old, new, similarity);
+        Ok(text)
+    }
+
     /// The tree diff, then git's rename detection over its additions and deletions.
     fn tree_changes(&mut self, parent_tree: Option<ObjectId>, tree: ObjectId) -> Result<Vec<RawChange>> {
         let (repo, name) = (self.repo, self.name);
@@ -258,7 +466,7 @@ impl<'r> Differ<'r> {
             self.needed_rename_limit = self.needed_rename_limit.max(Some(needed));
         }
         let mut source_used = vec![false; deleted.len()];
-        for (file, source) in added.iter().zip(&found.source_of) {
+        for ((file, source), &score) in added.iter().zip(&found.source_of).zip(&found.score_of) {
             let old = source.map(|s| {
                 source_used[s] = true;
                 &deleted[s]
@@ -269,6 +477,7 @@ impl<'r> Differ<'r> {
                 change_type: if old.is_some() { 'R' } else { 'A' },
                 old: old.map(|o| (o.id, o.kind)),
                 new: Some((file.id, file.kind)),
+                score,
             });
         }
         for (file, _) in deleted.iter().zip(&source_used).filter(|(_, used)| !**used) {
@@ -278,6 +487,7 @@ impl<'r> Differ<'r> {
                 change_type: 'D',
                 old: Some((file.id, file.kind)),
                 new: None,
+                score: 0,
             });
         }
         // git lists changes sorted by path.
@@ -357,14 +567,17 @@ fn modification(change: &Change, path: &BStr) -> Option<RawChange> {
         return None;
     };
     let (old_kind, new_kind) = (file(previous_entry_mode)?, file(entry_mode)?);
-    let type_changed = is_link(old_kind) != is_link(new_kind)
-        || (old_kind == EntryKind::Commit) != (new_kind == EntryKind::Commit);
     Some(RawChange {
         path: location(path),
         old_path: None,
-        change_type: if type_changed { 'T' } else { 'M' },
+        change_type: if type_changed(old_kind, new_kind) {
+            'T'
+        } else {
+            'M'
+        },
         old: Some((previous_oid, old_kind)),
         new: Some((oid, new_kind)),
+        score: 0,
     })
 }
 
@@ -386,8 +599,11 @@ impl renames::Blobs for RepoBlobs<'_> {
     }
 }
 
-fn is_link(kind: EntryKind) -> bool {
-    kind == EntryKind::Link
+/// A file became or stopped being a symlink or a submodule: git's `T`.
+fn type_changed(old: EntryKind, new: EntryKind) -> bool {
+    let is_link = |kind| kind == EntryKind::Link;
+    let is_submodule = |kind| kind == EntryKind::Commit;
+    is_link(old) != is_link(new) || is_submodule(old) != is_submodule(new)
 }
 
 /// Decoded trees kept across commits, capped by bytes. A commit's parent tree is read again as

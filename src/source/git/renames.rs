@@ -90,6 +90,9 @@ pub(crate) trait Blobs {
 pub(crate) struct Renames {
     /// For each added file (by index), the deleted file (by index) it was renamed from.
     pub source_of: Vec<Option<usize>>,
+    /// For each added file paired with a source, git's similarity score (0..=60000): what
+    /// `similarity index` shows as a percentage.
+    pub score_of: Vec<u64>,
     /// Set when inexact detection was skipped for too many candidates: the `diff.renameLimit`
     /// that would have allowed it, as git reports it.
     pub needed_limit: Option<usize>,
@@ -106,6 +109,7 @@ pub(crate) fn detect(
         deleted,
         added,
         source_of: vec![None; added.len()],
+        score_of: vec![0; added.len()],
         used: vec![false; deleted.len()],
         sizes: HashMap::new(),
         spans: HashMap::new(),
@@ -129,14 +133,117 @@ pub(crate) fn detect(
     }
     Ok(Renames {
         source_of: state.source_of,
+        score_of: state.score_of,
         needed_limit,
     })
+}
+
+/// What became of a file of the parent tree, for [`detect_follow`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SourceState {
+    Deleted,
+    Modified,
+    Unmodified,
+}
+
+/// `git log --follow`'s detection for one created file (`try_to_follow_renames`): copies
+/// harder with the created file as the only destination, whatever `diff.renames` says. Every
+/// file of the parent tree (`sources`, in path order) is a candidate; the result is the source
+/// and git's score. A deleted source makes a rename, a kept one a copy: unused (deleted)
+/// sources are preferred among identical files, and the matrix is read twice, first for
+/// deleted sources only (`find_renames` without, then with copies).
+pub(crate) fn detect_follow(
+    sources: &[RenameFile],
+    states: &[SourceState],
+    target: &RenameFile,
+    options: RenameOptions,
+    blobs: &mut dyn Blobs,
+) -> Result<Option<(usize, u64)>> {
+    let added = std::slice::from_ref(target);
+    let mut state = Detection {
+        deleted: sources,
+        added,
+        source_of: vec![None],
+        score_of: vec![0],
+        // git's `rename_used`: kept files count as used from the start.
+        used: states.iter().map(|s| *s != SourceState::Deleted).collect(),
+        sizes: HashMap::new(),
+        spans: HashMap::new(),
+        blobs,
+    };
+    // `find_identical_files`: an unused source scores 1, the same basename 1 more.
+    let mut best: Option<(usize, u8)> = None;
+    let mut left = IDENTICAL_ALTERNATIVES;
+    for (src, source) in sources.iter().enumerate() {
+        if source.id != target.id
+            || ((!is_regular(source.kind) || !is_regular(target.kind)) && source.kind != target.kind)
+        {
+            continue;
+        }
+        let score = u8::from(!state.used[src]) + u8::from(basename_same(&source.path, &target.path));
+        if best.is_none_or(|(_, b)| score > b) {
+            best = Some((src, score));
+            if score == 2 {
+                break;
+            }
+        }
+        left -= 1;
+        if left == 0 {
+            break;
+        }
+    }
+    if let Some((src, _)) = best {
+        return Ok(Some((src, MAX_SCORE)));
+    }
+    // Too many candidates: git first retries without the unmodified files (`-C -C` degraded
+    // to `-C`), then gives up on inexact detection.
+    let limit = options.limit as u128;
+    let mut skip_unmodified = false;
+    if limit > 0 && sources.len() as u128 > limit * limit {
+        let modified = states.iter().filter(|s| **s != SourceState::Unmodified).count();
+        if modified as u128 > limit * limit {
+            return Ok(None);
+        }
+        skip_unmodified = true;
+    }
+    let empty = Candidate {
+        src: 0,
+        dst: None,
+        score: 0,
+        same_name: false,
+    };
+    let mut kept = [empty; CANDIDATES_PER_DST];
+    for src in 0..sources.len() {
+        if skip_unmodified && states[src] == SourceState::Unmodified {
+            continue;
+        }
+        let candidate = Candidate {
+            src,
+            dst: Some(0),
+            score: state.similarity(src, 0, MINIMUM_SCORE)?,
+            same_name: basename_same(&sources[src].path, &target.path),
+        };
+        record_if_better(&mut kept, candidate);
+    }
+    kept.sort_by(|a, b| score_order(a, b).cmp(&0));
+    for copies in [false, true] {
+        for candidate in &kept {
+            if candidate.dst.is_none() || candidate.score < MINIMUM_SCORE {
+                break;
+            }
+            if copies || !state.used[candidate.src] {
+                return Ok(Some((candidate.src, candidate.score)));
+            }
+        }
+    }
+    Ok(None)
 }
 
 struct Detection<'a> {
     deleted: &'a [RenameFile],
     added: &'a [RenameFile],
     source_of: Vec<Option<usize>>,
+    score_of: Vec<u64>,
     used: Vec<bool>,
     sizes: HashMap<ObjectId, u64>,
     spans: HashMap<ObjectId, Rc<[Span]>>,
@@ -154,8 +261,9 @@ struct Candidate {
 }
 
 impl Detection<'_> {
-    fn record(&mut self, dst: usize, src: usize) {
+    fn record(&mut self, dst: usize, src: usize, score: u64) {
         self.source_of[dst] = Some(src);
+        self.score_of[dst] = score;
         self.used[src] = true;
     }
 
@@ -197,7 +305,7 @@ impl Detection<'_> {
                 }
             }
             if let Some((src, _)) = best {
-                self.record(dst, src);
+                self.record(dst, src, MAX_SCORE);
             }
         }
     }
@@ -232,8 +340,9 @@ impl Detection<'_> {
             if self.source_of[dst].is_some() {
                 continue;
             }
-            if self.similarity(src, dst, BASENAME_SCORE)? >= BASENAME_SCORE {
-                self.record(dst, src);
+            let score = self.similarity(src, dst, BASENAME_SCORE)?;
+            if score >= BASENAME_SCORE {
+                self.record(dst, src, score);
             }
         }
         Ok(())
@@ -274,7 +383,7 @@ impl Detection<'_> {
             if self.source_of[dst].is_some() || self.used[candidate.src] {
                 continue;
             }
-            self.record(dst, candidate.src);
+            self.record(dst, candidate.src, candidate.score);
         }
         Ok(())
     }
