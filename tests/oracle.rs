@@ -519,6 +519,64 @@ fn projection_limit_and_time_pushdown_save_work() {
     );
 }
 
+/// `NOT is_merge` and `is_merge` are pushed into the walk: the other commits are neither
+/// diffed nor decoded, and the answers are git's `--no-merges` / `--merges`.
+#[test]
+fn merge_filters_skip_the_other_commits_and_match_git() {
+    let repo = scratch_dir("merge-pushdown").join("repo.git");
+    common::history::build(
+        &repo,
+        &common::history::Spec {
+            commits: 200,
+            initial_files: 15,
+            seed: 23,
+        },
+    );
+    let merges: u64 = git(&repo, &["rev-list", "--merges", "--count", "HEAD"])
+        .trim()
+        .parse()
+        .unwrap();
+    let others: u64 = git(&repo, &["rev-list", "--no-merges", "--count", "HEAD"])
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(merges > 3, "{merges} merges");
+    let (mut added, mut deleted) = (0, 0);
+    for files in numstat(&repo, &["--no-merges"]).values() {
+        for (_, _, a, d) in files {
+            added += a;
+            deleted += d;
+        }
+    }
+    let stats = "SELECT count(*), sum(additions), sum(deletions) FROM commits";
+    let sql = format!("{stats} WHERE NOT is_merge");
+    assert_eq!(
+        rows_of(&repo, &sql)[0],
+        [others.to_string(), added.to_string(), deleted.to_string()]
+    );
+    let no_merges = scan_metrics(&repo, &sql);
+    assert_eq!(
+        metric(&no_merges, "diffs_computed") + metric(&no_merges, "stats_cache_hits"),
+        others,
+        "{no_merges}"
+    );
+    for filter in [
+        "is_merge",
+        "is_merge = true",
+        "true = is_merge",
+        "is_merge IS TRUE",
+    ] {
+        let sql = format!("SELECT count(*), sum(additions) FROM commits WHERE {filter}");
+        let only = scan_metrics(&repo, &sql);
+        assert_eq!(metric(&only, "output_rows"), merges, "{filter}: {only}");
+        assert_eq!(rows_of(&repo, &sql)[0][0], merges.to_string(), "{filter}");
+    }
+    for filter in ["is_merge = false", "is_merge IS FALSE", "NOT is_merge"] {
+        let sql = format!("SELECT sha FROM commits WHERE {filter}");
+        assert_eq!(rows_of(&repo, &sql).len() as u64, others, "{filter}");
+    }
+}
+
 #[test]
 fn commit_file_paths_without_line_stats_match_git() {
     let repo = fixture("basic");
@@ -1213,7 +1271,9 @@ fn our_patches(repo: &Path) -> Vec<(String, String)> {
 /// A commit of the file shapes a patch writes differently: names git quotes (non-ASCII, tab,
 /// double quote, backslash) and names with spaces (a tab ends their `---` line), a mode change
 /// alone, a symlink turned into a file, empty files, missing final newlines, a rename with an
-/// edit and a mode change, a binary file, and hunks whose function line comes from far above.
+/// edit and a mode change, a binary file, hunks whose function line comes from far above, and
+/// function lines that are not UTF-8 or are cut at 80 bytes inside a character (git ends the
+/// header there).
 fn patch_shapes_repo() -> std::path::PathBuf {
     let repo = scratch_dir("patch-shapes").join("repo");
     let _ = std::fs::remove_dir_all(&repo);
@@ -1229,7 +1289,10 @@ fn patch_shapes_repo() -> std::path::PathBuf {
         { echo 'void first(void)'; for i in $(seq 1 40); do echo "  line $i"; done;
           echo 'static int second'; for i in $(seq 41 80); do echo "  line $i"; done; } > long.c
         printf '\000\001binary' > blob.bin
+        { printf 'caf\351 au lait(void)\n'; for i in $(seq 1 9); do echo "  latin $i"; done; } > latin1.c
+        { echo 'msgstr "добавяне на тази НАЧАЛНА_ДИРЕКТОРИЯ към пътя"'; for i in $(seq 1 9); do echo "  utf8 $i"; done; } > cut.po
         git add -A; git commit -qm one
+        sed -i 's/latin 8/LATIN 8/' latin1.c; sed -i 's/utf8 8/UTF8 8/' cut.po
         rm link; ln -s f.c link; chmod +x f.c
         printf 'a b\nc\n' > 'sp ace.txt'; printf 'y' > 'é.txt'; printf 'q\nr' > 'tab	"quote\.txt'
         echo 'now text' > empty

@@ -43,6 +43,7 @@ pub(crate) static TABLE: TableDef = TableDef {
     pushdown: Pushdown {
         commit_times: false,
         paths: true,
+        merges: false,
     },
     lists_unusable_repos: false,
     produce,

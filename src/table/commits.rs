@@ -56,6 +56,7 @@ pub(crate) static TABLE: TableDef = TableDef {
     pushdown: Pushdown {
         commit_times: true,
         paths: false,
+        merges: true,
     },
     lists_unusable_repos: false,
     produce,
@@ -90,6 +91,7 @@ fn produce(part: &Partition<'_>, sink: &mut BatchSink) -> Result<()> {
         files: false,
         file_lines: false,
         file_patches: false,
+        merges: spec.merges,
     };
     // `count(*)`, `sha` and `parents` need no commit decoding beyond the walk itself, unless
     // time bounds must be checked.
@@ -98,7 +100,8 @@ fn produce(part: &Partition<'_>, sink: &mut BatchSink) -> Result<()> {
         || needs.mailmap
         || needs.stats
         || wants_any(&["parents", "parent_count", "is_merge"])
-        || spec.times != Default::default();
+        || spec.times != Default::default()
+        || spec.merges.is_some();
     let bots = part
         .wants("author_is_bot")
         .then(|| BotRules::new(spec.bots.iter().cloned()));

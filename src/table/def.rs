@@ -34,6 +34,8 @@ pub(crate) struct Pushdown {
     pub commit_times: bool,
     /// `path =`, `IN` (exact) and `LIKE 'dir/%'` (inexact) choose the files read.
     pub paths: bool,
+    /// `NOT is_merge` / `is_merge` skip the other commits before they are read or diffed.
+    pub merges: bool,
 }
 
 impl Pushdown {
@@ -41,6 +43,7 @@ impl Pushdown {
     pub(crate) const NONE: Pushdown = Pushdown {
         commit_times: false,
         paths: false,
+        merges: false,
     };
 }
 

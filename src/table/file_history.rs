@@ -19,6 +19,7 @@ use crate::source::git::blame::resolve_commit;
 use crate::source::git::commits::CommitRecord;
 use crate::source::git::diff::FileChange;
 use crate::source::git::follow::follow;
+use crate::source::git::odb;
 
 pub(crate) fn schema() -> SchemaRef {
     static SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
@@ -59,7 +60,9 @@ fn produce(part: &Partition<'_>, sink: &mut BatchSink) -> Result<()> {
         .required
         .as_deref()
         .ok_or_else(|| Error::InvalidArgument(format!("file_history needs a file: {}", TABLE.usage())))?;
-    let repo = location.open_gix()?;
+    let mut repo = location.open_gix()?;
+    // Every commit's trees are read: keep delta bases across commits, as the history scans do.
+    odb::use_history_pack_cache(&mut repo);
     let Some(start) = resolve_commit(&repo, name, spec.rev.as_deref())? else {
         return Ok(()); // empty repository
     };

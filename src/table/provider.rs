@@ -135,12 +135,17 @@ impl TableProvider for GitTableProvider {
         Ok(filters
             .iter()
             .map(|f| {
-                let Pushdown { paths, commit_times } = self.table.pushdown;
+                let Pushdown {
+                    paths,
+                    commit_times,
+                    merges,
+                } = self.table.pushdown;
                 if pushdown::repo_names(f).is_some()
                     || (paths && pushdown::column_strings(f, "path").is_some())
                 {
                     TableProviderFilterPushDown::Exact
                 } else if (paths && pushdown::like_prefix(f, "path").is_some())
+                    || (merges && pushdown::boolean_value(f, "is_merge").is_some())
                     || (commit_times && pushdown::narrow_time(f, &mut TimeBounds::default()))
                 {
                     // Prunes work; DataFusion still applies the filter.
@@ -185,7 +190,17 @@ impl TableProvider for GitTableProvider {
                 }
             }
         }
+        // Contradictory filters (`is_merge AND NOT is_merge`) read nothing; DataFusion re-checks.
+        let mut merges = None;
+        if self.table.pushdown.merges {
+            for f in filters {
+                if let Some(wanted) = pushdown::boolean_value(f, "is_merge") {
+                    merges = Some(wanted);
+                }
+            }
+        }
         let spec = ScanSpec {
+            merges,
             paths,
             table: self.table.name.to_string(),
             repos: self.targets(state, filters)?,

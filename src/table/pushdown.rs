@@ -38,6 +38,28 @@ pub(crate) fn column_strings(expr: &Expr, column: &str) -> Option<Vec<String>> {
     }
 }
 
+/// Whether `column` (a boolean) must be true or false: `column`, `NOT column`,
+/// `column = true|false` (either side), `column IS TRUE|FALSE`.
+pub(crate) fn boolean_value(expr: &Expr, column: &str) -> Option<bool> {
+    let is_column = |e: &Expr| matches!(e, Expr::Column(c) if c.name == column);
+    match expr {
+        e if is_column(e) => Some(true),
+        Expr::Not(inner) if is_column(inner) => Some(false),
+        Expr::IsTrue(inner) if is_column(inner) => Some(true),
+        Expr::IsFalse(inner) if is_column(inner) => Some(false),
+        Expr::BinaryExpr(b) if b.op == Operator::Eq => match (&*b.left, &*b.right) {
+            (c, Expr::Literal(ScalarValue::Boolean(Some(v)), _))
+            | (Expr::Literal(ScalarValue::Boolean(Some(v)), _), c)
+                if is_column(c) =>
+            {
+                Some(*v)
+            }
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 /// ANDs an equality / IN filter's `values` into `set` (None: not limited yet).
 pub(crate) fn narrow(set: &mut Option<BTreeSet<String>>, values: Vec<String>) {
     let values: BTreeSet<String> = values.into_iter().collect();

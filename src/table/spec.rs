@@ -68,6 +68,9 @@ pub(crate) struct ScanSpec {
     /// The user's bot patterns (`author_is_bot`), beyond the built-in rules.
     #[serde(default)]
     pub bots: Vec<String>,
+    /// `is_merge` pushed down: only merges (true) or only other commits (false) are read.
+    #[serde(default)]
+    pub merges: Option<bool>,
 }
 
 /// Threads one repository's scan may use for its expensive part (diffs): every core.
@@ -144,6 +147,7 @@ mod tests {
             limit: Some(10),
             cache_dir: Some("/tmp/cache".into()),
             bots: vec!["ci-*@corp.example".into()],
+            merges: Some(false),
         };
         let json = serde_json::to_string(&spec).unwrap();
         let back: ScanSpec = serde_json::from_str(&json).unwrap();

@@ -39,6 +39,10 @@ pub(crate) struct CommitNeeds {
     pub file_lines: bool,
     /// With `files`: also each file's patch text.
     pub file_patches: bool,
+    /// Only merges (Some(true)) or only the other commits (Some(false)): the rest are skipped
+    /// before their messages are decoded or their trees diffed (git's `--merges` and
+    /// `--no-merges`).
+    pub merges: Option<bool>,
 }
 
 #[derive(Debug, Clone)]
@@ -292,7 +296,8 @@ impl<'r> CommitReader<'r> {
         })
     }
 
-    /// Reads one commit; None when `bounds` excludes it (so no diff work is spent on it).
+    /// Reads one commit; None when `bounds` or the merge filter of its needs exclude it (so
+    /// no diff work is spent on it).
     pub(crate) fn read(&mut self, id: ObjectId, bounds: &TimeBounds) -> Result<Option<CommitRecord>> {
         let name = self.name;
         ScanCounters::add(&self.counters.commits);
@@ -309,6 +314,12 @@ impl<'r> CommitReader<'r> {
             return Ok(None);
         }
         let grafted = self.shallow.binary_search(&id).is_ok();
+        if let Some(merges) = self.needs.merges {
+            let is_merge = !grafted && decoded.parents().nth(1).is_some();
+            if is_merge != merges {
+                return Ok(None);
+            }
+        }
         let mut record = CommitRecord {
             parents: if grafted {
                 Vec::new()

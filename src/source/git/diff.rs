@@ -95,6 +95,8 @@ pub(crate) struct Differ<'r> {
     /// The largest `diff.renameLimit` a commit so far needed for inexact rename detection.
     needed_rename_limit: Option<usize>,
     trees: TreeStore,
+    /// `followed_change`'s lookups of one path: tree id -> the file there.
+    followed: (String, HashMap<ObjectId, Option<(ObjectId, EntryKind)>>),
 }
 
 /// Where a followed file came from: its path and blob in the parent, `R` or `C`.
@@ -123,6 +125,7 @@ impl<'r> Differ<'r> {
             renames: RenameOptions::from_config(&repo.config_snapshot()),
             needed_rename_limit: None,
             trees: TreeStore::default(),
+            followed: Default::default(),
         })
     }
 
@@ -299,8 +302,21 @@ impl<'r> Differ<'r> {
         }))
     }
 
-    /// The file (not directory) at `path` in `tree`.
+    /// The file (not directory) at `path` in `tree`. Each tree is looked into once per path:
+    /// the walk asks for a commit's tree again as the next commit's parent tree.
     fn file_at(&mut self, tree: ObjectId, path: &str) -> Result<Option<(ObjectId, EntryKind)>> {
+        if self.followed.0 != path || self.followed.1.len() > 4096 {
+            self.followed = (path.to_string(), HashMap::new());
+        }
+        if let Some(found) = self.followed.1.get(&tree) {
+            return Ok(*found);
+        }
+        let found = self.lookup_file(tree, path)?;
+        self.followed.1.insert(tree, found);
+        Ok(found)
+    }
+
+    fn lookup_file(&self, tree: ObjectId, path: &str) -> Result<Option<(ObjectId, EntryKind)>> {
         let name = self.name;
         let tree = self.repo.find_tree(tree).map_err(|e| Error::git(name, e))?;
         let entry = tree

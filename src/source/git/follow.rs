@@ -34,6 +34,8 @@ pub(crate) fn follow(
     counters: &ScanCounters,
     emit: &mut dyn FnMut(&CommitRecord, FileChange) -> Result<bool>,
 ) -> Result<()> {
+    // People and messages are decoded only for the commits shown; the walk reads dates,
+    // parents and trees.
     let needs = CommitNeeds {
         people: true,
         message: true,
@@ -41,68 +43,119 @@ pub(crate) fn follow(
     };
     let mut reader = CommitReader::new(repo, name, needs, None, counters)?;
     let mut differ = Differ::new(repo, name)?;
+    let shallow = super::shallow_boundary(repo, name)?;
+    // Dates, parents and trees come from the commit-graph where it has them, as git reads them
+    // (git does not use it in a shallow repository).
+    let graph = match shallow.is_empty() {
+        true => repo.commit_graph_if_enabled().map_err(|e| Error::git(name, e))?,
+        false => None,
+    };
     let mut queue = DateQueue::default();
     let mut seen = HashSet::from([start]);
-    queue.push(read(&mut reader, start)?);
+    // Each commit's tree, read once: a commit's parent is walked again as the next commit.
+    let mut trees: HashMap<ObjectId, ObjectId> = HashMap::new();
+    let visit =
+        |id: ObjectId, queue: &mut DateQueue, trees: &mut HashMap<ObjectId, ObjectId>| -> Result<()> {
+            let node = node(repo, name, graph.as_ref(), &shallow, id)?;
+            trees.insert(id, node.tree);
+            queue.push(node);
+            Ok(())
+        };
+    visit(start, &mut queue, &mut trees)?;
     let mut path = path.to_string();
     while let Some(commit) = queue.pop() {
         for parent in &commit.parents {
             if seen.insert(*parent) {
-                queue.push(read(&mut reader, *parent)?);
+                visit(*parent, &mut queue, &mut trees)?;
             }
         }
         if commit.parents.len() > 1 {
             continue;
         }
-        let tree = tree_of(repo, name, commit.id)?;
-        let parent_tree = commit
-            .parents
-            .first()
-            .map(|p| tree_of(repo, name, *p))
-            .transpose()?;
-        let Some(change) = differ.followed_change(parent_tree, tree, &path, lines)? else {
+        let parent_tree = commit.parents.first().and_then(|p| trees.get(p)).copied();
+        let Some(change) = differ.followed_change(parent_tree, commit.tree, &path, lines)? else {
             continue;
         };
         if let Some(old) = &change.old_path {
             path.clone_from(old);
         }
-        if !emit(&commit, change)? {
+        let record = reader
+            .read(commit.id, &TimeBounds::default())?
+            .expect("no time bounds exclude a commit");
+        if !emit(&record, change)? {
             break;
         }
     }
     Ok(())
 }
 
-fn read(reader: &mut CommitReader<'_>, id: ObjectId) -> Result<CommitRecord> {
-    Ok(reader
-        .read(id, &TimeBounds::default())?
-        .expect("no time bounds exclude a commit"))
+/// What the walk needs of a commit.
+#[derive(Debug)]
+struct Node {
+    id: ObjectId,
+    /// Committer time: git's walk order.
+    time: i64,
+    parents: Vec<ObjectId>,
+    tree: ObjectId,
 }
 
-fn tree_of(repo: &gix::Repository, name: &str, commit: ObjectId) -> Result<ObjectId> {
-    let commit = repo.find_commit(commit).map_err(|e| Error::git(name, e))?;
-    Ok(commit.tree_id().map_err(|e| Error::git(name, e))?.detach())
+fn node(
+    repo: &gix::Repository,
+    name: &str,
+    graph: Option<&gix::commitgraph::Graph>,
+    shallow: &[ObjectId],
+    id: ObjectId,
+) -> Result<Node> {
+    if let Some(commit) = graph.and_then(|g| g.commit_by_id(id)) {
+        let graph = graph.expect("the commit came from it");
+        let parents = commit
+            .iter_parents()
+            .map(|p| p.map(|position| graph.id_at(position).to_owned()))
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|e| Error::git(name, e))?;
+        return Ok(Node {
+            id,
+            time: i64::try_from(commit.committer_timestamp()).unwrap_or(i64::MAX),
+            parents,
+            tree: commit.root_tree_id().to_owned(),
+        });
+    }
+    let commit = repo.find_commit(id).map_err(|e| Error::git(name, e))?;
+    let decoded = commit.decode().map_err(|e| Error::git(name, e))?;
+    let committer =
+        gix::actor::SignatureRef::from_bytes(decoded.committer).map_err(|e| Error::git(name, e))?;
+    // A shallow clone's boundary commits read as roots, as git reads them.
+    let parents = if shallow.binary_search(&id).is_ok() {
+        Vec::new()
+    } else {
+        decoded.parents().collect()
+    };
+    Ok(Node {
+        id,
+        time: committer.trim().time().map(|t| t.seconds).unwrap_or_default(),
+        parents,
+        tree: decoded.tree(),
+    })
 }
 
 /// git's walk queue: the newest committer date first, ties in the order they were added.
 #[derive(Default)]
 struct DateQueue {
     heap: BinaryHeap<(i64, Reverse<u64>, ObjectId)>,
-    commits: HashMap<ObjectId, CommitRecord>,
+    nodes: HashMap<ObjectId, Node>,
     added: u64,
 }
 
 impl DateQueue {
-    fn push(&mut self, commit: CommitRecord) {
+    fn push(&mut self, node: Node) {
         self.added += 1;
-        self.heap
-            .push((commit.committer.time, Reverse(self.added), commit.id));
-        self.commits.insert(commit.id, commit);
+        self.heap.push((node.time, Reverse(self.added), node.id));
+        self.nodes.insert(node.id, node);
     }
 
-    fn pop(&mut self) -> Option<CommitRecord> {
+    fn pop(&mut self) -> Option<Node> {
         let (_, _, id) = self.heap.pop()?;
-        self.commits.remove(&id)
+        self.nodes.remove(&id)
     }
 }
 
@@ -110,10 +163,14 @@ impl DateQueue {
 mod tests {
     use super::*;
 
-    fn record(n: u8, time: i64) -> CommitRecord {
-        let mut record = CommitRecord::new(ObjectId::from_bytes_or_panic(&[n; 20]));
-        record.committer.time = time;
-        record
+    fn record(n: u8, time: i64) -> Node {
+        let id = ObjectId::from_bytes_or_panic(&[n; 20]);
+        Node {
+            id,
+            time,
+            parents: Vec::new(),
+            tree: id,
+        }
     }
 
     #[test]

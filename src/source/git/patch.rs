@@ -147,11 +147,12 @@ fn write_hunks(out: &mut String, old: &[u8], new: &[u8], changes: &[Hunk]) {
             l -= 1;
         }
         func_searched_to = i64::from(s1) - 1;
-        out.push_str(&format!("@@ -{} +{} @@", range(s1, e1 - s1), range(s2, e2 - s2)));
+        let mut header = format!("@@ -{} +{} @@", range(s1, e1 - s1), range(s2, e2 - s2)).into_bytes();
         if !func.is_empty() {
-            out.push(' ');
-            out.push_str(&String::from_utf8_lossy(&func));
+            header.push(b' ');
+            header.extend_from_slice(&func);
         }
+        out.push_str(valid_prefix(&header));
         out.push('\n');
         for i in s2..first.after.start {
             record(out, ' ', new_lines[i as usize]);
@@ -174,6 +175,16 @@ fn write_hunks(out: &mut String, old: &[u8], new: &[u8], changes: &[Hunk]) {
             record(out, ' ', new_lines[i as usize]);
         }
         start = end + 1;
+    }
+}
+
+/// git's `sane_truncate_line`: a hunk header ends where its UTF-8 stops being valid, so a
+/// function line cut at 80 bytes in the middle of a character, or not UTF-8 at all, is cut
+/// there.
+fn valid_prefix(line: &[u8]) -> &str {
+    match std::str::from_utf8(line) {
+        Ok(text) => text,
+        Err(e) => std::str::from_utf8(&line[..e.valid_up_to()]).unwrap_or_default(),
     }
 }
 
@@ -285,6 +296,13 @@ mod tests {
         assert_eq!(range(4, 0), "4,0");
         assert_eq!(range(0, 1), "1");
         assert_eq!(range(9, 7), "10,7");
+    }
+
+    #[test]
+    fn hunk_headers_end_where_their_utf8_does() {
+        assert_eq!(valid_prefix("@@ -1 +1 @@ къ".as_bytes()), "@@ -1 +1 @@ къ");
+        assert_eq!(valid_prefix(b"@@ -1 +1 @@ \xd0\xba\xd1"), "@@ -1 +1 @@ к");
+        assert_eq!(valid_prefix(b"@@ -1 +1 @@ caf\xe9 au lait"), "@@ -1 +1 @@ caf");
     }
 
     #[test]
