@@ -21,13 +21,14 @@ fi
 command -v cargo >/dev/null || { echo "cargo is required (rustup)"; exit 1; }
 
 # A venv of the tests' own: real Postgres clients for tests/server.rs, and maturin, pytest,
-# pyarrow, pandas, polars, duckdb (zero-copy consumers) and pydantic for the Python package.
+# pyarrow, pandas, polars, duckdb (zero-copy consumers), pydantic and tqdm (progress bars) for
+# the Python package.
 venv=${GITFLEET_TEST_VENV:-$HOME/.cache/gitfleet-venv}
-if ! "$venv/bin/python" -c "import psycopg, sqlalchemy, maturin, pytest, pyarrow, pandas, polars, pydantic, duckdb" 2>/dev/null; then
+if ! "$venv/bin/python" -c "import psycopg, sqlalchemy, maturin, pytest, pyarrow, pandas, polars, pydantic, duckdb, tqdm" 2>/dev/null; then
   echo "== installing test packages into $venv"
   python3 -m venv "$venv"
   "$venv/bin/pip" install -q --disable-pip-version-check "psycopg[binary]>=3.2" "sqlalchemy>=2.0" \
-    "maturin>=1.7,<2" pytest pyarrow pandas polars pydantic duckdb
+    "maturin>=1.7,<2" pytest pyarrow pandas polars pydantic duckdb tqdm
 fi
 export GITFLEET_TEST_PYTHON="$venv/bin/python"
 

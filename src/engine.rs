@@ -32,6 +32,7 @@ pub use crate::source::credentials::TokenPool;
 pub use crate::source::fleet::jobs::{CloneObserver, CloneState, CloneStatus};
 /// What one logged-in `gitfleet serve` user may read (set on the connection's session).
 pub(crate) use crate::table::access::UserGrant;
+pub use crate::table::progress::{running_scans, watch as watch_scans, ScanProgress};
 pub use limits::{check_df_nesting, check_text, on_engine_stack, runtime};
 pub(crate) use limits::{check_nesting, MAX_NESTING};
 pub(crate) use or_chains::flatten_or_chains;

@@ -352,3 +352,48 @@ fn warnings_quiet_and_verbose() {
     );
     assert!(err.contains("clone job finished"), "{err}");
 }
+
+/// A long scan shows a bar on a terminal (here a pseudo-terminal from `script`): the commits
+/// done of the walk's total, for the repository being read; the bars are gone before the
+/// result prints. Without a terminal nothing is drawn.
+#[test]
+fn long_scans_show_progress_on_a_terminal_only() {
+    let repo = scratch_dir("progress").join("repo.git");
+    common::history::build(
+        &repo,
+        &common::history::Spec {
+            commits: 6000,
+            initial_files: 30,
+            seed: 29,
+        },
+    );
+    let total = git(&repo, &["rev-list", "--count", "HEAD"]).trim().to_string();
+    let sql = "SELECT sum(additions) AS added FROM commits";
+    let command = format!(
+        "{} -r {} --no-stats-cache sql --format csv '{sql}'",
+        env!("CARGO_BIN_EXE_gitfleet"),
+        repo.display()
+    );
+    let out = Command::new("script")
+        .args(["-qfec", &command, "/dev/null"])
+        .env("COLUMNS", "160")
+        .env("GITFLEET_CACHE_DIR", scratch_dir("cli-cache"))
+        .output()
+        .expect("script runs");
+    let screen = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{screen}");
+    let bar = format!("/{total} commits of {}", repo.display());
+    assert!(screen.contains(&bar), "no `{bar}` in {screen:?}");
+    assert!(screen.contains("commits ["), "{screen:?}");
+    // The result comes after the last bar was cleared.
+    let (before, after) = screen.rsplit_once("added").expect("the header");
+    assert!(before.contains(&bar) && !after.contains(&bar), "{screen:?}");
+
+    let piped = gitfleet(&repo, &["--no-stats-cache", "sql", "--format", "csv", sql]);
+    assert!(piped.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&piped.stderr),
+        "",
+        "nothing drawn without a terminal"
+    );
+}

@@ -15,10 +15,13 @@ from __future__ import annotations
 
 import asyncio
 import os
-from typing import TYPE_CHECKING, Any, Iterator, Optional, Sequence, Union
+import sys
+import threading
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional, Sequence, Union
 
 from gitfleet._gitfleet import QueryResult, __version__
 from gitfleet._gitfleet import Session as _Session
+from gitfleet._gitfleet import _running_scans, _watch_scans
 from gitfleet.errors import (
     AuthError,
     CloneError,
@@ -227,9 +230,22 @@ class Session:
             clone_jobs=clone_jobs,
         )
 
-    def sql(self, query: str) -> Result:
-        """Runs one SQL statement. The GIL is released while it runs; Ctrl-C cancels it."""
-        return Result(self._inner.sql(query))
+    def sql(
+        self,
+        query: str,
+        *,
+        progress: Union[bool, Callable[["list[dict[str, Any]]"], None], None] = None,
+    ) -> Result:
+        """Runs one SQL statement. The GIL is released while it runs; Ctrl-C cancels it.
+
+        `progress=True` shows the running scans on stderr while the result is awaited (tqdm's
+        bars when tqdm is installed, else one status line); `progress=callable` calls it about
+        ten times a second with the running scans instead, each a dict: `table`, `repo`,
+        `unit` (`commits`, or `files` for blame), `done`, `total` (None while unknown),
+        `elapsed` (seconds), `id`."""
+        if not progress:
+            return Result(self._inner.sql(query))
+        return Result(_with_progress(self._inner, query, progress))
 
     def stream(self, query: str) -> "pyarrow.RecordBatchReader":
         """Runs one SQL statement as a pyarrow RecordBatchReader: batches are produced as they are
@@ -259,6 +275,83 @@ class Session:
         import pyarrow as pa
 
         return pa.schema(self._inner.schema(table))
+
+
+def _with_progress(inner: Any, query: str, progress: Any) -> Any:
+    """Runs `query` on a worker thread while this one reports the running scans."""
+    _watch_scans(True)
+    report = progress if callable(progress) else _ProgressLine()
+    pending = inner.submit(query)
+    outcome: "dict[str, Any]" = {}
+
+    def wait() -> None:
+        try:
+            outcome["result"] = pending.wait()
+        except BaseException as e:  # handed to the caller's thread below
+            outcome["error"] = e
+
+    waiter = threading.Thread(target=wait, daemon=True)
+    waiter.start()
+    try:
+        while waiter.is_alive():
+            scans = _running_scans()
+            if scans:
+                report(scans)
+            waiter.join(0.1)
+    except BaseException:
+        pending.cancel()
+        waiter.join()
+        raise
+    finally:
+        if isinstance(report, _ProgressLine):
+            report.close()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["result"]
+
+
+class _ProgressLine:
+    """`progress=True`: a tqdm bar per running scan when tqdm is installed, else one line on
+    stderr rewritten in place; cleared when the query ends."""
+
+    def __init__(self) -> None:
+        try:
+            from tqdm import tqdm
+        except ImportError:
+            tqdm = None
+        self._tqdm = tqdm
+        self._bars: "dict[int, Any]" = {}
+        self._wrote = False
+
+    def __call__(self, scans: "list[dict[str, Any]]") -> None:
+        running = {s["id"] for s in scans}
+        for gone in [i for i in self._bars if i not in running]:
+            self._bars.pop(gone).close()
+        if self._tqdm is None:
+            line = "; ".join(
+                f"{s['table']} {s['repo']}: {s['done']}/{s['total'] if s['total'] is not None else '?'} {s['unit']}"
+                for s in scans
+            )
+            sys.stderr.write("\r\x1b[K" + line)
+            sys.stderr.flush()
+            self._wrote = True
+            return
+        for s in scans:
+            bar = self._bars.get(s["id"])
+            if bar is None:
+                bar = self._tqdm(desc=f"{s['table']} {s['repo']}", unit=s["unit"], leave=False)
+                self._bars[s["id"]] = bar
+            bar.total = s["total"]
+            bar.n = s["done"]
+            bar.refresh()
+
+    def close(self) -> None:
+        for bar in self._bars.values():
+            bar.close()
+        self._bars.clear()
+        if self._wrote:
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
 
 
 def connect(

@@ -87,6 +87,32 @@ fn exception_class(kind: &ErrorKind) -> &'static str {
     }
 }
 
+/// Asks scans to count what they will read, so that progress has totals (`sql(progress=...)`).
+#[pyfunction]
+fn _watch_scans(on: bool) {
+    gitfleet::engine::watch_scans(on);
+}
+
+/// The scans running in this process: id, table, repo, unit (`commits` or `files`), done,
+/// total (None while unknown), elapsed (seconds).
+#[pyfunction]
+fn _running_scans(py: Python<'_>) -> PyResult<Vec<Py<PyDict>>> {
+    gitfleet::engine::running_scans()
+        .into_iter()
+        .map(|s| {
+            let d = PyDict::new(py);
+            d.set_item("id", s.id)?;
+            d.set_item("table", s.table)?;
+            d.set_item("repo", s.repo)?;
+            d.set_item("unit", s.unit)?;
+            d.set_item("done", s.done)?;
+            d.set_item("total", s.total)?;
+            d.set_item("elapsed", s.elapsed.as_secs_f64())?;
+            Ok(d.unbind())
+        })
+        .collect()
+}
+
 /// Every class [`exception_class`] names, for the test that each exists in `gitfleet.errors`.
 #[pyfunction]
 fn _exception_classes() -> Vec<&'static str> {
@@ -576,6 +602,8 @@ fn _gitfleet(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<TokenPool>()?;
     m.add_class::<PendingQuery>()?;
     m.add_function(wrap_pyfunction!(_exception_classes, m)?)?;
+    m.add_function(wrap_pyfunction!(_watch_scans, m)?)?;
+    m.add_function(wrap_pyfunction!(_running_scans, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -1,6 +1,8 @@
 """The gitfleet Python package against repositories built here with git (git is the oracle)."""
 
 import asyncio
+import subprocess
+import sys
 
 import pyarrow as pa
 import polars as pl
@@ -301,3 +303,56 @@ print("exited", round(time.monotonic() - t), flush=True)
     out, took = run_child(script, timeout=30)
     assert out.splitlines()[0] == "timed out", out
     assert took < 8, (out, took)
+
+
+def _long_history(path, commits):
+    """A history of `commits` commits, each rewriting a 40-line file: a scan that takes a while."""
+    path.mkdir()
+    git(path, "init", "-q", "-b", "main")
+    stream = []
+    for i in range(commits):
+        text = "".join(f"line {j} of {i if j % 7 == i % 7 else 0}\n" for j in range(40))
+        message = f"commit {i}"
+        stream.append(
+            f"commit refs/heads/main\nmark :{i + 1}\n"
+            f"committer Ann <ann@example.com> {1_700_000_000 + i} +0000\n"
+            f"data {len(message)}\n{message}\n"
+            + (f"from :{i}\n" if i else "")
+            + f"M 100644 inline f{i % 5}.txt\ndata {len(text)}\n{text}\n"
+        )
+    subprocess.run(["git", "fast-import", "--quiet"], cwd=path, input="".join(stream).encode(), check=True)
+    git(path, "checkout", "-q", "main")
+    return path
+
+
+def test_progress_reports_running_scans(tmp_path):
+    repo = _long_history(tmp_path / "long", 3000)
+    session = gitfleet.connect(repos=[repo], cache_dir=tmp_path / "cache")
+    seen = []
+    result = session.sql("SELECT sum(additions) AS added FROM commits", progress=seen.append)
+    total = int(git(repo, "rev-list", "--count", "HEAD"))
+    assert pa.table(result).column("added")[0].as_py() > 0
+    scans = [s for batch in seen for s in batch if s["table"] == "commits"]
+    assert scans, "the callback saw the scan while it ran"
+    assert all(s["total"] == total and s["unit"] == "commits" for s in scans), scans[:3]
+    assert all(0 <= s["done"] <= total and s["elapsed"] >= 0 for s in scans)
+    assert scans[0]["repo"] == str(repo.resolve())
+    dones = [s["done"] for s in scans]
+    assert dones == sorted(dones), "done only grows"
+
+
+def test_progress_true_draws_tqdm_bars_or_a_line_on_stderr(tmp_path, capsys, monkeypatch):
+    repo = _long_history(tmp_path / "long", 3000)
+    sql = "SELECT count(*) AS n, sum(deletions) FROM commits"
+    # tqdm installed: one of its bars per scan, named after the table and repository.
+    session = gitfleet.connect(repos=[repo], cache_dir=tmp_path / "cache")
+    assert pa.table(session.sql(sql, progress=True)).column("n")[0].as_py() == 3000
+    err = capsys.readouterr().err
+    assert f"commits {repo.resolve()}" in err and "/3000" in err, err[:300]
+    # Without tqdm: one status line, cleared at the end.
+    monkeypatch.setitem(sys.modules, "tqdm", None)
+    session = gitfleet.connect(repos=[repo], cache_dir=tmp_path / "cache2")
+    assert pa.table(session.sql(sql, progress=True)).column("n")[0].as_py() == 3000
+    err = capsys.readouterr().err
+    assert f"commits {repo.resolve()}: " in err and "/3000 commits" in err, err[:300]
+    assert err.endswith("\r\x1b[K"), "the line is cleared at the end"

@@ -58,6 +58,9 @@ async fn run(cli: Cli) -> Result<(), String> {
             .then(|| std::sync::Arc::new(progress::Bars::new(cli.strict)) as _),
         ..Default::default()
     };
+    if std::io::stderr().is_terminal() && !cli.quiet && !matches!(cli.command, Command::Serve { .. }) {
+        progress::enable_scan_bars();
+    }
     if let Command::Serve {
         memory_limit,
         query_threads,

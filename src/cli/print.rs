@@ -120,7 +120,17 @@ impl Output {
     /// Runs the query behind `df` and writes its rows.
     pub(super) async fn write(&mut self, df: DataFrame) -> Result<(), String> {
         let schema: SchemaRef = Arc::new(df.schema().as_arrow().clone());
-        let mut stream = df.execute_stream().await.map_err(|e| describe(&e))?;
+        let stream = df.execute_stream().await.map_err(|e| describe(&e))?;
+        // Scan bars while the result is awaited; rows printed to the terminal end them, so the
+        // two never interleave.
+        let bars = Arc::new(super::progress::ScanBars::start());
+        let rows_to_terminal = self.to_terminal && self.format != Format::Table;
+        let first_rows = bars.clone();
+        let mut stream = stream.inspect(move |_| {
+            if rows_to_terminal {
+                first_rows.stop();
+            }
+        });
         let err = |e: arrow::error::ArrowError| e.to_string();
         let io = |e: std::io::Error| format!("cannot write output: {e}");
         let started = std::time::Instant::now();
@@ -133,6 +143,7 @@ impl Output {
                     rows += batch.num_rows();
                     batches.push(batch);
                 }
+                bars.stop();
                 if batches.is_empty() {
                     batches.push(RecordBatch::new_empty(schema.clone()));
                 }
@@ -201,6 +212,7 @@ impl Output {
                 writer.finish().map_err(err)?;
             }
         }
+        bars.stop();
         self.sink.flush().map_err(io)?;
         if self.format == Format::Table && self.to_terminal && std::io::stderr().is_terminal() {
             eprintln!("{rows} row(s) in {:.3}s", started.elapsed().as_secs_f64());

@@ -1,8 +1,10 @@
-//! Clone progress on a terminal: one indicatif bar per repository being cloned or fetched
-//! (percent, objects and bytes received) under an overall bar of repositories done.
+//! Progress on a terminal: one indicatif bar per repository being cloned or fetched (percent,
+//! objects and bytes received) under an overall bar of repositories done, and one per running
+//! scan ([`ScanBars`]).
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use gitfleet::engine::{CloneObserver, CloneState, CloneStatus};
@@ -107,4 +109,99 @@ impl CloneObserver for Bars {
             }
         }
     }
+}
+
+/// Whether scans show progress: set once, for a terminal (`enable_scan_bars`).
+static SCAN_BARS: AtomicBool = AtomicBool::new(false);
+
+/// Turns on scan progress for this process (stderr is a terminal and `--quiet` is off).
+pub(super) fn enable_scan_bars() {
+    SCAN_BARS.store(true, Ordering::Relaxed);
+    gitfleet::engine::watch_scans(true);
+}
+
+/// Scans in progress on a terminal while a query's result is awaited: a bar per running scan
+/// (commits or files done of the total, when the scan knows it, else a spinner with the count
+/// and rate), from the engine's list of running scans. Scans shorter than a third of a second
+/// draw nothing. Stopping (or dropping) clears the bars, so the result prints on a clean screen.
+pub(super) struct ScanBars {
+    stop: Arc<AtomicBool>,
+    ticker: Mutex<Option<std::thread::JoinHandle<()>>>,
+}
+
+impl ScanBars {
+    pub(super) fn start() -> Self {
+        let stop = Arc::new(AtomicBool::new(false));
+        let ticker = SCAN_BARS.load(Ordering::Relaxed).then(|| {
+            let stop = stop.clone();
+            std::thread::spawn(move || draw_scans(&stop))
+        });
+        ScanBars {
+            stop,
+            ticker: Mutex::new(ticker),
+        }
+    }
+
+    pub(super) fn stop(&self) {
+        self.stop.store(true, Ordering::Relaxed);
+        let ticker = self.ticker.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(ticker) = ticker {
+            let _ = ticker.join();
+        }
+    }
+}
+
+impl Drop for ScanBars {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn draw_scans(stop: &AtomicBool) {
+    let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr_with_hz(10));
+    let mut bars: HashMap<u64, ProgressBar> = HashMap::new();
+    while !stop.load(Ordering::Relaxed) {
+        let scans = gitfleet::engine::running_scans();
+        bars.retain(|id, bar| {
+            let running = scans.iter().any(|s| s.id == *id);
+            if !running {
+                bar.finish_and_clear();
+                multi.remove(bar);
+            }
+            running
+        });
+        for scan in scans.iter().filter(|s| s.elapsed >= Duration::from_millis(300)) {
+            let bar = bars.entry(scan.id).or_insert_with(|| {
+                let template = if scan.total.is_some() {
+                    "{prefix:>14} [{bar:30}] {pos}/{len} {msg}, {eta} left"
+                } else {
+                    "{prefix:>14} {spinner} {pos} {msg}"
+                };
+                let style = ProgressStyle::with_template(template)
+                    .expect("valid template")
+                    .progress_chars("=> ");
+                let bar = ProgressBar::new(scan.total.unwrap_or(0))
+                    .with_style(style)
+                    .with_prefix(scan.table)
+                    .with_message(format!("{} of {}", scan.unit, scan.repo));
+                multi.add(bar)
+            });
+            if let Some(total) = scan.total {
+                bar.set_length(total);
+            }
+            let rate = scan.done as f64 / scan.elapsed.as_secs_f64().max(0.001);
+            bar.set_message(format!(
+                "{} of {} ({}/s)",
+                scan.unit,
+                scan.repo,
+                indicatif::HumanCount(rate as u64)
+            ));
+            bar.set_position(scan.done);
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    for bar in bars.values() {
+        bar.finish_and_clear();
+    }
+    let _ = multi.clear();
 }

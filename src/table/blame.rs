@@ -2,6 +2,7 @@
 //! last changed it — the same answer as `git blame --porcelain`. `path` filters (`=`, `IN`,
 //! `LIKE 'dir/%'`) limit which files are blamed; the line text is kept only when selected.
 
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, LazyLock};
 
 use arrow::array::{ArrayRef, Int64Builder, RecordBatch, StringBuilder, TimestampMicrosecondBuilder};
@@ -68,6 +69,8 @@ fn produce(part: &Partition<'_>, sink: &mut BatchSink) -> Result<()> {
         return Ok(()); // empty repository
     };
     let files = blame::files_to_blame(&repo, name, commit, &spec.paths)?;
+    let counters = sink.counters.clone();
+    counters.total.store(files.len() as u64, Ordering::Relaxed);
     let workers = super::spec::workers_per_scan();
     let want_line = part.wants("line");
     // Reading the commits is a good part of a single-file blame; skipped when no column needs them.
@@ -82,6 +85,7 @@ fn produce(part: &Partition<'_>, sink: &mut BatchSink) -> Result<()> {
         files,
         workers,
         &mut |file: BlamedFile| {
+            counters.files.fetch_add(1, Ordering::Relaxed);
             for line in &file.lines {
                 let info = if want_info {
                     infos.get(line.commit)?

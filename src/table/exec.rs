@@ -189,17 +189,19 @@ impl ExecutionPlan for GitScanExec {
 /// Runs `produce` on its own thread, feeding `sink`. A panic there (a bug) ends the stream with
 /// an error naming the table and repository: never a silently shorter result.
 fn spawn_producer(
-    table: &str,
+    table: &'static str,
     repo: &str,
     mut sink: BatchSink,
     produce: impl FnOnce(&mut BatchSink) -> Result<()> + Send + 'static,
 ) -> DFResult<()> {
     let what = format!("the {table} scan of {repo}");
+    let (table_name, repo_name) = (table, repo.to_string());
     let thread_error = format!("cannot start a thread for {what}");
     std::thread::Builder::new()
         .name(format!("gitfleet-{table}"))
         .spawn(move || {
             let started = std::time::Instant::now();
+            let _listed = super::progress::register(table_name, &repo_name, sink.counters.clone());
             let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| produce(&mut sink)));
             sink.publish_counters();
             let c = &sink.counters;

@@ -24,6 +24,7 @@ pub(crate) mod functions;
 pub(crate) mod github;
 pub(crate) mod is_bot;
 mod leaf;
+pub(crate) mod progress;
 pub(crate) mod provider;
 pub(crate) mod pushdown;
 pub(crate) mod refs;

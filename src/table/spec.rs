@@ -95,6 +95,7 @@ impl ScanSpec {
             workers: workers_per_scan(),
             cache_root: self.cache_dir.as_deref(),
             counters,
+            count_total: super::progress::watched(),
         }
     }
 }

@@ -73,6 +73,10 @@ pub(crate) struct ScanCounters {
     pub cache_hits: AtomicU64,
     /// The `diff.renameLimit` some commit needed for inexact rename detection (0: none).
     pub needed_rename_limit: AtomicU64,
+    /// Files done (blame).
+    pub files: AtomicU64,
+    /// What the scan will count to, for progress (0: unknown).
+    pub total: AtomicU64,
 }
 
 impl ScanCounters {

@@ -37,6 +37,8 @@ pub(crate) struct ReadPlan<'a> {
     /// Where the per-commit stats cache lives (None: no cache).
     pub cache_root: Option<&'a std::path::Path>,
     pub counters: &'a ScanCounters,
+    /// Count the walk's commits first into `counters.total` (a front end shows progress).
+    pub count_total: bool,
 }
 
 type ChunkResult = (usize, Result<Vec<CommitRecord>>);
@@ -103,6 +105,9 @@ fn read_all(
 ) -> Result<()> {
     let expensive = plan.needs.stats || plan.needs.files;
     let name = plan.location.name.as_str();
+    if expensive && plan.times == TimeBounds::default() {
+        count_for_progress(plan, repo)?;
+    }
     let ids = walk(repo, name, plan.rev, plan.times.committer_min)?;
     if plan.workers <= 1 || !expensive {
         let mut reader = CommitReader::new(repo, name, plan.needs, cache, plan.counters)?;
@@ -203,6 +208,16 @@ fn read_all(
     })
 }
 
+/// Sets the scan's progress total to the commits its walk selects, when a front end shows
+/// progress: one more walk, without decoding commits where the commit-graph has them.
+fn count_for_progress(plan: &ReadPlan<'_>, repo: &gix::Repository) -> Result<()> {
+    if plan.count_total {
+        let n = super::commits::count(repo, &plan.location.name, plan.rev)?;
+        plan.counters.total.store(n, std::sync::atomic::Ordering::Relaxed);
+    }
+    Ok(())
+}
+
 /// A worker of [`map_walk`]: given its own repository handle, it takes chunks of commit ids
 /// from `next` (None: no more work) and hands each chunk's result to `done` (false: stop).
 pub(crate) type ChunkWorker<'a, T> = dyn Fn(
@@ -225,6 +240,7 @@ pub(crate) fn map_walk<T: Send>(
     let name = plan.location.name.as_str();
     let mut repo = plan.location.open_gix()?;
     odb::use_history_pack_cache(&mut repo);
+    count_for_progress(plan, &repo)?;
     let ids = walk(&repo, name, plan.rev, None)?;
     let workers = plan.workers.max(1);
     let (job_tx, job_rx) = mpsc::channel::<(usize, Vec<ObjectId>)>();
