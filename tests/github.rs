@@ -527,3 +527,133 @@ fn several_repositories_are_fetched_at_once() {
         "requests did not overlap: {requests:?}"
     );
 }
+
+/// Per-parent listings (a pull request's reviews and files, an issue's comments, a run's jobs,
+/// a commit's check runs) and listings under a key (`workflow_runs`): the parent's key pushed
+/// down reads just those parents; without it, every parent the API lists is read in turn.
+#[test]
+fn reviews_comments_files_runs_jobs_and_checks_read_their_endpoints() {
+    let gh = FakeGitHub::start("depth", &[]);
+    let q = |sql: &str| gh.rows(&[ALICE], sql);
+    let acme = "owner = 'acme' AND repo = 'rocket'";
+    // Every pull request's reviews: the pulls (all states), then each one's reviews, paginated.
+    assert_eq!(
+        q(&format!("SELECT number, count(*), min(reviewer), max(state) FROM gh_pull_reviews WHERE {acme} GROUP BY 1 ORDER BY 1")),
+        vec!["1,2,alice,COMMENTED", "2,120,alice,DISMISSED"]
+    );
+    let paths: Vec<(String, String)> = gh
+        .requests()
+        .iter()
+        .map(|r| (r.path.clone(), r.query.clone()))
+        .collect();
+    assert!(
+        paths
+            .iter()
+            .any(|(p, q)| p == "/repos/acme/rocket/pulls" && q.contains("state=all")),
+        "{paths:?}"
+    );
+    for n in 1..=3 {
+        assert!(
+            paths
+                .iter()
+                .any(|(p, _)| *p == format!("/repos/acme/rocket/pulls/{n}/reviews")),
+            "{paths:?}"
+        );
+    }
+    assert!(
+        paths
+            .iter()
+            .any(|(p, q)| p.ends_with("/pulls/2/reviews") && q.contains("page=2")),
+        "{paths:?}"
+    );
+    // One pull request's: nothing else is asked for.
+    gh.clear_log();
+    assert_eq!(
+        q(&format!(
+            "SELECT count(*), min(commit_id) FROM gh_pull_reviews WHERE {acme} AND number = 2"
+        )),
+        vec![format!("120,{}", "2".repeat(40))]
+    );
+    assert!(gh
+        .requests()
+        .iter()
+        .all(|r| r.path == "/repos/acme/rocket/pulls/2/reviews"));
+    assert_eq!(
+        q(&format!("SELECT number, path, previous_path, status, additions, changes FROM gh_pull_files WHERE {acme} AND number IN (1, 3) ORDER BY 1, 2")),
+        vec![
+            "1,docs/new.md,docs/old.md,renamed,0,0",
+            "1,src/f1.rs,,modified,1,2",
+            "3,docs/new.md,docs/old.md,renamed,0,0",
+            "3,src/f3.rs,,modified,3,4",
+        ]
+    );
+    // Issue comments: the repository's listing names each comment's issue by URL.
+    assert_eq!(
+        q(&format!(
+            "SELECT number, count(*), min(author) FROM gh_issue_comments WHERE {acme} GROUP BY 1 ORDER BY 1"
+        )),
+        vec!["1,3,alice", "2,3,alice", "3,3,alice", "4,3,alice", "5,3,alice"]
+    );
+    gh.clear_log();
+    assert_eq!(
+        q(&format!(
+            "SELECT number, body FROM gh_issue_comments WHERE {acme} AND number = 4 ORDER BY id"
+        )),
+        vec!["4,comment 0 on 4", "4,comment 1 on 4", "4,comment 2 on 4"]
+    );
+    assert!(gh
+        .requests()
+        .iter()
+        .all(|r| r.path == "/repos/acme/rocket/issues/4/comments"));
+    // Workflow runs sit under `workflow_runs`; status, branch and event go to the API.
+    gh.clear_log();
+    assert_eq!(
+        q(&format!(
+            "SELECT count(*), min(conclusion), max(run_attempt) FROM gh_workflow_runs WHERE {acme}"
+        )),
+        vec!["150,failure,2"]
+    );
+    assert_eq!(
+        q(&format!(
+            "SELECT count(*) FROM gh_workflow_runs WHERE {acme} AND status = 'completed' AND head_branch = 'main' AND event = 'push'"
+        )),
+        // Odd i (main), not a multiple of 4 (completed: all odd i), not a multiple of 3 (push).
+        vec![(0..150).filter(|i| i % 2 == 1 && i % 4 != 0 && i % 3 != 0).count().to_string()]
+    );
+    assert!(gh.requests().iter().any(|r| r.query.contains("status=completed")
+        && r.query.contains("branch=main")
+        && r.query.contains("event=push")));
+    // A run's jobs; without a run_id, every run's.
+    assert_eq!(
+        q(&format!("SELECT run_id, id, name, runner_name FROM gh_workflow_jobs WHERE {acme} AND run_id = 5007 ORDER BY id")),
+        vec!["5007,50070,build,runner-0", "5007,50071,test,runner-1"]
+    );
+    assert_eq!(
+        q(&format!(
+            "SELECT count(*), count(DISTINCT run_id) FROM gh_workflow_jobs WHERE {acme}"
+        )),
+        vec!["300,150"]
+    );
+    // Check runs need the commit.
+    let out = gh.sql(
+        &[ALICE],
+        &[],
+        &format!("SELECT * FROM gh_check_runs WHERE {acme}"),
+    );
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("gh_check_runs needs the head_sha to read"),
+        "{}",
+        text(&out.stderr)
+    );
+    let sha = "1".repeat(40);
+    assert_eq!(
+        q(&format!("SELECT head_sha = '{sha}', name, conclusion, app FROM gh_check_runs WHERE {acme} AND head_sha = '{sha}' ORDER BY id")),
+        vec!["true,lint,success,github-actions", "true,unit,failure,github-actions"]
+    );
+    // Every table keeps the item as GitHub sent it, and the repository's address.
+    assert_eq!(
+        q(&format!("SELECT raw LIKE '%\"runner_name\":\"runner-0\"%', repo_url FROM gh_workflow_jobs WHERE {acme} AND run_id = 5007 ORDER BY id LIMIT 1")),
+        vec!["true,https://github.com/acme/rocket"]
+    );
+}

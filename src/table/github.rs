@@ -49,6 +49,10 @@ enum From {
     Owner,
     Repo,
     RepoUrl,
+    /// The parent's key the listing was read for (a pull request's number, a run's id).
+    Key,
+    /// The number at the end of the URL at this JSON pointer (`issue_url`: the issue's number).
+    UrlNumber(&'static str),
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -63,6 +67,15 @@ const fn col(name: &'static str, kind: Kind, pointer: &'static str) -> Column {
         name,
         kind,
         from: From::Json(pointer),
+    }
+}
+
+/// The parent's key (`number`, `run_id`, `head_sha`) as a column.
+const fn key_col(name: &'static str, kind: Kind) -> Column {
+    Column {
+        name,
+        kind,
+        from: From::Key,
     }
 }
 
@@ -111,6 +124,26 @@ struct Spec {
     since: bool,
     /// Items the endpoint returns that are not rows (pull requests among issues).
     skip: fn(&Value) -> bool,
+    /// The listing's items sit under this key of the page's object (`workflow_runs`), not at
+    /// its top level.
+    items: Option<&'static str>,
+    /// A listing per parent (a pull request's reviews): `{key}` in `path` is the parent's key.
+    parent: Option<Parent>,
+    /// Equalities on these columns go to the API as these query parameters.
+    params: &'static [(&'static str, &'static str)],
+}
+
+/// A listing per parent (a pull request, a workflow run, a commit): the column that names the
+/// parent (`number = 5` and IN lists read just those), the path for one parent, and, when the
+/// API can list the parents, where (path and query under the repository, the items' key, each
+/// one's key as a JSON pointer), so that no key filter reads every parent's listing. With
+/// neither a key filter nor a parent listing, the table's own `path` is read (the repository's
+/// issue comments), or the key is required.
+#[derive(Debug, Clone, Copy)]
+struct Parent {
+    column: &'static str,
+    keyed_path: &'static str,
+    listing: Option<(&'static str, Option<&'static str>, &'static str)>,
 }
 
 fn keep(_: &Value) -> bool {
@@ -129,6 +162,9 @@ impl Spec {
             state: false,
             since: false,
             skip: keep,
+            items: None,
+            parent: None,
+            params: &[],
         }
     }
 }
@@ -238,6 +274,140 @@ fn specs() -> Vec<Spec> {
                     col("merged_at", Time, "/merged_at"),
                     col("merge_commit_sha", Str, "/merge_commit_sha"),
                     col("labels", List(Some("name")), "/labels"),
+                ],
+            )
+        },
+        Spec {
+            parent: Some(Parent {
+                column: "number",
+                keyed_path: "/pulls/{key}/reviews",
+                listing: Some(("/pulls?state=all", None, "/number")),
+            }),
+            ..repo_scoped(
+                "gh_pull_reviews",
+                "",
+                vec![
+                    key_col("number", Int),
+                    col("review_id", Int, "/id"),
+                    col("reviewer", Str, "/user/login"),
+                    col("state", Str, "/state"),
+                    col("submitted_at", Time, "/submitted_at"),
+                    col("commit_id", Str, "/commit_id"),
+                    col("body", Str, "/body"),
+                ],
+            )
+        },
+        Spec {
+            parent: Some(Parent {
+                column: "number",
+                keyed_path: "/pulls/{key}/files",
+                listing: Some(("/pulls?state=all", None, "/number")),
+            }),
+            ..repo_scoped(
+                "gh_pull_files",
+                "",
+                vec![
+                    key_col("number", Int),
+                    col("path", Str, "/filename"),
+                    col("previous_path", Str, "/previous_filename"),
+                    col("status", Str, "/status"),
+                    col("additions", Int, "/additions"),
+                    col("deletions", Int, "/deletions"),
+                    col("changes", Int, "/changes"),
+                ],
+            )
+        },
+        Spec {
+            parent: Some(Parent {
+                column: "number",
+                keyed_path: "/issues/{key}/comments",
+                listing: None,
+            }),
+            ..repo_scoped(
+                "gh_issue_comments",
+                "/issues/comments",
+                vec![
+                    Column {
+                        name: "number",
+                        kind: Int,
+                        from: From::UrlNumber("/issue_url"),
+                    },
+                    col("id", Int, "/id"),
+                    col("author", Str, "/user/login"),
+                    col("created_at", Time, "/created_at"),
+                    col("updated_at", Time, "/updated_at"),
+                    col("body", Str, "/body"),
+                ],
+            )
+        },
+        Spec {
+            items: Some("workflow_runs"),
+            params: &[
+                ("status", "status"),
+                ("head_branch", "branch"),
+                ("event", "event"),
+            ],
+            ..repo_scoped(
+                "gh_workflow_runs",
+                "/actions/runs",
+                vec![
+                    col("id", Int, "/id"),
+                    col("workflow_id", Int, "/workflow_id"),
+                    col("name", Str, "/name"),
+                    col("event", Str, "/event"),
+                    col("status", Str, "/status"),
+                    col("conclusion", Str, "/conclusion"),
+                    col("head_branch", Str, "/head_branch"),
+                    col("head_sha", Str, "/head_sha"),
+                    col("run_attempt", Int, "/run_attempt"),
+                    col("created_at", Time, "/created_at"),
+                    col("run_started_at", Time, "/run_started_at"),
+                    col("updated_at", Time, "/updated_at"),
+                    col("actor", Str, "/actor/login"),
+                ],
+            )
+        },
+        Spec {
+            items: Some("jobs"),
+            parent: Some(Parent {
+                column: "run_id",
+                keyed_path: "/actions/runs/{key}/jobs",
+                listing: Some(("/actions/runs", Some("workflow_runs"), "/id")),
+            }),
+            ..repo_scoped(
+                "gh_workflow_jobs",
+                "",
+                vec![
+                    key_col("run_id", Int),
+                    col("id", Int, "/id"),
+                    col("name", Str, "/name"),
+                    col("status", Str, "/status"),
+                    col("conclusion", Str, "/conclusion"),
+                    col("started_at", Time, "/started_at"),
+                    col("completed_at", Time, "/completed_at"),
+                    col("runner_name", Str, "/runner_name"),
+                ],
+            )
+        },
+        Spec {
+            items: Some("check_runs"),
+            parent: Some(Parent {
+                column: "head_sha",
+                keyed_path: "/commits/{key}/check-runs",
+                listing: None,
+            }),
+            ..repo_scoped(
+                "gh_check_runs",
+                "",
+                vec![
+                    key_col("head_sha", Str),
+                    col("id", Int, "/id"),
+                    col("name", Str, "/name"),
+                    col("status", Str, "/status"),
+                    col("conclusion", Str, "/conclusion"),
+                    col("started_at", Time, "/started_at"),
+                    col("completed_at", Time, "/completed_at"),
+                    col("app", Str, "/app/slug"),
                 ],
             )
         },
@@ -353,9 +523,26 @@ struct Selection {
     repos: Option<BTreeSet<String>>,
     state: Option<String>,
     since: Option<i64>,
+    /// The parents named by the parent column (`number IN (1, 2)`).
+    keys: Option<BTreeSet<String>>,
+    params: Vec<(&'static str, String)>,
 }
 
 impl GitHubTable {
+    fn parent_keys(&self, filter: &Expr) -> Option<Vec<String>> {
+        literal_values(filter, self.spec.parent?.column)
+    }
+
+    /// `column = 'value'` for a column the API filters on: (parameter, value).
+    fn param_value(&self, filter: &Expr) -> Option<(&'static str, String)> {
+        self.spec.params.iter().find_map(
+            |(column, param)| match literal_values(filter, column)?.as_slice() {
+                [one] => Some((*param, one.clone())),
+                _ => None,
+            },
+        )
+    }
+
     /// The column that names repositories in this table (`repo`, or `name` for gh_repos).
     fn repo_column(&self) -> Option<&'static str> {
         match self.spec.keys {
@@ -408,6 +595,10 @@ impl GitHubTable {
                 selection.state = Some(state);
             } else if let Some(since) = self.since_value(filter) {
                 selection.since = Some(selection.since.map_or(since, |s: i64| s.max(since)));
+            } else if let Some(keys) = self.parent_keys(filter) {
+                narrow(&mut selection.keys, keys);
+            } else if let Some(param) = self.param_value(filter) {
+                selection.params.push(param);
             }
         }
         selection
@@ -428,9 +619,12 @@ impl TableProvider for GitHubTable {
         Ok(filters
             .iter()
             .map(|f| {
-                if self.key_values(f).is_some() || self.state_value(f).is_some() {
+                if self.key_values(f).is_some()
+                    || self.state_value(f).is_some()
+                    || self.parent_keys(f).is_some()
+                {
                     TableProviderFilterPushDown::Exact
-                } else if self.since_value(f).is_some() {
+                } else if self.since_value(f).is_some() || self.param_value(f).is_some() {
                     // `since` is a lower bound on updated_at; DataFusion still checks it.
                     TableProviderFilterPushDown::Inexact
                 } else {
@@ -457,10 +651,28 @@ impl TableProvider for GitHubTable {
                          (or IN lists)"
                     );
                 };
-                owners
+                let repos: Vec<Target> = owners
                     .iter()
                     .flat_map(|o| repos.iter().map(move |r| Target::repo(o, r)))
-                    .collect()
+                    .collect();
+                match (self.spec.parent, &selection.keys) {
+                    (Some(_), Some(keys)) => repos
+                        .iter()
+                        .flat_map(|t| {
+                            keys.iter().map(move |k| Target {
+                                key: Some(k.clone()),
+                                ..t.clone()
+                            })
+                        })
+                        .collect(),
+                    (Some(parent), None) if parent.listing.is_none() && self.spec.path.is_empty() => {
+                        let column = parent.column;
+                        return plan_err!(
+                            "{name} needs the {column} to read: add WHERE {column} = '...' (or an IN list)"
+                        );
+                    }
+                    _ => repos,
+                }
             }
             Keys::OwnerAndOptionalName => {
                 let Some(owners) = &selection.owners else {
@@ -493,6 +705,7 @@ impl TableProvider for GitHubTable {
                     target,
                     state: selection.state.clone(),
                     since: selection.since,
+                    params: selection.params.clone(),
                     skip_missing,
                 }) as Arc<dyn PartitionStream>
             })
@@ -521,11 +734,13 @@ fn project(schema: &SchemaRef, projection: Option<&Vec<usize>>) -> DFResult<Sche
     })
 }
 
-/// One listing: a repository's (or an owner's) rows.
+/// One listing: a repository's (or an owner's) rows, or one parent's (`key`: a pull request's
+/// number, a run's id, a commit).
 #[derive(Debug, Clone, Default)]
 struct Target {
     owner: String,
     repo: Option<String>,
+    key: Option<String>,
 }
 
 impl Target {
@@ -533,13 +748,66 @@ impl Target {
         Target {
             owner: owner.to_string(),
             repo: Some(repo.to_string()),
+            key: None,
         }
     }
     fn owner(owner: &str) -> Self {
         Target {
             owner: owner.to_string(),
             repo: None,
+            key: None,
         }
+    }
+}
+
+/// A page's items: the array itself, the array under `key`, or the one object.
+fn items_of<'v>(body: &'v Value, key: Option<&str>) -> Vec<&'v Value> {
+    let body = match key {
+        Some(key) => body.get(key).unwrap_or(&Value::Null),
+        None => body,
+    };
+    match body {
+        Value::Array(items) => items.iter().collect(),
+        Value::Null => Vec::new(),
+        other => vec![other],
+    }
+}
+
+/// The values `column` is limited to by `column = v`, `v = column` or `column IN (...)` (or
+/// ORed equalities), for text and integer literals, as text.
+fn literal_values(expr: &Expr, column: &str) -> Option<Vec<String>> {
+    use datafusion::common::ScalarValue;
+    use datafusion::logical_expr::Operator;
+    let value = |e: &Expr| -> Option<String> {
+        let Expr::Literal(v, _) = e else { return None };
+        match v {
+            ScalarValue::Utf8(Some(s)) | ScalarValue::LargeUtf8(Some(s)) | ScalarValue::Utf8View(Some(s)) => {
+                Some(s.clone())
+            }
+            ScalarValue::Int8(Some(_))
+            | ScalarValue::Int16(Some(_))
+            | ScalarValue::Int32(Some(_))
+            | ScalarValue::Int64(Some(_))
+            | ScalarValue::UInt8(Some(_))
+            | ScalarValue::UInt16(Some(_))
+            | ScalarValue::UInt32(Some(_))
+            | ScalarValue::UInt64(Some(_)) => Some(v.to_string()),
+            _ => None,
+        }
+    };
+    let is_column = |e: &Expr| matches!(e, Expr::Column(c) if c.name == column);
+    match expr {
+        Expr::BinaryExpr(b) if b.op == Operator::Or => {
+            let mut values = literal_values(&b.left, column)?;
+            values.extend(literal_values(&b.right, column)?);
+            Some(values)
+        }
+        Expr::BinaryExpr(b) if b.op == Operator::Eq => match (&*b.left, &*b.right) {
+            (c, v) | (v, c) if is_column(c) => value(v).map(|v| vec![v]),
+            _ => None,
+        },
+        Expr::InList(list) if !list.negated && is_column(&list.expr) => list.list.iter().map(value).collect(),
+        _ => None,
     }
 }
 
@@ -551,6 +819,8 @@ struct Listing {
     target: Target,
     state: Option<String>,
     since: Option<i64>,
+    /// Query parameters from filters (`status=completed`).
+    params: Vec<(&'static str, String)>,
     /// A 404 before the first page ends this listing with a warning instead of the query.
     skip_missing: bool,
 }
@@ -569,6 +839,83 @@ impl PartitionStream for Listing {
 
     fn execute(&self, _ctx: Arc<TaskContext>) -> SendableRecordBatchStream {
         let listing = Arc::new(self.clone());
+        let batches = match listing.parents() {
+            Some(parents) => listing.each_parent(parents),
+            None => listing.pages(),
+        };
+        Box::pin(RecordBatchStreamAdapter::new(self.schema.clone(), batches))
+    }
+}
+
+type Batches = std::pin::Pin<Box<dyn futures::Stream<Item = DFResult<RecordBatch>> + Send>>;
+
+impl Listing {
+    /// The parents' listing to walk (path and query, items key, key pointer), for a per-parent
+    /// table read without a key filter.
+    fn parents(&self) -> Option<(&'static str, Option<&'static str>, &'static str)> {
+        match (self.spec.parent, &self.target.key) {
+            (Some(parent), None) if self.spec.path.is_empty() => parent.listing,
+            _ => None,
+        }
+    }
+
+    /// Every parent's listing, one after the other: the parents' pages are read as needed.
+    fn each_parent(
+        self: Arc<Self>,
+        (path, items, pointer): (&'static str, Option<&'static str>, &'static str),
+    ) -> Batches {
+        use futures::TryStreamExt;
+        let (path, extra) = path.split_once('?').unwrap_or((path, ""));
+        let first = (|| -> Result<String, Error> {
+            let Target { owner, repo, .. } = &self.target;
+            let (o, r) = (segment(owner)?, segment(repo.as_deref().unwrap_or_default())?);
+            let query = ["per_page=100", extra]
+                .iter()
+                .filter(|q| !q.is_empty())
+                .copied()
+                .collect::<Vec<_>>();
+            Ok(self
+                .github
+                .url(&format!("/repos/{o}/{r}{path}?{}", query.join("&"))))
+        })();
+        let listing = self.clone();
+        let pages = futures::stream::try_unfold(Some(first), move |url| {
+            let listing = listing.clone();
+            async move {
+                let Some(url) = url else { return Ok(None) };
+                let page = match url {
+                    Ok(url) => listing.github.get(&url, Media::Json).await,
+                    Err(e) => Err(e),
+                };
+                let page = match page {
+                    Ok(page) => page,
+                    Err(Error::GitHubNotFound(what)) if listing.skip_missing => {
+                        tracing::warn!("{what}; its rows are left out");
+                        return Ok(None);
+                    }
+                    Err(e) => return Err(DataFusionError::from(e)),
+                };
+                let keys: Vec<DFResult<String>> = items_of(&page.body, items)
+                    .into_iter()
+                    .filter_map(|item| item.pointer(pointer).filter(|v| !v.is_null()).map(text))
+                    .map(Ok)
+                    .collect();
+                Ok(Some((futures::stream::iter(keys), page.next.map(Ok))))
+            }
+        });
+        let batches = pages.try_flatten().map_ok(move |key| {
+            let mut child = (*self).clone();
+            child.target.key = Some(key);
+            // A parent listed a moment ago is there; a 404 now is the query's error.
+            child.skip_missing = false;
+            Arc::new(child).pages()
+        });
+        Box::pin(batches.try_flatten())
+    }
+
+    /// The listing's pages as batches, following `Link` headers.
+    fn pages(self: Arc<Self>) -> Batches {
+        let listing = self;
         let pages = futures::stream::try_unfold(Cursor::Start, move |cursor| {
             let listing = listing.clone();
             async move {
@@ -598,18 +945,19 @@ impl PartitionStream for Listing {
                 Ok(Some((batch, next)))
             }
         });
-        Box::pin(RecordBatchStreamAdapter::new(self.schema.clone(), pages))
+        Box::pin(pages)
     }
-}
 
-impl Listing {
     /// The first page's URL (`per_page=100`; later pages follow `Link` exactly).
     async fn first_url(&self) -> Result<String, Error> {
         let gh = &self.github;
-        let Target { owner, repo } = &self.target;
+        let Target { owner, repo, key } = &self.target;
         let o = segment(owner)?;
         let r = repo.as_deref().map(segment).transpose()?;
         let mut query = vec!["per_page=100".to_string()];
+        for (param, value) in &self.params {
+            query.push(format!("{param}={}", encode(value)));
+        }
         let path = match (self.spec.keys, r) {
             (Keys::OwnerAndOptionalName, Some(name)) => return Ok(gh.url(&format!("/repos/{o}/{name}"))),
             (Keys::OwnerAndOptionalName, None) => {
@@ -631,7 +979,11 @@ impl Listing {
                 if let Some(since) = self.since.and_then(iso8601) {
                     query.push(format!("since={since}"));
                 }
-                format!("/repos/{o}/{}{}", r.unwrap_or_default(), self.spec.path)
+                let path = match (self.spec.parent, key) {
+                    (Some(parent), Some(key)) => parent.keyed_path.replace("{key}", &segment(key)?),
+                    _ => self.spec.path.to_string(),
+                };
+                format!("/repos/{o}/{}{path}", r.unwrap_or_default())
             }
         };
         Ok(gh.url(&format!("{path}?{}", query.join("&"))))
@@ -639,10 +991,10 @@ impl Listing {
 
     /// One page of JSON as a batch of the table's full schema.
     fn batch(&self, body: &Value) -> DFResult<RecordBatch> {
-        let items: Vec<&Value> = match body {
-            Value::Array(items) => items.iter().filter(|i| !(self.spec.skip)(i)).collect(),
-            other => vec![other],
-        };
+        let items: Vec<&Value> = items_of(body, self.spec.items)
+            .into_iter()
+            .filter(|i| !(self.spec.skip)(i))
+            .collect();
         let owner = self.target.owner.as_str();
         let repo = self.target.repo.as_deref().unwrap_or_default();
         let repo_url = self.github.repo_url(owner, repo);
@@ -663,6 +1015,23 @@ impl Listing {
                     Ok(Arc::new(urls.collect::<StringArray>()) as ArrayRef)
                 }
                 From::RepoUrl => Ok(repeated(&repo_url, items.len())),
+                From::Key => {
+                    let key = self.target.key.as_deref();
+                    Ok(match c.kind {
+                        Kind::Int => Arc::new(Int64Array::from(vec![
+                            key.and_then(|k| k.parse::<i64>().ok());
+                            items.len()
+                        ])) as ArrayRef,
+                        _ => Arc::new(StringArray::from(vec![key; items.len()])) as ArrayRef,
+                    })
+                }
+                From::UrlNumber(pointer) => {
+                    let numbers = items.iter().map(|i| {
+                        let url = i.pointer(pointer).and_then(Value::as_str)?;
+                        url.rsplit('/').next()?.parse::<i64>().ok()
+                    });
+                    Ok(Arc::new(numbers.collect::<Int64Array>()) as ArrayRef)
+                }
                 From::Json(pointer) => json_column(&items, pointer, c.kind),
             })
             .collect::<DFResult<Vec<_>>>()?;

@@ -109,6 +109,67 @@ def pulls(owner, name):
     ]
 
 
+def reviews(n):
+    """A pull request's reviews: two on #1, 120 on #2 (two pages), none on #3."""
+    count = {1: 2, 2: 120, 3: 0}[n]
+    states = ["APPROVED", "COMMENTED", "CHANGES_REQUESTED", "DISMISSED"]
+    return [
+        {"id": n * 1000 + i, "user": user(["alice", "carol", "dave"][i % 3]), "state": states[i % 4],
+         "submitted_at": iso(10 + i % 10, i % 60), "commit_id": str(n) * 40, "body": f"review {i}"}
+        for i in range(count)
+    ]
+
+
+def pull_files(n):
+    return [
+        {"filename": f"src/f{n}.rs", "status": "modified", "additions": n, "deletions": 1, "changes": n + 1},
+        {"filename": "docs/new.md", "previous_filename": "docs/old.md", "status": "renamed",
+         "additions": 0, "deletions": 0, "changes": 0},
+    ]
+
+
+def comments(owner, name, only=None):
+    """Three comments on each of issues 1-5, in creation order, each naming its issue by URL."""
+    return [
+        {"id": 900 + 10 * n + i, "user": user("bob" if i else "alice"),
+         "issue_url": f"https://api.github.com/repos/{owner}/{name}/issues/{n}",
+         "created_at": iso(n, i), "updated_at": iso(n, i + 1), "body": f"comment {i} on {n}"}
+        for n in range(1, 6) if only in (None, n)
+        for i in range(3)
+    ]
+
+
+def runs():
+    """150 workflow runs (two pages): push or pull_request, on main or dev."""
+    return [
+        {"id": 5000 + i, "workflow_id": 7, "name": "CI", "event": "pull_request" if i % 3 == 0 else "push",
+         "status": "in_progress" if i % 4 == 0 else "completed",
+         "conclusion": None if i % 4 == 0 else ("failure" if i % 5 == 0 else "success"),
+         "head_branch": "main" if i % 2 else "dev", "head_sha": f"{i:040x}", "run_attempt": 1 + i % 2,
+         "created_at": iso(1 + i % 28), "run_started_at": iso(1 + i % 28, 5), "updated_at": iso(1 + i % 28, 50),
+         "actor": user("alice")}
+        for i in range(150)
+    ]
+
+
+def jobs(run_id):
+    return [
+        {"id": run_id * 10 + j, "run_id": run_id, "name": ["build", "test"][j], "status": "completed",
+         "conclusion": "success", "started_at": iso(2, j), "completed_at": iso(2, j + 30), "runner_name": f"runner-{j}"}
+        for j in range(2)
+    ]
+
+
+def check_runs(sha):
+    if sha != "1" * 40:
+        return []
+    return [
+        {"id": 71 + k, "name": ["lint", "unit"][k], "status": "completed", "conclusion": ["success", "failure"][k],
+         "started_at": iso(4, k), "completed_at": iso(4, k + 9), "app": {"slug": "github-actions"}, "head_sha": sha}
+        for k in range(2)
+    ]
+
+
 REPOS = {("acme", "rocket"), ("acme", "anvil"), ("wile", "trap")}
 OWNERS = {"acme": "Organization", "wile": "User"}
 
@@ -131,6 +192,24 @@ def listing(path):
         if not rest:
             return repo(owner, name, OWNERS[owner])
         kind = rest[0]
+        if kind == "pulls" and len(rest) == 3 and rest[2] in ("reviews", "files"):
+            n = int(rest[1])
+            if n not in (1, 2, 3):
+                return None
+            return reviews(n) if rest[2] == "reviews" else pull_files(n)
+        if kind == "issues" and rest[1:] == ["comments"]:
+            return comments(owner, name)
+        if kind == "issues" and len(rest) == 3 and rest[2] == "comments":
+            return comments(owner, name, int(rest[1]))
+        if rest == ["actions", "runs"]:
+            return ("workflow_runs", runs())
+        if kind == "actions" and len(rest) == 4 and rest[1] == "runs" and rest[3] == "jobs":
+            run = int(rest[2])
+            if not any(r["id"] == run for r in runs()):
+                return None
+            return ("jobs", jobs(run))
+        if kind == "commits" and len(rest) == 3 and rest[2] == "check-runs":
+            return ("check_runs", check_runs(rest[1]))
         if kind == "issues":
             return issues(owner, name)
         if kind == "pulls":
@@ -252,6 +331,17 @@ class Handler(BaseHTTPRequestHandler):
             star_media = "star+json" in (self.headers.get("Accept") or "")
             body = stars if star_media else [s["user"] for s in stars]
         link = None
+        # Listings whose items sit under a key of an object (`workflow_runs`), paginated the same.
+        wrapped = None
+        if isinstance(body, tuple):
+            wrapped, body = body
+            if "status" in query:
+                body = [b for b in body if query["status"][0] in (b["status"], b.get("conclusion"))]
+            if "branch" in query:
+                body = [b for b in body if b["head_branch"] == query["branch"][0]]
+            if "event" in query:
+                body = [b for b in body if b["event"] == query["event"][0]]
+            total = len(body)
         if isinstance(body, list):
             state_filter = query.get("state", ["open"])[0]
             if "state" in query or url.path.endswith(("/issues", "/pulls")):
@@ -275,6 +365,8 @@ class Handler(BaseHTTPRequestHandler):
                 rels.append(f'<{page_url(1)}>; rel="first"')
                 rels.append(f'<{page_url(page - 1)}>; rel="prev"')
             link = ", ".join(rels) or None
+        if wrapped:
+            body = {"total_count": total, wrapped: body}
         etag = '"' + hashlib.sha1(json.dumps(body, sort_keys=True).encode()).hexdigest() + '"'
         if self.headers.get("If-None-Match") == etag:
             # Conditional hits cost no quota.
