@@ -367,6 +367,8 @@ fn long_scans_show_progress_on_a_terminal_only() {
             seed: 29,
         },
     );
+    // The total comes from a commit-graph walk (without one it stays unknown: a spinner).
+    git(&repo, &["commit-graph", "write", "--reachable"]);
     let total = git(&repo, &["rev-list", "--count", "HEAD"]).trim().to_string();
     let sql = "SELECT sum(additions) AS added FROM commits";
     let command = format!(

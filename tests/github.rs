@@ -605,7 +605,8 @@ fn reviews_comments_files_runs_jobs_and_checks_read_their_endpoints() {
         .requests()
         .iter()
         .all(|r| r.path == "/repos/acme/rocket/issues/4/comments"));
-    // Workflow runs sit under `workflow_runs`; status, branch and event go to the API.
+    // Workflow runs sit under `workflow_runs`. Filters stay here: GitHub caps a filtered
+    // listing at 1,000 runs.
     gh.clear_log();
     assert_eq!(
         q(&format!(
@@ -620,14 +621,14 @@ fn reviews_comments_files_runs_jobs_and_checks_read_their_endpoints() {
         // Odd i (main), not a multiple of 4 (completed: all odd i), not a multiple of 3 (push).
         vec![(0..150).filter(|i| i % 2 == 1 && i % 4 != 0 && i % 3 != 0).count().to_string()]
     );
-    assert!(gh.requests().iter().any(|r| r.query.contains("status=completed")
-        && r.query.contains("branch=main")
-        && r.query.contains("event=push")));
-    // A run's jobs; without a run_id, every run's.
+    assert!(gh.requests().iter().all(|r| !r.query.contains("status=")));
+    // A run's jobs, of every attempt (`filter=all`); without a run_id, every run's.
+    gh.clear_log();
     assert_eq!(
-        q(&format!("SELECT run_id, id, name, runner_name FROM gh_workflow_jobs WHERE {acme} AND run_id = 5007 ORDER BY id")),
-        vec!["5007,50070,build,runner-0", "5007,50071,test,runner-1"]
+        q(&format!("SELECT run_id, run_attempt, id, name, runner_name FROM gh_workflow_jobs WHERE {acme} AND run_id = 5007 ORDER BY id")),
+        vec!["5007,1,50070,build,runner-0", "5007,2,50071,test,runner-1"]
     );
+    assert!(gh.requests().iter().all(|r| r.query.contains("filter=all")));
     assert_eq!(
         q(&format!(
             "SELECT count(*), count(DISTINCT run_id) FROM gh_workflow_jobs WHERE {acme}"

@@ -277,9 +277,28 @@ class Session:
         return pa.schema(self._inner.schema(table))
 
 
+_watchers = 0
+_watchers_lock = threading.Lock()
+
+
+def _watch(delta: int) -> None:
+    """Counts the queries that show progress: scans work out their totals only while one does."""
+    global _watchers
+    with _watchers_lock:
+        _watchers += delta
+        _watch_scans(_watchers > 0)
+
+
 def _with_progress(inner: Any, query: str, progress: Any) -> Any:
     """Runs `query` on a worker thread while this one reports the running scans."""
-    _watch_scans(True)
+    _watch(1)
+    try:
+        return _report_progress(inner, query, progress)
+    finally:
+        _watch(-1)
+
+
+def _report_progress(inner: Any, query: str, progress: Any) -> Any:
     report = progress if callable(progress) else _ProgressLine()
     pending = inner.submit(query)
     outcome: "dict[str, Any]" = {}

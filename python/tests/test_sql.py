@@ -322,6 +322,8 @@ def _long_history(path, commits):
         )
     subprocess.run(["git", "fast-import", "--quiet"], cwd=path, input="".join(stream).encode(), check=True)
     git(path, "checkout", "-q", "main")
+    # Progress totals come from a commit-graph walk.
+    git(path, "commit-graph", "write", "--reachable")
     return path
 
 

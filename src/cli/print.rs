@@ -121,10 +121,10 @@ impl Output {
     pub(super) async fn write(&mut self, df: DataFrame) -> Result<(), String> {
         let schema: SchemaRef = Arc::new(df.schema().as_arrow().clone());
         let stream = df.execute_stream().await.map_err(|e| describe(&e))?;
-        // Scan bars while the result is awaited; rows printed to the terminal end them, so the
-        // two never interleave.
+        // Scan bars while the result is awaited. Streamed rows end them unless they go to a file
+        // (`-o`): on the terminal, or through a pager, bars and rows must not interleave.
         let bars = Arc::new(super::progress::ScanBars::start());
-        let rows_to_terminal = self.to_terminal && self.format != Format::Table;
+        let rows_to_terminal = self.file.is_none() && self.format != Format::Table;
         let first_rows = bars.clone();
         let mut stream = stream.inspect(move |_| {
             if rows_to_terminal {

@@ -187,7 +187,15 @@ fn draw_scans(stop: &AtomicBool) {
                 multi.add(bar)
             });
             if let Some(total) = scan.total {
-                bar.set_length(total);
+                if bar.length() != Some(total) {
+                    // The total can arrive after the bar was drawn as a spinner.
+                    bar.set_style(
+                        ProgressStyle::with_template("{prefix:>14} [{bar:30}] {pos}/{len} {msg}, {eta} left")
+                            .expect("valid template")
+                            .progress_chars("=> "),
+                    );
+                    bar.set_length(total);
+                }
             }
             let rate = scan.done as f64 / scan.elapsed.as_secs_f64().max(0.001);
             bar.set_message(format!(

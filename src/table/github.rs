@@ -129,8 +129,6 @@ struct Spec {
     items: Option<&'static str>,
     /// A listing per parent (a pull request's reviews): `{key}` in `path` is the parent's key.
     parent: Option<Parent>,
-    /// Equalities on these columns go to the API as these query parameters.
-    params: &'static [(&'static str, &'static str)],
 }
 
 /// A listing per parent (a pull request, a workflow run, a commit): the column that names the
@@ -164,7 +162,6 @@ impl Spec {
             skip: keep,
             items: None,
             parent: None,
-            params: &[],
         }
     }
 }
@@ -340,13 +337,10 @@ fn specs() -> Vec<Spec> {
                 ],
             )
         },
+        // No filter goes to the API here: GitHub returns at most 1,000 runs when `status`,
+        // `branch` or `event` is given, and a capped answer would pass for the whole one.
         Spec {
             items: Some("workflow_runs"),
-            params: &[
-                ("status", "status"),
-                ("head_branch", "branch"),
-                ("event", "event"),
-            ],
             ..repo_scoped(
                 "gh_workflow_runs",
                 "/actions/runs",
@@ -371,7 +365,7 @@ fn specs() -> Vec<Spec> {
             items: Some("jobs"),
             parent: Some(Parent {
                 column: "run_id",
-                keyed_path: "/actions/runs/{key}/jobs",
+                keyed_path: "/actions/runs/{key}/jobs?filter=all",
                 listing: Some(("/actions/runs", Some("workflow_runs"), "/id")),
             }),
             ..repo_scoped(
@@ -379,6 +373,7 @@ fn specs() -> Vec<Spec> {
                 "",
                 vec![
                     key_col("run_id", Int),
+                    col("run_attempt", Int, "/run_attempt"),
                     col("id", Int, "/id"),
                     col("name", Str, "/name"),
                     col("status", Str, "/status"),
@@ -393,7 +388,7 @@ fn specs() -> Vec<Spec> {
             items: Some("check_runs"),
             parent: Some(Parent {
                 column: "head_sha",
-                keyed_path: "/commits/{key}/check-runs",
+                keyed_path: "/commits/{key}/check-runs?filter=all",
                 listing: None,
             }),
             ..repo_scoped(
@@ -525,22 +520,11 @@ struct Selection {
     since: Option<i64>,
     /// The parents named by the parent column (`number IN (1, 2)`).
     keys: Option<BTreeSet<String>>,
-    params: Vec<(&'static str, String)>,
 }
 
 impl GitHubTable {
     fn parent_keys(&self, filter: &Expr) -> Option<Vec<String>> {
         literal_values(filter, self.spec.parent?.column)
-    }
-
-    /// `column = 'value'` for a column the API filters on: (parameter, value).
-    fn param_value(&self, filter: &Expr) -> Option<(&'static str, String)> {
-        self.spec.params.iter().find_map(
-            |(column, param)| match literal_values(filter, column)?.as_slice() {
-                [one] => Some((*param, one.clone())),
-                _ => None,
-            },
-        )
     }
 
     /// The column that names repositories in this table (`repo`, or `name` for gh_repos).
@@ -597,8 +581,6 @@ impl GitHubTable {
                 selection.since = Some(selection.since.map_or(since, |s: i64| s.max(since)));
             } else if let Some(keys) = self.parent_keys(filter) {
                 narrow(&mut selection.keys, keys);
-            } else if let Some(param) = self.param_value(filter) {
-                selection.params.push(param);
             }
         }
         selection
@@ -624,7 +606,7 @@ impl TableProvider for GitHubTable {
                     || self.parent_keys(f).is_some()
                 {
                     TableProviderFilterPushDown::Exact
-                } else if self.since_value(f).is_some() || self.param_value(f).is_some() {
+                } else if self.since_value(f).is_some() {
                     // `since` is a lower bound on updated_at; DataFusion still checks it.
                     TableProviderFilterPushDown::Inexact
                 } else {
@@ -705,7 +687,6 @@ impl TableProvider for GitHubTable {
                     target,
                     state: selection.state.clone(),
                     since: selection.since,
-                    params: selection.params.clone(),
                     skip_missing,
                 }) as Arc<dyn PartitionStream>
             })
@@ -819,8 +800,6 @@ struct Listing {
     target: Target,
     state: Option<String>,
     since: Option<i64>,
-    /// Query parameters from filters (`status=completed`).
-    params: Vec<(&'static str, String)>,
     /// A 404 before the first page ends this listing with a warning instead of the query.
     skip_missing: bool,
 }
@@ -955,9 +934,6 @@ impl Listing {
         let o = segment(owner)?;
         let r = repo.as_deref().map(segment).transpose()?;
         let mut query = vec!["per_page=100".to_string()];
-        for (param, value) in &self.params {
-            query.push(format!("{param}={}", encode(value)));
-        }
         let path = match (self.spec.keys, r) {
             (Keys::OwnerAndOptionalName, Some(name)) => return Ok(gh.url(&format!("/repos/{o}/{name}"))),
             (Keys::OwnerAndOptionalName, None) => {
@@ -980,7 +956,18 @@ impl Listing {
                     query.push(format!("since={since}"));
                 }
                 let path = match (self.spec.parent, key) {
-                    (Some(parent), Some(key)) => parent.keyed_path.replace("{key}", &segment(key)?),
+                    (Some(parent), Some(key)) => {
+                        // A keyed path may carry parameters of its own (`filter=all`: the jobs
+                        // of every attempt, not only the latest).
+                        let (path, fixed) = parent
+                            .keyed_path
+                            .split_once('?')
+                            .unwrap_or((parent.keyed_path, ""));
+                        if !fixed.is_empty() {
+                            query.push(fixed.to_string());
+                        }
+                        path.replace("{key}", &segment(key)?)
+                    }
                     _ => self.spec.path.to_string(),
                 };
                 format!("/repos/{o}/{}{path}", r.unwrap_or_default())

@@ -190,7 +190,8 @@ impl TableProvider for GitTableProvider {
                 }
             }
         }
-        // Contradictory filters (`is_merge AND NOT is_merge`) read nothing; DataFusion re-checks.
+        // With contradictory filters (`is_merge AND NOT is_merge`) the last one is pushed down and
+        // DataFusion's own check leaves no row.
         let mut merges = None;
         if self.table.pushdown.merges {
             for f in filters {

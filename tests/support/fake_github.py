@@ -154,7 +154,7 @@ def runs():
 
 def jobs(run_id):
     return [
-        {"id": run_id * 10 + j, "run_id": run_id, "name": ["build", "test"][j], "status": "completed",
+        {"id": run_id * 10 + j, "run_id": run_id, "run_attempt": 1 + j, "name": ["build", "test"][j], "status": "completed",
          "conclusion": "success", "started_at": iso(2, j), "completed_at": iso(2, j + 30), "runner_name": f"runner-{j}"}
         for j in range(2)
     ]

@@ -69,7 +69,8 @@ pub(crate) fn write_patch(
             quoted("", b_path)
         ));
     }
-    let null = ObjectId::null(gix::hash::Kind::Sha1);
+    // The null id of the repository's hash (40 zeros for SHA-1, 64 for SHA-256).
+    let null = ObjectId::null(old.or(new).map_or(gix::hash::Kind::Sha1, |s| s.id.kind()));
     let (old_id, new_id) = (old.map_or(null, |s| s.id), new.map_or(null, |s| s.id));
     if old_id != new_id {
         out.push_str(&format!("index {old_id}..{new_id}"));
