@@ -171,31 +171,19 @@ fn draw_scans(stop: &AtomicBool) {
             running
         });
         for scan in scans.iter().filter(|s| s.elapsed >= Duration::from_millis(300)) {
+            // A spinner until the scan knows its total, then a bar (the total can come later).
             let bar = bars.entry(scan.id).or_insert_with(|| {
-                let template = if scan.total.is_some() {
-                    "{prefix:>14} [{bar:30}] {pos}/{len} {msg}, {eta} left"
-                } else {
-                    "{prefix:>14} {spinner} {pos} {msg}"
-                };
-                let style = ProgressStyle::with_template(template)
-                    .expect("valid template")
-                    .progress_chars("=> ");
-                let bar = ProgressBar::new(scan.total.unwrap_or(0))
-                    .with_style(style)
+                let bar = ProgressBar::no_length()
+                    .with_style(scan_style("{prefix:>14} {spinner} {pos} {msg}"))
                     .with_prefix(scan.table)
                     .with_message(format!("{} of {}", scan.unit, scan.repo));
                 multi.add(bar)
             });
-            if let Some(total) = scan.total {
-                if bar.length() != Some(total) {
-                    // The total can arrive after the bar was drawn as a spinner.
-                    bar.set_style(
-                        ProgressStyle::with_template("{prefix:>14} [{bar:30}] {pos}/{len} {msg}, {eta} left")
-                            .expect("valid template")
-                            .progress_chars("=> "),
-                    );
-                    bar.set_length(total);
-                }
+            if let Some(total) = scan.total.filter(|t| bar.length() != Some(*t)) {
+                bar.set_style(scan_style(
+                    "{prefix:>14} [{bar:30}] {pos}/{len} {msg}, {eta} left",
+                ));
+                bar.set_length(total);
             }
             let rate = scan.done as f64 / scan.elapsed.as_secs_f64().max(0.001);
             bar.set_message(format!(
@@ -212,4 +200,10 @@ fn draw_scans(stop: &AtomicBool) {
         bar.finish_and_clear();
     }
     let _ = multi.clear();
+}
+
+fn scan_style(template: &str) -> ProgressStyle {
+    ProgressStyle::with_template(template)
+        .expect("valid template")
+        .progress_chars("=> ")
 }

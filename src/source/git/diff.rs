@@ -211,21 +211,7 @@ impl<'r> Differ<'r> {
         new: Option<(ObjectId, EntryKind)>,
         emit: &mut dyn FnMut(&FilePatch, PatchLine<'_>) -> Result<bool>,
     ) -> Result<bool> {
-        let name = self.name;
-        let content = |side: Option<(ObjectId, EntryKind)>| -> Result<Vec<u8>> {
-            Ok(match side {
-                None => Vec::new(),
-                Some((id, EntryKind::Commit)) => format!("Subproject commit {id}\n").into_bytes(),
-                Some((id, _)) => {
-                    self.repo
-                        .find_blob(id)
-                        .map_err(|e| Error::git(name, e))?
-                        .detach()
-                        .data
-                }
-            })
-        };
-        let (old_data, new_data) = (content(old)?, content(new)?);
+        let (old_data, new_data) = (self.content(old)?, self.content(new)?);
         if is_binary(&old_data) || is_binary(&new_data) {
             return Ok(true);
         }
@@ -417,22 +403,25 @@ impl<'r> Differ<'r> {
         }))
     }
 
+    /// One side of a change as its patch shows it: nothing when absent, a submodule as its
+    /// `Subproject commit` line, else the blob.
+    fn content(&self, side: Option<(ObjectId, EntryKind)>) -> Result<Vec<u8>> {
+        Ok(match side {
+            None => Vec::new(),
+            Some((id, EntryKind::Commit)) => format!("Subproject commit {id}\n").into_bytes(),
+            Some((id, _)) => {
+                self.repo
+                    .find_blob(id)
+                    .map_err(|e| Error::git(self.name, e))?
+                    .detach()
+                    .data
+            }
+        })
+    }
+
     /// The change's patch as `git log -p --full-index` prints it.
     fn patch(&mut self, change: &RawChange) -> Result<String> {
-        let content = |side: Option<(ObjectId, EntryKind)>| -> Result<Vec<u8>> {
-            Ok(match side {
-                None => Vec::new(),
-                Some((id, EntryKind::Commit)) => format!("Subproject commit {id}\n").into_bytes(),
-                Some((id, _)) => {
-                    self.repo
-                        .find_blob(id)
-                        .map_err(|e| Error::git(self.name, e))?
-                        .detach()
-                        .data
-                }
-            })
-        };
-        let (old_data, new_data) = (content(change.old)?, content(change.new)?);
+        let (old_data, new_data) = (self.content(change.old)?, self.content(change.new)?);
         let old_path = change.old_path.as_deref().unwrap_or(&change.path);
         let side = |path, (id, kind): (ObjectId, EntryKind), data| patch::Side {
             path,

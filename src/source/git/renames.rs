@@ -171,28 +171,8 @@ pub(crate) fn detect_follow(
         spans: HashMap::new(),
         blobs,
     };
-    // `find_identical_files`: an unused source scores 1, the same basename 1 more.
-    let mut best: Option<(usize, u8)> = None;
-    let mut left = IDENTICAL_ALTERNATIVES;
-    for (src, source) in sources.iter().enumerate() {
-        if source.id != target.id
-            || ((!is_regular(source.kind) || !is_regular(target.kind)) && source.kind != target.kind)
-        {
-            continue;
-        }
-        let score = u8::from(!state.used[src]) + u8::from(basename_same(&source.path, &target.path));
-        if best.is_none_or(|(_, b)| score > b) {
-            best = Some((src, score));
-            if score == 2 {
-                break;
-            }
-        }
-        left -= 1;
-        if left == 0 {
-            break;
-        }
-    }
-    if let Some((src, _)) = best {
+    let identical = (0..sources.len()).filter(|&s| sources[s].id == target.id);
+    if let Some(src) = state.identical_source(0, identical, true) {
         return Ok(Some((src, MAX_SCORE)));
     }
     // Too many candidates: git first retries without the unmodified files (`-C -C` degraded
@@ -282,32 +262,46 @@ impl Detection<'_> {
             let Some(candidates) = by_id.get(&target.id) else {
                 continue;
             };
-            let mut best: Option<(usize, u8)> = None;
-            let mut left = IDENTICAL_ALTERNATIVES;
-            for &src in candidates {
-                let source = &self.deleted[src];
-                if (!is_regular(source.kind) || !is_regular(target.kind)) && source.kind != target.kind {
-                    continue;
-                }
-                if self.used[src] {
-                    continue;
-                }
-                let score = 1 + u8::from(basename_same(&source.path, &target.path));
-                if best.is_none_or(|(_, b)| score > b) {
-                    best = Some((src, score));
-                    if score == 2 {
-                        break;
-                    }
-                }
-                left -= 1;
-                if left == 0 {
-                    break;
-                }
-            }
-            if let Some((src, _)) = best {
+            if let Some(src) = self.identical_source(dst, candidates.iter().copied(), false) {
                 self.record(dst, src, MAX_SCORE);
             }
         }
+    }
+
+    /// `find_identical_files`: among `candidates` (sources with `dst`'s blob id, in source
+    /// order), the best one: an unused source scores 1, the same basename 1 more, the first of
+    /// the best wins, and at most 100 are looked at. Non-regular files need the same mode. A
+    /// used source is a candidate only when detecting `copies`.
+    fn identical_source(
+        &self,
+        dst: usize,
+        candidates: impl Iterator<Item = usize>,
+        copies: bool,
+    ) -> Option<usize> {
+        let target = &self.added[dst];
+        let mut best: Option<(usize, u8)> = None;
+        let mut left = IDENTICAL_ALTERNATIVES;
+        for src in candidates {
+            let source = &self.deleted[src];
+            if (!is_regular(source.kind) || !is_regular(target.kind)) && source.kind != target.kind {
+                continue;
+            }
+            if self.used[src] && !copies {
+                continue;
+            }
+            let score = u8::from(!self.used[src]) + u8::from(basename_same(&source.path, &target.path));
+            if best.is_none_or(|(_, b)| score > b) {
+                best = Some((src, score));
+                if score == 2 {
+                    break;
+                }
+            }
+            left -= 1;
+            if left == 0 {
+                break;
+            }
+        }
+        best.map(|(src, _)| src)
     }
 
     /// `find_basename_matches`: a basename unique among both remaining sources and remaining
