@@ -53,4 +53,5 @@ log=$CARGO_TARGET_DIR/maturin-develop.log
 if ! (cd python && VIRTUAL_ENV="$venv" PATH="$venv/bin:$PATH" maturin develop --quiet >"$log" 2>&1); then
   cat "$log"; echo "the Python package did not build"; exit 1
 fi
-"$venv/bin/python" -m pytest -q python/tests
+# The CLI the Rust tests built: the Python tests start `gitfleet worker` processes with it.
+GITFLEET_BIN=$CARGO_TARGET_DIR/debug/gitfleet "$venv/bin/python" -m pytest -q python/tests

@@ -3,6 +3,7 @@
 
 mod limits;
 mod or_chains;
+mod workers;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -10,6 +11,7 @@ use std::sync::Arc;
 use datafusion::dataframe::DataFrame;
 use datafusion::error::Result as DFResult;
 use datafusion::execution::context::SessionContext;
+use datafusion::execution::SessionStateBuilder;
 use datafusion::prelude::SessionConfig;
 
 use crate::source::credentials::{CredentialSettings, Credentials};
@@ -36,6 +38,7 @@ pub use crate::table::progress::{running_scans, watch as watch_scans, ScanProgre
 pub use limits::{check_df_nesting, check_text, on_engine_stack, runtime};
 pub(crate) use limits::{check_nesting, MAX_NESTING};
 pub(crate) use or_chains::flatten_or_chains;
+pub use workers::{check_listen as check_worker_listen, parse_workers, serve_worker};
 /// Record batches as the engine produces them.
 pub type RecordBatchStream = datafusion::physical_plan::SendableRecordBatchStream;
 
@@ -88,6 +91,12 @@ pub struct EngineConfig {
     /// A token pool shared with other sessions (the Python `TokenManager`): quota learnt by one
     /// is seen by all. `github_tokens` are added to it. None: a pool of this session's own.
     pub github_token_pool: Option<Arc<TokenPool>>,
+    /// Workers (`HOST:PORT`, see [`parse_workers`]) the session's queries run on; empty: all in
+    /// this process. Remote repositories are cloned and scanned by the workers.
+    pub workers: Vec<String>,
+    /// The workers see this machine's paths (a shared file system): scans naming local
+    /// repositories run on them too instead of here.
+    pub workers_share_paths: bool,
 }
 
 /// What a served session's queries may reach beyond the configured repositories.
@@ -144,6 +153,21 @@ fn github_client(config: &EngineConfig, credentials: &Credentials) -> Arc<LazyGi
     Arc::new(LazyGitHub::new(github))
 }
 
+/// The session's clone jobs, authenticated with `credentials`.
+fn clone_manager(config: &EngineConfig, credentials: &Arc<Credentials>) -> Arc<CloneManager> {
+    Arc::new(CloneManager::new(CloneSettings {
+        jobs: config.clone_jobs.unwrap_or(8).max(1),
+        refresh: config.refresh,
+        transfer: TransferOptions {
+            auth: GitAuth::new(credentials.clone()),
+            stall_timeout: config
+                .clone_stall_timeout
+                .unwrap_or(TransferOptions::default().stall_timeout),
+            max_size: config.max_clone_size,
+        },
+    }))
+}
+
 /// Builds a session with every git table under `gitfleet.public`.
 pub fn session(config: &EngineConfig) -> DFResult<SessionContext> {
     build(config).map(|(ctx, _)| ctx)
@@ -174,19 +198,16 @@ fn build(config: &EngineConfig) -> DFResult<(SessionContext, Arc<CloneManager>)>
         })?;
         runtime = runtime.with_temp_file_path(dir);
     }
-    let ctx = SessionContext::new_with_config_rt(session_config, runtime.build_arc()?);
+    let mut state = SessionStateBuilder::new()
+        .with_config(session_config)
+        .with_runtime_env(runtime.build_arc()?)
+        .with_default_features();
+    if !config.workers.is_empty() {
+        state = workers::coordinator(state, config)?;
+    }
+    let ctx = SessionContext::new_with_state(state.build());
     let credentials = credentials(config);
-    let fleet = Arc::new(CloneManager::new(CloneSettings {
-        jobs: config.clone_jobs.unwrap_or(8).max(1),
-        refresh: config.refresh,
-        transfer: TransferOptions {
-            auth: GitAuth::new(credentials.clone()),
-            stall_timeout: config
-                .clone_stall_timeout
-                .unwrap_or(TransferOptions::default().stall_timeout),
-            max_size: config.max_clone_size,
-        },
-    }));
+    let fleet = clone_manager(config, &credentials);
     match &config.clone_observer {
         Some(observer) => fleet.set_observer(observer.clone()),
         None if config.strict => fleet.set_observer(Arc::new(Silent)),

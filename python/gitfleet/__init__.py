@@ -215,6 +215,8 @@ class Session:
         token_manager: Optional["TokenManager"] = None,
         wait_on_rate_limit: bool = True,
         clone_jobs: Optional[int] = None,
+        workers: Optional[Sequence[str]] = None,
+        workers_share_paths: bool = False,
     ) -> None:
         if isinstance(repos, (str, bytes, os.PathLike)):
             # One repository, not a sequence of one-character names.
@@ -228,6 +230,8 @@ class Session:
             token_pool=token_manager._pool() if token_manager is not None else None,
             github_no_wait=not wait_on_rate_limit,
             clone_jobs=clone_jobs,
+            workers=list(workers) if workers is not None else _env_workers(),
+            workers_share_paths=workers_share_paths,
         )
 
     def sql(
@@ -373,6 +377,12 @@ class _ProgressLine:
             sys.stderr.flush()
 
 
+def _env_workers() -> Optional[list]:
+    """`GITFLEET_WORKERS`, as the CLI reads it (comma-separated `HOST:PORT`)."""
+    listed = os.environ.get("GITFLEET_WORKERS", "").strip()
+    return [w for w in listed.split(",") if w.strip()] or None
+
+
 def connect(
     repos: Union[PathLike, Sequence[PathLike], None] = None,
     cache_dir: Optional[PathLike] = None,
@@ -383,6 +393,8 @@ def connect(
     token_manager: Optional["TokenManager"] = None,
     wait_on_rate_limit: bool = True,
     clone_jobs: Optional[int] = None,
+    workers: Optional[Sequence[str]] = None,
+    workers_share_paths: bool = False,
 ) -> Session:
     """A session over `repos`: paths or URLs, or one of them as a string (default: the
     repository of the current directory). `cache_dir` holds clones and caches (default
@@ -390,7 +402,10 @@ def connect(
     and `github_api_url` (GitHub Enterprise: `https://HOST/api/v3`) serve the GitHub tables and
     authenticate clones from those hosts; `token_manager` shares a classic `TokenManager`'s
     tokens instead; `wait_on_rate_limit=False` raises `RateLimitError` rather than waiting when
-    every token is spent; `clone_jobs` bounds concurrent clones (default 8)."""
+    every token is spent; `clone_jobs` bounds concurrent clones (default 8). `workers`
+    (`"HOST:PORT"` of `gitfleet worker` processes, default `GITFLEET_WORKERS`) runs queries on
+    them: each remote repository is cloned and scanned by one worker, always the same one;
+    `workers_share_paths=True` says the workers see this machine's paths too."""
     return Session(
         repos,
         cache_dir,
@@ -400,4 +415,6 @@ def connect(
         token_manager=token_manager,
         wait_on_rate_limit=wait_on_rate_limit,
         clone_jobs=clone_jobs,
+        workers=workers,
+        workers_share_paths=workers_share_paths,
     )

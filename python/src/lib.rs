@@ -215,7 +215,8 @@ impl Session {
     #[new]
     #[pyo3(signature = (
         repos=None, cache_dir=None, github_tokens=None, github_api_url=None, *,
-        github_username=None, token_pool=None, github_no_wait=false, clone_jobs=None
+        github_username=None, token_pool=None, github_no_wait=false, clone_jobs=None,
+        workers=None, workers_share_paths=false
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -227,7 +228,12 @@ impl Session {
         token_pool: Option<PyRef<'_, TokenPool>>,
         github_no_wait: bool,
         clone_jobs: Option<usize>,
+        workers: Option<Vec<String>>,
+        workers_share_paths: bool,
     ) -> PyResult<Self> {
+        let workers = workers.unwrap_or_default();
+        // A bad worker list is the caller's mistake, said before anything connects.
+        gitfleet::engine::parse_workers(&workers).map_err(pyo3::exceptions::PyValueError::new_err)?;
         let config = gitfleet::EngineConfig {
             repos: repos.unwrap_or_default(),
             cache_dir,
@@ -237,6 +243,8 @@ impl Session {
             github_token_pool: token_pool.map(|p| p.pool.clone()),
             github_no_wait,
             clone_jobs,
+            workers,
+            workers_share_paths,
             // A repository a query skips because it cannot be cloned is a Python warning
             // (the engine's default observer emits it); clone_repos reports it in statuses.
             ..Default::default()

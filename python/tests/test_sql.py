@@ -1,6 +1,7 @@
 """The gitfleet Python package against repositories built here with git (git is the oracle)."""
 
 import asyncio
+import os
 import subprocess
 import sys
 
@@ -9,7 +10,7 @@ import polars as pl
 import pytest
 
 import gitfleet
-from conftest import git
+from conftest import ENV, git
 
 
 @pytest.fixture(scope="module")
@@ -358,3 +359,30 @@ def test_progress_true_draws_tqdm_bars_or_a_line_on_stderr(tmp_path, capsys, mon
     err = capsys.readouterr().err
     assert f"commits {repo.resolve()}: " in err and "/3000 commits" in err, err[:300]
     assert err.endswith("\r\x1b[K"), "the line is cleared at the end"
+
+
+def test_queries_run_on_workers(git_daemon, repo, tmp_path):
+    """`connect(workers=[...])`: the worker clones and scans, this process clones nothing, and
+    the answer is git's."""
+    binary = os.environ.get("GITFLEET_BIN")
+    if not binary:
+        pytest.skip("GITFLEET_BIN (the gitfleet CLI, which runs workers) is not set")
+    base, prefix = git_daemon
+    subprocess.run(["git", "clone", "-q", "--bare", str(repo), str(base / "worked.git")], check=True, env=ENV)
+    worker_cache = tmp_path / "worker-cache"
+    worker = subprocess.Popen([binary, "worker", "--listen", "127.0.0.1:0"], env=dict(ENV, GITFLEET_CACHE_DIR=str(worker_cache)),
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        first = worker.stderr.readline()
+        assert first.startswith("gitfleet worker listening on "), first
+        addr = first.split()[4]
+        with pytest.raises(ValueError, match="is not HOST:PORT"):
+            gitfleet.connect(workers=["no-port-here"])
+        session = gitfleet.connect(f"{prefix}/worked.git", cache_dir=tmp_path / "here", workers=[addr])
+        table = session.sql("SELECT count(*) AS n, count(DISTINCT author_email) AS people FROM commits")
+        assert table.to_arrow().to_pylist() == [{"n": int(git(repo, "rev-list", "--count", "HEAD")), "people": 2}]
+        assert list(worker_cache.glob("repos/**/worked.git")), "the worker did not clone"
+        assert not list((tmp_path / "here").glob("repos/**/worked.git")), "the coordinator cloned"
+    finally:
+        worker.kill()
+        worker.wait()

@@ -45,6 +45,16 @@ pub(super) struct Cli {
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     pub verbose: u8,
 
+    /// Run queries on these workers (`gitfleet worker`): HOST:PORT, comma-separated or repeated.
+    /// Each remote repository is cloned and scanned by one worker, always the same one.
+    #[arg(long, value_name = "HOST:PORT,...", env = "GITFLEET_WORKERS", global = true)]
+    pub workers: Vec<String>,
+
+    /// The workers see this machine's paths (a shared file system), so scans of local
+    /// repositories run on them too (default: those run here).
+    #[arg(long, global = true)]
+    pub workers_share_paths: bool,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -123,6 +133,14 @@ pub(super) enum Command {
         /// Serve the GitHub tables (clients spend this server's GitHub token quota).
         #[arg(long)]
         github: bool,
+    },
+    /// Run scans for coordinators (`--workers` on sql, run or serve): clones go to this
+    /// machine's cache directory, rows stream back over Arrow Flight.
+    Worker {
+        /// Address to listen on. Addresses other than loopback need GITFLEET_WORKER_SECRET (the
+        /// same value on every worker and on the coordinator).
+        #[arg(long, default_value = "127.0.0.1:7100", value_name = "HOST:PORT")]
+        listen: std::net::SocketAddr,
     },
     /// Run a ready-made analysis from sql/ by name (without NAME: list them).
     Run {

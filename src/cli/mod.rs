@@ -54,10 +54,30 @@ async fn run(cli: Cli) -> Result<(), String> {
         refresh: cli.refresh,
         strict: cli.strict,
         github_no_wait: cli.no_wait,
+        workers: cli.workers.clone(),
+        workers_share_paths: cli.workers_share_paths,
         clone_observer: (std::io::stderr().is_terminal() && !cli.quiet)
             .then(|| std::sync::Arc::new(progress::Bars::new(cli.strict)) as _),
         ..Default::default()
     };
+    if let Command::Worker { listen } = &cli.command {
+        if !config.workers.is_empty() {
+            return Err("a worker does not take --workers (only coordinators do)".into());
+        }
+        gitfleet::engine::check_worker_listen(listen)?;
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+        let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        eprintln!(
+            "gitfleet worker listening on {addr} (cache {})",
+            config.cache_dir().display()
+        );
+        return gitfleet::engine::serve_worker(&config, listener).await;
+    }
+    if !config.workers.is_empty() {
+        gitfleet::engine::parse_workers(&config.workers)?;
+    }
     if std::io::stderr().is_terminal() && !cli.quiet && !matches!(cli.command, Command::Serve { .. }) {
         progress::enable_scan_bars();
     }
@@ -125,6 +145,8 @@ async fn run(cli: Cli) -> Result<(), String> {
             execute_all(&ctx, analysis.sql, &output).await
         }
         Command::Tables => print::tables(&ctx).await,
+        // Served above, before a session is built.
+        Command::Worker { .. } => Ok(()),
         Command::Serve {
             listen,
             password_file,

@@ -23,7 +23,7 @@ use super::def::TableDef;
 use super::leaf;
 use super::sink::BatchSink;
 use super::slots::acquire_slot;
-use super::spec::{Partition, ScanSpec};
+use super::spec::{Partition, RepoTarget, ScanSpec};
 use crate::error::{Error, Result};
 use crate::source::fleet::jobs::{CloneJob, CloneManager};
 use crate::source::git::commits::TimeBounds;
@@ -40,6 +40,8 @@ pub(crate) struct GitScanExec {
     pub(super) clones: Option<Arc<CloneManager>>,
     jobs: OnceLock<Vec<Option<Arc<CloneJob>>>>,
     pub(super) strict: bool,
+    /// The worker this variant of a split scan is sent to (shown by EXPLAIN).
+    pub(super) worker: Option<String>,
 }
 
 impl GitScanExec {
@@ -57,7 +59,31 @@ impl GitScanExec {
             clones: None,
             jobs: OnceLock::new(),
             strict: false,
+            worker: None,
         })
+    }
+
+    /// The scan it runs.
+    pub(crate) fn spec(&self) -> &ScanSpec {
+        &self.spec
+    }
+
+    /// The same scan with `partitions` output partitions (at least one per repository; the
+    /// others are empty): the variants of a scan split across workers must agree on it.
+    pub(crate) fn with_partitions(mut self, partitions: usize) -> Self {
+        let partitions = partitions.max(self.spec.repos.len());
+        self.properties = leaf::properties(&self.schema, partitions, EmissionType::Incremental);
+        self
+    }
+
+    /// The same scan over `repos` only, with `partitions` output partitions.
+    pub(crate) fn with_repos(&self, repos: Vec<RepoTarget>, partitions: usize) -> DFResult<Self> {
+        let mut spec = self.spec.clone();
+        spec.repos = repos;
+        let mut exec = GitScanExec::new(spec)?.with_partitions(partitions);
+        exec.clones = self.clones.clone();
+        exec.strict = self.strict;
+        Ok(exec)
     }
 
     /// The clone job of each partition (None for a local repository). Every remote repository
@@ -93,6 +119,9 @@ impl DisplayAs for GitScanExec {
         }
         if let Some(limit) = self.spec.limit {
             write!(f, ", limit={limit}")?;
+        }
+        if let Some(worker) = &self.worker {
+            write!(f, ", worker={worker}")?;
         }
         Ok(())
     }

@@ -17,6 +17,7 @@ pub(crate) mod commit_trailers;
 pub(crate) mod commits;
 pub(crate) mod def;
 pub(crate) mod diff_lines;
+pub(crate) mod distribute;
 pub(crate) mod exec;
 pub(crate) mod file_history;
 pub(crate) mod files;

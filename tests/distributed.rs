@@ -1,0 +1,449 @@
+//! Queries on workers (`gitfleet worker`, `--workers`) against the single-node answer: a fleet of
+//! generated repositories served by a real `git daemon` on 127.0.0.1, three workers on loopback
+//! (in this process, and as real processes), every git table compared row by row. Also where
+//! the clones land, a worker down before or dying during a query, and the shared secret.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{BufRead, BufReader};
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use common::daemon::{start_daemon, Daemon};
+use common::history::{build, Spec};
+use common::*;
+
+const FLEET: usize = 24;
+const TOKEN: &str = "ghp_distributedTestToken0123456789abcdef";
+
+/// The fleet's bare repositories, built once per test binary: `r0.git` .. `r23.git`, of
+/// different sizes.
+fn fleet_dir() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = scratch_dir("fleet");
+        for i in 0..FLEET {
+            build(
+                &dir.join(format!("r{i}.git")),
+                &Spec {
+                    commits: 4 + i % 7,
+                    initial_files: 2 + i % 3,
+                    seed: 100 + i as u64,
+                },
+            );
+        }
+        dir
+    })
+}
+
+fn urls(daemon: &Daemon) -> Vec<String> {
+    (0..FLEET)
+        .map(|i| format!("git://127.0.0.1:{}/r{i}.git", daemon.port))
+        .collect()
+}
+
+/// A real `gitfleet worker` process on a free loopback port, its stderr kept.
+struct WorkerProcess {
+    child: Child,
+    addr: String,
+    cache: PathBuf,
+    stderr: Arc<Mutex<String>>,
+}
+
+impl WorkerProcess {
+    fn start(name: &str, listen: &str, envs: &[(&str, &str)]) -> Result<WorkerProcess, String> {
+        let cache = scratch_dir(name);
+        let mut child = Command::new(env!("CARGO_BIN_EXE_gitfleet"))
+            .args(["worker", "--listen", listen])
+            .env("GITFLEET_CACHE_DIR", &cache)
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env_remove("GITHUB_TOKEN")
+            .env_remove("GITFLEET_GITHUB_TOKENS")
+            .env_remove("GITFLEET_WORKER_SECRET")
+            .envs(envs.iter().copied())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("gitfleet worker starts");
+        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+        let first = lines.next().and_then(Result::ok).unwrap_or_default();
+        let Some(addr) = first
+            .strip_prefix("gitfleet worker listening on ")
+            .and_then(|rest| rest.split_whitespace().next())
+        else {
+            let _ = child.wait();
+            let rest: Vec<String> = lines.map_while(Result::ok).collect();
+            return Err(format!("{first}\n{}", rest.join("\n")));
+        };
+        let addr = addr.to_string();
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let sink = stderr.clone();
+        std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                sink.lock().unwrap().push_str(&(line + "\n"));
+            }
+        });
+        Ok(WorkerProcess {
+            child,
+            addr,
+            cache,
+            stderr,
+        })
+    }
+
+    fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    fn output(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+}
+
+impl Drop for WorkerProcess {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// The clone directories under a cache, by repository name, with their inode (a clone made
+/// again would be a new directory).
+fn clones(cache: &Path) -> BTreeMap<String, u64> {
+    let mut found = BTreeMap::new();
+    let mut stack = vec![cache.join("repos")];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.ends_with(".git") && path.join("HEAD").exists() {
+                found.insert(name, std::fs::metadata(&path).unwrap().ino());
+            } else if path.is_dir() {
+                stack.push(path);
+            }
+        }
+    }
+    found
+}
+
+/// The queries compared with the single-node answer: every git table, and an aggregate whose
+/// partial aggregation runs on the workers.
+const QUERIES: [&str; 8] = [
+    "SELECT * FROM commits",
+    "SELECT * FROM commit_files",
+    "SELECT * FROM refs",
+    "SELECT * FROM files",
+    "SELECT * FROM blame",
+    // `path` is where the clone lives: on a worker, not here.
+    "SELECT repo, url, head_ref, head_sha, is_bare, status, error FROM repos",
+    "SELECT repo, count(*), sum(additions), sum(deletions) FROM commits GROUP BY repo",
+    "SELECT author_email, count(*) FROM commits WHERE NOT is_merge GROUP BY 1 ORDER BY 2 DESC, 1",
+];
+
+fn single_node(daemon: &Daemon) -> Vec<Vec<String>> {
+    let config = gitfleet::EngineConfig {
+        repos: urls(daemon),
+        cache_dir: Some(scratch_dir(&format!("single-{}", daemon.port))),
+        ..Default::default()
+    };
+    queries_with(&config, &QUERIES)
+        .into_iter()
+        .zip(QUERIES)
+        .map(|(result, sql)| {
+            let rows = result.unwrap_or_else(|e| panic!("{sql}: {e}"));
+            assert!(!rows.is_empty(), "{sql} gave no rows");
+            sorted(rows.into_iter().map(|r| r.join("\x1f")).collect())
+        })
+        .collect()
+}
+
+fn coordinator(daemon: &Daemon, workers: &[String], name: &str) -> gitfleet::EngineConfig {
+    gitfleet::EngineConfig {
+        repos: urls(daemon),
+        cache_dir: Some(scratch_dir(name)),
+        workers: workers.to_vec(),
+        github_tokens: vec![TOKEN.to_string()],
+        ..Default::default()
+    }
+}
+
+fn distributed(config: &gitfleet::EngineConfig) -> Vec<Vec<String>> {
+    queries_with(config, &QUERIES)
+        .into_iter()
+        .zip(QUERIES)
+        .map(|(result, sql)| {
+            let rows = result.unwrap_or_else(|e| panic!("{sql} on workers: {e}"));
+            sorted(rows.into_iter().map(|r| r.join("\x1f")).collect())
+        })
+        .collect()
+}
+
+/// Each repository was cloned by exactly one worker; together they hold the fleet.
+fn assert_disjoint_and_complete(caches: &[&Path]) -> Vec<BTreeMap<String, u64>> {
+    let held: Vec<BTreeMap<String, u64>> = caches.iter().map(|c| clones(c)).collect();
+    let mut all = BTreeSet::new();
+    for (i, h) in held.iter().enumerate() {
+        assert!(
+            !h.is_empty(),
+            "worker {i} cloned nothing: the fleet is not spread"
+        );
+        for name in h.keys() {
+            assert!(all.insert(name.clone()), "{name} was cloned by two workers");
+        }
+    }
+    assert_eq!(all.len(), FLEET, "{all:?}");
+    held
+}
+
+#[test]
+fn three_worker_processes_give_the_single_node_answer() {
+    let daemon = start_daemon(fleet_dir());
+    let expected = single_node(&daemon);
+    let mut workers: Vec<WorkerProcess> = (0..3)
+        .map(|i| WorkerProcess::start(&format!("proc-worker-{i}"), "127.0.0.1:0", &[]).unwrap())
+        .collect();
+    let addrs: Vec<String> = workers.iter().map(|w| w.addr.clone()).collect();
+    let config = coordinator(&daemon, &addrs, "proc-coordinator");
+    let got = distributed(&config);
+    for ((sql, want), got) in QUERIES.iter().zip(&expected).zip(&got) {
+        assert_eq!(got, want, "{sql}");
+    }
+    // The coordinator cloned nothing; each repository lives on one worker.
+    assert!(clones(config.cache_dir.as_ref().unwrap()).is_empty());
+    let caches: Vec<&Path> = workers.iter().map(|w| w.cache.as_path()).collect();
+    let before = assert_disjoint_and_complete(&caches);
+
+    // The next query goes to the same workers and clones nothing.
+    let again = distributed(&config);
+    assert_eq!(again, expected);
+    let after: Vec<_> = caches.iter().map(|c| clones(c)).collect();
+    assert_eq!(after, before, "a second query cloned again");
+
+    // A worker down before the query: its repositories go to the others, with one warning.
+    workers[1].kill();
+    let out = Command::new(env!("CARGO_BIN_EXE_gitfleet"))
+        .args([
+            "--workers",
+            &addrs.join(","),
+            "sql",
+            QUERIES[6],
+            "--format",
+            "csv",
+        ])
+        .env("GITFLEET_CACHE_DIR", config.cache_dir.as_ref().unwrap())
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env_remove("GITFLEET_WORKERS")
+        .args(urls(&daemon).iter().flat_map(|u| ["-r".to_string(), u.clone()]))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let warnings: Vec<&str> = stderr.lines().filter(|l| l.contains("not reachable")).collect();
+    assert_eq!(warnings.len(), 1, "{stderr}");
+    assert!(
+        warnings[0].contains(&format!("worker http://{}", addrs[1])),
+        "{stderr}"
+    );
+    let mut rows: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .skip(1)
+        .map(|l| l.replace(',', "\x1f"))
+        .collect();
+    rows.sort();
+    assert_eq!(rows, expected[6]);
+    let (w0, w2) = (clones(&workers[0].cache), clones(&workers[2].cache));
+    assert_eq!(w0.len() + w2.len(), FLEET);
+    assert!(w0.keys().all(|k| !w2.contains_key(k)));
+
+    // No token reached a worker: not in its output, not in its cache.
+    for w in &workers {
+        assert!(!w.output().contains(TOKEN), "{}", w.output());
+        let leaked = files_containing(&w.cache, TOKEN);
+        assert!(leaked.is_empty(), "{leaked:?}");
+    }
+}
+
+#[test]
+fn three_workers_in_this_process_give_the_single_node_answer() {
+    let daemon = start_daemon(fleet_dir());
+    let expected = single_node(&daemon);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut addrs = Vec::new();
+    let mut caches = Vec::new();
+    for i in 0..3 {
+        let cache = scratch_dir(&format!("inproc-worker-{i}"));
+        let config = gitfleet::EngineConfig {
+            cache_dir: Some(cache.clone()),
+            ..Default::default()
+        };
+        let listener = runtime
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .unwrap();
+        addrs.push(listener.local_addr().unwrap().to_string());
+        runtime.spawn(async move { gitfleet::engine::serve_worker(&config, listener).await });
+        caches.push(cache);
+    }
+    let config = coordinator(&daemon, &addrs, "inproc-coordinator");
+    let got = distributed(&config);
+    for ((sql, want), got) in QUERIES.iter().zip(&expected).zip(&got) {
+        assert_eq!(got, want, "{sql}");
+    }
+    assert!(clones(config.cache_dir.as_ref().unwrap()).is_empty());
+    let caches: Vec<&Path> = caches.iter().map(PathBuf::as_path).collect();
+    assert_disjoint_and_complete(&caches);
+
+    // EXPLAIN shows the stages and which worker reads which repositories.
+    let explain = queries_with(&config, &[&format!("EXPLAIN {}", QUERIES[6])])
+        .remove(0)
+        .unwrap();
+    let plan = explain.iter().map(|r| r.join(" ")).collect::<Vec<_>>().join("\n");
+    assert!(plan.contains("DistributedExec"), "{plan}");
+    assert!(plan.contains("AggregateExec: mode=Partial"), "{plan}");
+    for addr in &addrs {
+        assert!(plan.contains(&format!("worker=http://{addr}")), "{plan}");
+    }
+    runtime.shutdown_background();
+}
+
+#[test]
+fn a_worker_that_dies_mid_query_fails_it_with_one_line() {
+    let daemon = start_daemon(fleet_dir());
+    let mut workers: Vec<WorkerProcess> = (0..3)
+        .map(|i| WorkerProcess::start(&format!("dying-worker-{i}"), "127.0.0.1:0", &[]).unwrap())
+        .collect();
+    let addrs: Vec<String> = workers.iter().map(|w| w.addr.clone()).collect();
+    let config = coordinator(&daemon, &addrs, "dying-coordinator");
+    let dead = addrs[2].clone();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let result = runtime.block_on(async {
+            let ctx = gitfleet::session(&config).map_err(|e| e.to_string())?;
+            // Planned while all three answer; the third is gone when the plan runs.
+            let plan = ctx
+                .sql("SELECT repo, count(*) FROM commits GROUP BY repo")
+                .await
+                .map_err(|e| e.to_string())?
+                .create_physical_plan()
+                .await
+                .map_err(|e| e.to_string())?;
+            tx.send(None).unwrap();
+            std::thread::sleep(Duration::from_millis(500));
+            datafusion::physical_plan::collect(plan, ctx.task_ctx())
+                .await
+                .map_err(|e| gitfleet::engine::describe(&e))
+        });
+        tx.send(Some(result)).unwrap();
+    });
+    assert!(rx.recv_timeout(Duration::from_secs(120)).unwrap().is_none());
+    workers[2].kill();
+    let result = rx
+        .recv_timeout(Duration::from_secs(60))
+        .expect("the query hung after its worker died")
+        .unwrap();
+    let err = result.expect_err("a query whose worker died cannot succeed");
+    eprintln!("the error: {err}");
+    assert!(!err.contains('\n'), "{err}");
+    assert!(err.contains(&dead), "the error does not name the worker: {err}");
+}
+
+fn cli(cache: &Path, envs: &[(&str, &str)], args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_gitfleet"))
+        .env("GITFLEET_CACHE_DIR", cache)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env_remove("GITFLEET_WORKER_SECRET")
+        .env_remove("GITFLEET_WORKERS")
+        .envs(envs.iter().copied())
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn workers_want_the_shared_secret() {
+    let daemon = start_daemon(fleet_dir());
+    // Off loopback a worker does not start without a secret.
+    let refused = WorkerProcess::start("open-worker", "0.0.0.0:0", &[])
+        .err()
+        .expect("started without a secret");
+    assert!(refused.contains("GITFLEET_WORKER_SECRET"), "{refused}");
+
+    let secret = "s3cret-for-the-fleet";
+    let worker = WorkerProcess::start(
+        "secret-worker",
+        "127.0.0.1:0",
+        &[("GITFLEET_WORKER_SECRET", secret)],
+    )
+    .unwrap();
+    let cache = scratch_dir("secret-coordinator");
+    let repo = format!("git://127.0.0.1:{}/r3.git", daemon.port);
+    let sql = format!("SELECT count(*) FROM commits('{repo}')");
+    let without = cli(&cache, &[], &["--workers", &worker.addr, "sql", &sql]);
+    let stderr = String::from_utf8_lossy(&without.stderr);
+    assert!(!without.status.success());
+    assert!(stderr.contains("shared secret"), "{stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+
+    let wrong = cli(
+        &cache,
+        &[("GITFLEET_WORKER_SECRET", "guess")],
+        &["--workers", &worker.addr, "sql", &sql],
+    );
+    assert!(!wrong.status.success());
+
+    let with = cli(
+        &cache,
+        &[("GITFLEET_WORKER_SECRET", secret)],
+        &["--workers", &worker.addr, "sql", &sql, "--format", "csv"],
+    );
+    let stdout = String::from_utf8_lossy(&with.stdout);
+    assert!(with.status.success(), "{}", String::from_utf8_lossy(&with.stderr));
+    let commits = git(&fleet_dir().join("r3.git"), &["rev-list", "--count", "HEAD"]);
+    assert_eq!(stdout.lines().nth(1), Some(commits.trim()));
+    assert!(!worker.output().contains(secret));
+
+    // Bad worker lists are one clear line.
+    let bad = cli(&cache, &[], &["--workers", "localhost", "sql", "SELECT 1"]);
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(stderr.contains("worker 'localhost' is not HOST:PORT"), "{stderr}");
+    let none = cli(&cache, &[], &["--workers", "127.0.0.1:1", "sql", &sql]);
+    let stderr = String::from_utf8_lossy(&none.stderr);
+    assert!(
+        stderr.contains("no worker is reachable (http://127.0.0.1:1)"),
+        "{stderr}"
+    );
+}
+
+/// Every file under `dir` whose bytes contain `needle`.
+fn files_containing(dir: &Path, needle: &str) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if std::fs::read(&path)
+                .is_ok_and(|b| b.windows(needle.len()).any(|w| w == needle.as_bytes()))
+            {
+                found.push(path);
+            }
+        }
+    }
+    found
+}
