@@ -4,48 +4,14 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use common::daemon::start_daemon;
 use common::history::{build, Spec};
+use common::http::start_http;
 use common::*;
-
-/// `git http-backend` behind HTTP basic auth (password = `token`, if given).
-struct HttpServer {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for HttpServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_http(root: &Path, extra: &[&str]) -> HttpServer {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/git_http_server.py");
-    let mut child = Command::new("python3")
-        .arg(script)
-        .arg("--root")
-        .arg(root)
-        .args(extra)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("python3 runs the test HTTP server");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let port = line.trim().parse().expect("the server prints its port");
-    HttpServer { child, port }
-}
 
 /// Bare repositories `r0.git` .. under `dir`, each with a different number of commits.
 fn served_repos(dir: &Path, count: usize) -> Vec<(String, usize)> {

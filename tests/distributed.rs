@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use common::daemon::{start_daemon, Daemon};
 use common::history::{build, Spec};
+use common::http::start_http;
 use common::*;
 
 const FLEET: usize = 24;
@@ -367,6 +368,8 @@ fn cli(cache: &Path, envs: &[(&str, &str)], args: &[&str]) -> Output {
         .env("GIT_CONFIG_GLOBAL", "/dev/null")
         .env_remove("GITFLEET_WORKER_SECRET")
         .env_remove("GITFLEET_WORKERS")
+        .env_remove("GITHUB_TOKEN")
+        .env_remove("GITFLEET_GITHUB_TOKENS")
         .envs(envs.iter().copied())
         .args(args)
         .stdin(Stdio::null())
@@ -427,6 +430,137 @@ fn workers_want_the_shared_secret() {
         stderr.contains("no worker is reachable (http://127.0.0.1:1)"),
         "{stderr}"
     );
+}
+
+#[test]
+fn clone_credentials_reach_workers_in_headers_only() {
+    let served = scratch_dir("served-http-workers");
+    build(
+        &served.join("private.git"),
+        &Spec {
+            commits: 5,
+            initial_files: 2,
+            seed: 7,
+        },
+    );
+    let token = "tok-worker-5ecret-4567";
+    let server = start_http(&served, &["--token", token]);
+    let url = format!("http://127.0.0.1:{}/private.git", server.port);
+    let hosts = format!("127.0.0.1:{}", server.port);
+    // The worker has no token of its own.
+    let worker = WorkerProcess::start("cred-worker", "127.0.0.1:0", &[]).unwrap();
+    let cache = scratch_dir("cred-coordinator");
+    let sql = format!("SELECT count(*) FROM commits('{url}')");
+    let args = [
+        "--workers",
+        &worker.addr,
+        "--strict",
+        "sql",
+        &sql,
+        "--format",
+        "csv",
+    ];
+    let without = cli(&cache, &[("GITFLEET_TOKEN_HOSTS", &hosts)], &args);
+    let stderr = String::from_utf8_lossy(&without.stderr);
+    assert!(!without.status.success());
+    assert!(stderr.contains(&format!("cannot clone {url}")), "{stderr}");
+    // The coordinator's token reaches the worker with the query, and only there.
+    let with = cli(
+        &cache,
+        &[
+            ("GITFLEET_GITHUB_TOKENS", token),
+            ("GITFLEET_TOKEN_HOSTS", &hosts),
+        ],
+        &args,
+    );
+    assert!(with.status.success(), "{}", String::from_utf8_lossy(&with.stderr));
+    let commits = git(&served.join("private.git"), &["rev-list", "--count", "HEAD"]);
+    assert_eq!(
+        String::from_utf8_lossy(&with.stdout).lines().nth(1),
+        Some(commits.trim())
+    );
+    assert!(clones(&cache).is_empty(), "the coordinator cloned");
+    assert!(clones(&worker.cache).contains_key("private.git"));
+    assert!(!worker.output().contains(token), "{}", worker.output());
+    assert!(files_containing(&worker.cache, token).is_empty());
+    assert!(files_containing(&cache, token).is_empty());
+    assert!(!String::from_utf8_lossy(&with.stderr).contains(token));
+}
+
+#[test]
+fn serve_answers_psql_from_the_workers() {
+    let daemon = start_daemon(fleet_dir());
+    let worker = WorkerProcess::start("serve-worker", "127.0.0.1:0", &[]).unwrap();
+    let cache = scratch_dir("serve-coordinator");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut args = vec!["--workers".to_string(), worker.addr.clone()];
+    for url in urls(&daemon).iter().take(3) {
+        args.extend(["-r".to_string(), url.clone()]);
+    }
+    args.extend([
+        "serve".to_string(),
+        "--listen".to_string(),
+        format!("127.0.0.1:{port}"),
+    ]);
+    let mut server = Command::new(env!("CARGO_BIN_EXE_gitfleet"))
+        .args(&args)
+        .env("GITFLEET_CACHE_DIR", &cache)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env_remove("GITFLEET_WORKERS")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut log = BufReader::new(server.stderr.take().unwrap());
+    let mut first = String::new();
+    log.read_line(&mut first).unwrap();
+    assert!(first.contains("listening on"), "{first}");
+    // Keep reading its log: a closed pipe would fail the server's next log line.
+    std::thread::spawn(move || std::io::copy(&mut log, &mut std::io::sink()));
+    let out = Command::new("psql")
+        .args([
+            "-X",
+            "-A",
+            "-t",
+            "-h",
+            "127.0.0.1",
+            "-U",
+            "tester",
+            "-d",
+            "gitfleet",
+            "-p",
+            &port.to_string(),
+        ])
+        .args([
+            "-c",
+            "SELECT repo, count(*) FROM commits GROUP BY repo ORDER BY repo",
+        ])
+        .env("PGCONNECT_TIMEOUT", "10")
+        .output()
+        .expect("psql is installed (the README test command installs it)");
+    let _ = server.kill();
+    let _ = server.wait();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let got: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect();
+    let want: Vec<String> = (0..3)
+        .map(|i| {
+            let n = git(
+                &fleet_dir().join(format!("r{i}.git")),
+                &["rev-list", "--count", "HEAD"],
+            );
+            format!("git://127.0.0.1:{}/r{i}.git|{}", daemon.port, n.trim())
+        })
+        .collect();
+    assert_eq!(got, want);
+    assert_eq!(clones(&worker.cache).len(), 3);
+    assert!(clones(&cache).is_empty(), "the server cloned");
 }
 
 /// Every file under `dir` whose bytes contain `needle`.

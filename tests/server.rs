@@ -1036,3 +1036,53 @@ fn one_query_cannot_take_the_whole_memory_pool() {
     );
     assert_eq!(psql_ok(&roomy, hungry), "10000000");
 }
+
+/// The operator's log pipe goes away (a `| head`, a closed terminal): queries still run; the
+/// server once panicked writing its log line and left the client waiting forever.
+#[test]
+fn a_closed_log_pipe_does_not_hang_clients() {
+    let repo = fixture("basic");
+    let port = free_port();
+    let listen = format!("127.0.0.1:{port}");
+    let mut child = gitfleet(&repo, &["serve", "--listen", &listen], &[])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("gitfleet serve");
+    let mut first = String::new();
+    BufReader::new(child.stderr.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(first.contains("listening on"), "{first}");
+    // The reader is gone: every later log line fails to write.
+    let server = Server {
+        child,
+        port,
+        log: Arc::new(Mutex::new(String::new())),
+    };
+    let commits = git(&repo, &["rev-list", "--count", "HEAD"]).trim().to_string();
+    for _ in 0..2 {
+        let out = Command::new("timeout")
+            .args([
+                "60",
+                "psql",
+                "-X",
+                "-A",
+                "-t",
+                "-h",
+                "127.0.0.1",
+                "-U",
+                "tester",
+                "-d",
+                "gitfleet",
+            ])
+            .arg("-p")
+            .arg(port.to_string())
+            .args(["-c", "SELECT count(*) FROM commits"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        assert_eq!(text(&out.stdout).trim(), commits);
+    }
+    drop(server);
+}

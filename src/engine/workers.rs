@@ -27,8 +27,10 @@ use datafusion_distributed::{
 use url::Url;
 
 use super::EngineConfig;
+use crate::source::credentials::Credentials;
+use crate::source::fleet::auth::GitAuth;
 use crate::source::git::bots::BotRules;
-use crate::table::distribute::{self, GitScanCodec, Placement, WorkerScans};
+use crate::table::distribute::{self, GitScanCodec, Placement, QueryAuth, WorkerScans};
 
 /// The header carrying the shared secret on every call to a worker.
 const SECRET_HEADER: &str = "x-gitfleet-worker-secret";
@@ -161,10 +163,11 @@ pub(super) fn coordinator(
     let max_tasks = distribute::min_tasks(workers.len());
     let mut headers = http::HeaderMap::new();
     if let Some(secret) = secret() {
-        let mut value = http::HeaderValue::from_str(&secret)
-            .map_err(|_| DataFusionError::Configuration(format!("{SECRET_ENV} must be printable ASCII")))?;
-        value.set_sensitive(true);
-        headers.insert(SECRET_HEADER, value);
+        insert_secret(&mut headers, SECRET_HEADER, &secret, SECRET_ENV)?;
+    }
+    // The clone token goes in a header, never in the plan; workers keep it for the query only.
+    for (name, value) in super::credentials(config).clone_headers() {
+        insert_secret(&mut headers, name, &value, "a GitHub token")?;
     }
     let mut builder = builder
         .with_distributed_worker_resolver(WorkerList {
@@ -188,6 +191,15 @@ pub(super) fn coordinator(
         builder = builder.with_query_planner(Arc::new(ExplainStages { inner }));
     }
     Ok(builder)
+}
+
+/// Adds a header whose value is kept out of debug output (marked sensitive).
+fn insert_secret(headers: &mut http::HeaderMap, name: &'static str, value: &str, what: &str) -> DFResult<()> {
+    let mut value = http::HeaderValue::from_str(value)
+        .map_err(|_| DataFusionError::Configuration(format!("{what} must be printable ASCII")))?;
+    value.set_sensitive(true);
+    headers.insert(name, value);
+    Ok(())
 }
 
 /// Makes `EXPLAIN` show the distributed plan (stages, tasks, which worker reads which
@@ -293,17 +305,23 @@ pub async fn serve_worker(config: &EngineConfig, listener: tokio::net::TcpListen
             // A stage of this worker may read other workers' output: they want the secret too.
             if let Some(secret) = forwarded {
                 let mut headers = http::HeaderMap::new();
-                let mut value = http::HeaderValue::from_str(&secret).map_err(|_| {
-                    DataFusionError::Configuration(format!("{SECRET_ENV} must be printable ASCII"))
-                })?;
-                value.set_sensitive(true);
-                headers.insert(SECRET_HEADER, value);
+                insert_secret(&mut headers, SECRET_HEADER, &secret, SECRET_ENV)?;
                 builder = builder.with_distributed_passthrough_headers(headers)?;
             }
+            let header = |name: &str| {
+                ctx.headers
+                    .get(name)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_string)
+            };
+            let auth = Credentials::from_clone_headers(header).map(|c| QueryAuth(GitAuth::new(Arc::new(c))));
             builder.scalar_functions().get_or_insert_default().push(is_bot);
             let config = builder.config().get_or_insert_default();
             config.set_distributed_user_codec(GitScanCodec);
             config.set_extension(scans);
+            if let Some(auth) = auth {
+                config.set_extension(Arc::new(auth));
+            }
             Ok(builder.build())
         }
     });

@@ -176,7 +176,7 @@ fn warn_if_readable_by_others(path: &Path) {
     use std::os::unix::fs::PermissionsExt;
     if let Ok(meta) = std::fs::metadata(path) {
         if meta.permissions().mode() & 0o077 != 0 {
-            eprintln!(
+            super::log_line!(
                 "gitfleet serve: warning: {} is readable by other users; its verifiers log in to \
                  this server (chmod 600 it)",
                 path.display()

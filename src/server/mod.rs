@@ -7,6 +7,16 @@
 //! (its `SET`s are its own) over the shared tables, views and memory pool; connections, statement
 //! time and result rows are limited by the operator's options.
 
+/// One line on the server's stderr. A log that cannot be written (the operator's terminal or
+/// log pipe went away) must not take a client's query down with it: `eprintln!` would panic.
+macro_rules! log_line {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+pub(crate) use log_line;
+
 mod auth;
 mod catalog;
 mod connections;
@@ -131,7 +141,7 @@ pub async fn serve(ctx: SessionContext, options: ServeOptions) -> Result<(), Str
         ));
     }
     if !options.listen.ip().is_loopback() && options.tls.is_none() {
-        eprintln!(
+        log_line!(
             "gitfleet serve: warning: listening on {} without TLS: passwords are safe (SCRAM), \
              query text and results are not; give --tls-cert and --tls-key",
             options.listen
@@ -148,7 +158,7 @@ pub async fn serve(ctx: SessionContext, options: ServeOptions) -> Result<(), Str
     let local = listener
         .local_addr()
         .map_err(|e| format!("cannot listen on {}: {e}", options.listen))?;
-    eprintln!(
+    log_line!(
         "gitfleet serve: listening on {local} (database {CATALOG}{}{}); one line per query follows",
         if tls.is_some() { ", TLS" } else { "" },
         match &accounts {
@@ -183,7 +193,7 @@ pub async fn serve(ctx: SessionContext, options: ServeOptions) -> Result<(), Str
         let (socket, peer) = match listener.accept().await {
             Ok(accepted) => accepted,
             Err(e) => {
-                eprintln!("gitfleet serve: accept failed: {e}");
+                log_line!("gitfleet serve: accept failed: {e}");
                 continue;
             }
         };
@@ -196,14 +206,14 @@ pub async fn serve(ctx: SessionContext, options: ServeOptions) -> Result<(), Str
             let (socket, watcher) = match split_watcher(socket) {
                 Ok(pair) => pair,
                 Err(e) => {
-                    eprintln!("{peer} connection error: {e}");
+                    log_line!("{peer} connection error: {e}");
                     return;
                 }
             };
             let watching = server.connections.watch(peer, watcher);
             let handlers = Arc::new(server.handlers(peer, over_limit));
             if let Err(e) = pgwire::tokio::process_socket(socket, tls, handlers).await {
-                eprintln!("{peer} connection error: {e}");
+                log_line!("{peer} connection error: {e}");
             }
             // The watcher's handle would keep the socket open after pgwire is done with it.
             watching.abort();
@@ -335,7 +345,7 @@ impl Server {
                 .with_runtime_env(runtime)
                 .build(),
             Err(e) => {
-                eprintln!("{peer} connection memory pool not set up ({e}); the server's pool bounds it");
+                log_line!("{peer} connection memory pool not set up ({e}); the server's pool bounds it");
                 base
             }
         }
@@ -459,7 +469,7 @@ impl StartupHandler for Gate {
         if let PgWireFrontendMessage::Startup(startup) = &message {
             let user = startup.parameters.get("user").map_or("", String::as_str);
             if self.over_limit {
-                eprintln!(
+                log_line!(
                     "{} user={} refused: too many connections (--max-connections {})",
                     self.peer,
                     query_log::quoted(user),
@@ -495,7 +505,7 @@ impl StartupHandler for Gate {
         }
         if result.is_err() && password {
             let user = client.metadata().get("user").cloned().unwrap_or_default();
-            eprintln!("{} user={} failed login", self.peer, query_log::quoted(&user));
+            log_line!("{} user={} failed login", self.peer, query_log::quoted(&user));
             // One guess per second per connection, and connections are limited.
             tokio::time::sleep(Duration::from_secs(1)).await;
         }

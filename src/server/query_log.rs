@@ -36,7 +36,7 @@ impl QueryLog {
             return;
         }
         self.done = true;
-        eprintln!(
+        super::log_line!(
             "{} user={} {:.1}ms rows={} {outcome} query=\"{}\"",
             self.peer,
             quoted(&self.user),

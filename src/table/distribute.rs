@@ -26,6 +26,7 @@ use url::Url;
 
 use super::exec::GitScanExec;
 use super::spec::{RepoTarget, ScanSpec};
+use crate::source::fleet::auth::GitAuth;
 use crate::source::fleet::jobs::CloneManager;
 
 /// What a worker's scans share: where its clones and caches live and its clone jobs. Set on the
@@ -37,6 +38,11 @@ pub(crate) struct WorkerScans {
     /// Whether the per-commit stats cache is kept (`--no-stats-cache` on the worker turns it off).
     pub stats_cache: bool,
 }
+
+/// The clone credentials a coordinator sent with one query (request headers, never plan
+/// bytes). Set on that query's session config on the worker; memory only.
+#[derive(Debug)]
+pub(crate) struct QueryAuth(pub GitAuth);
 
 /// How the coordinator places scans. Set on the coordinator's session config.
 #[derive(Debug, Default)]
@@ -83,6 +89,10 @@ impl PhysicalExtensionCodec for GitScanCodec {
         let mut exec = GitScanExec::new(spec)?.with_partitions(shipped.partitions);
         exec.strict = shipped.strict;
         exec.clones = scans.map(|s| s.fleet.clone());
+        exec.auth = ctx
+            .session_config()
+            .get_extension::<QueryAuth>()
+            .map(|a| a.0.clone());
         Ok(Arc::new(exec))
     }
 

@@ -25,6 +25,7 @@ use super::sink::BatchSink;
 use super::slots::acquire_slot;
 use super::spec::{Partition, RepoTarget, ScanSpec};
 use crate::error::{Error, Result};
+use crate::source::fleet::auth::GitAuth;
 use crate::source::fleet::jobs::{CloneJob, CloneManager};
 use crate::source::git::commits::TimeBounds;
 
@@ -42,6 +43,9 @@ pub(crate) struct GitScanExec {
     pub(super) strict: bool,
     /// The worker this variant of a split scan is sent to (shown by EXPLAIN).
     pub(super) worker: Option<String>,
+    /// Clones authenticate with this instead of the session's credentials (on a worker: those
+    /// its coordinator sent with the query).
+    pub(super) auth: Option<GitAuth>,
 }
 
 impl GitScanExec {
@@ -60,6 +64,7 @@ impl GitScanExec {
             jobs: OnceLock::new(),
             strict: false,
             worker: None,
+            auth: None,
         })
     }
 
@@ -83,6 +88,7 @@ impl GitScanExec {
         let mut exec = GitScanExec::new(spec)?.with_partitions(partitions);
         exec.clones = self.clones.clone();
         exec.strict = self.strict;
+        exec.auth = self.auth.clone();
         Ok(exec)
     }
 
@@ -97,7 +103,7 @@ impl GitScanExec {
                     let location = target.location.as_ref()?;
                     let url = location.url.as_ref()?;
                     let fleet = self.clones.as_ref()?;
-                    Some(fleet.start(url, &location.path, false))
+                    Some(fleet.start_as(url, &location.path, false, self.auth.as_ref()))
                 })
                 .collect()
         })

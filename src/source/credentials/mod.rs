@@ -140,6 +140,48 @@ impl Credentials {
     }
 }
 
+/// The request headers that carry a session's clone credentials to a worker (datafusion-
+/// distributed hands them to the worker's session, which keeps them in memory for that query
+/// only): the token a clone uses, the hosts it may go to, the username.
+pub(crate) const CLONE_TOKEN_HEADER: &str = "x-gitfleet-clone-token";
+const TOKEN_HOSTS_HEADER: &str = "x-gitfleet-token-hosts";
+const USERNAME_HEADER: &str = "x-gitfleet-git-username";
+
+impl Credentials {
+    /// What a worker needs to clone as this session would, as header (name, value) pairs; the
+    /// token's value is the caller's to mark sensitive. Empty without a usable token.
+    pub(crate) fn clone_headers(&self) -> Vec<(&'static str, String)> {
+        let Some(token) = self.tokens.tokens().into_iter().find(|t| !t.quota().invalid) else {
+            return Vec::new();
+        };
+        let mut headers = vec![
+            (CLONE_TOKEN_HEADER, token.secret().to_string()),
+            (TOKEN_HOSTS_HEADER, self.token_hosts.join(",")),
+        ];
+        if let Some(user) = &self.username {
+            headers.push((USERNAME_HEADER, user.clone()));
+        }
+        headers
+    }
+
+    /// The clone credentials a coordinator sent ([`Self::clone_headers`]), read with `header`;
+    /// None when it sent none (the worker then clones with its own).
+    pub(crate) fn from_clone_headers(header: impl Fn(&str) -> Option<String>) -> Option<Credentials> {
+        let token = header(CLONE_TOKEN_HEADER).filter(|t| !t.is_empty())?;
+        Some(Credentials {
+            tokens: Arc::new(TokenPool::new([token])),
+            api_url: GITHUB_API.to_string(),
+            token_hosts: header(TOKEN_HOSTS_HEADER)
+                .unwrap_or_default()
+                .split(',')
+                .map(|h| h.trim().to_ascii_lowercase())
+                .filter(|h| !h.is_empty())
+                .collect(),
+            username: header(USERNAME_HEADER).filter(|u| !u.is_empty()),
+        })
+    }
+}
+
 /// `host[:port]` of an http(s) URL, lower case.
 pub(crate) fn http_host(url: &str) -> Option<String> {
     let scheme = url.split_once("://")?.0;
@@ -166,6 +208,33 @@ mod tests {
         Credentials::resolve_with(settings, move |name| {
             env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
         })
+    }
+
+    #[test]
+    fn clone_credentials_travel_as_headers_and_keep_their_hosts() {
+        let tokens = ["ghp_first".to_string(), "ghp_second".to_string()];
+        let c = resolve(
+            &[("GITFLEET_TOKEN_HOSTS", "git.corp.example:8443")],
+            CredentialSettings {
+                tokens: &tokens,
+                username: Some("bot".into()),
+                ..Default::default()
+            },
+        );
+        let headers = c.clone_headers();
+        let get = |name: &str| headers.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone());
+        let back = Credentials::from_clone_headers(get).unwrap();
+        assert_eq!(
+            back.clone_token("https://git.corp.example:8443/x.git")
+                .unwrap()
+                .expose(),
+            "ghp_first"
+        );
+        assert!(back.clone_token("https://evil.example/x.git").is_none());
+        assert_eq!(back.username.as_deref(), Some("bot"));
+        assert!(Credentials::from_clone_headers(|_| None).is_none());
+        let none = resolve(&[], CredentialSettings::default());
+        assert!(none.clone_headers().is_empty());
     }
 
     #[test]

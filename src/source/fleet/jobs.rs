@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex, RwLock};
 use std::time::{Duration, SystemTime};
 
+use super::auth::GitAuth;
 use super::clone::{check_origin, damage, ensure_clone, fetch, Progress, TransferOptions};
 
 /// Where a repository's clone stands.
@@ -228,6 +229,18 @@ impl CloneManager {
     /// A cached clone is ready at once, unless the session refreshes (first use only) or
     /// `force_refresh` asks for a fetch now. A failed job is retried by the next call.
     pub(crate) fn start(&self, url: &str, dest: &Path, force_refresh: bool) -> Arc<CloneJob> {
+        self.start_as(url, dest, force_refresh, None)
+    }
+
+    /// [`Self::start`], authenticating a new transfer with `auth` instead of the session's
+    /// (a worker cloning with the credentials its coordinator sent for the query).
+    pub(crate) fn start_as(
+        &self,
+        url: &str,
+        dest: &Path,
+        force_refresh: bool,
+        auth: Option<&GitAuth>,
+    ) -> Arc<CloneJob> {
         let mut jobs = self.jobs.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(job) = jobs.get(url) {
             let state = job.status().state;
@@ -283,7 +296,13 @@ impl CloneManager {
             self.pool.push(JobRunner {
                 job: job.clone(),
                 observer: self.observer.read().unwrap_or_else(|e| e.into_inner()).clone(),
-                transfer: self.settings.transfer.clone(),
+                transfer: match auth {
+                    Some(auth) => TransferOptions {
+                        auth: auth.clone(),
+                        ..self.settings.transfer.clone()
+                    },
+                    None => self.settings.transfer.clone(),
+                },
             });
         }
         job
