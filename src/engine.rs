@@ -316,6 +316,27 @@ pub async fn plan_sql(ctx: &SessionContext, sql: &str) -> std::result::Result<Da
     Ok(ctx.execute_logical_plan(plan).await?)
 }
 
+/// Runs `frame` as a stream of batches. On workers, the warnings they recorded (a repository
+/// that could not be cloned there) are said here when the stream ends, as they would be
+/// without workers. Front ends run queries through this rather than `DataFrame::execute_stream`.
+pub async fn execute_stream(frame: DataFrame) -> DFResult<RecordBatchStream> {
+    let task_ctx = Arc::new(frame.task_ctx());
+    let plan = frame.create_physical_plan().await?;
+    let stream = datafusion::physical_plan::execute_stream(Arc::clone(&plan), task_ctx)?;
+    if !plan.is::<datafusion_distributed::DistributedExec>() {
+        return Ok(stream);
+    }
+    use futures::StreamExt;
+    let schema = stream.schema();
+    let at_end = futures::stream::once(async move {
+        workers::say_worker_warnings(&plan).await;
+    })
+    .filter_map(|()| async { None });
+    Ok(Box::pin(
+        datafusion::physical_plan::stream::RecordBatchStreamAdapter::new(schema, stream.chain(at_end)),
+    ))
+}
+
 /// What kind of failure an engine error is (see [`ErrorKind`]).
 pub(crate) fn classify(err: &datafusion::error::DataFusionError) -> ErrorKind {
     use datafusion::error::DataFusionError as E;
@@ -387,7 +408,7 @@ impl SessionContextHandle {
     {
         let frame = plan_sql(&self.ctx, sql).await?;
         let schema = Arc::new(frame.schema().as_arrow().clone());
-        let batches = frame.collect().await?;
+        let batches = datafusion::physical_plan::common::collect(execute_stream(frame).await?).await?;
         Ok((schema, batches))
     }
 
@@ -395,7 +416,7 @@ impl SessionContextHandle {
     /// The stream is driven by a task of the runtime, so a caller polling it from its own
     /// thread (Python's) never runs operators on that thread's small stack.
     pub async fn stream(&self, sql: &str) -> std::result::Result<RecordBatchStream, EngineError> {
-        let stream = plan_sql(&self.ctx, sql).await?.execute_stream().await?;
+        let stream = execute_stream(plan_sql(&self.ctx, sql).await?).await?;
         let schema = stream.schema();
         let mut builder = datafusion::physical_plan::stream::RecordBatchReceiverStreamBuilder::new(schema, 2);
         let tx = builder.tx();

@@ -563,6 +563,47 @@ fn serve_answers_psql_from_the_workers() {
     assert!(clones(&cache).is_empty(), "the server cloned");
 }
 
+#[test]
+fn a_clone_that_fails_on_a_worker_is_a_warning_here() {
+    let daemon = start_daemon(fleet_dir());
+    let workers: Vec<WorkerProcess> = (0..2)
+        .map(|i| WorkerProcess::start(&format!("warn-worker-{i}"), "127.0.0.1:0", &[]).unwrap())
+        .collect();
+    let addrs: Vec<String> = workers.iter().map(|w| w.addr.clone()).collect();
+    let cache = scratch_dir("warn-coordinator");
+    let missing = format!("git://127.0.0.1:{}/missing.git", daemon.port);
+    let present = format!("git://127.0.0.1:{}/r4.git", daemon.port);
+    let sql =
+        format!("SELECT repo, count(*) FROM commits WHERE repo IN ('{missing}', '{present}') GROUP BY repo");
+    let out = cli(
+        &cache,
+        &[],
+        &["--workers", &addrs.join(","), "sql", &sql, "--format", "csv"],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    // The other repository's rows are all there; the failed one is one warning line, here.
+    let commits = git(&fleet_dir().join("r4.git"), &["rev-list", "--count", "HEAD"]);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).lines().nth(1),
+        Some(format!("{present},{}", commits.trim()).as_str())
+    );
+    let warnings: Vec<&str> = stderr.lines().filter(|l| l.starts_with("warning: ")).collect();
+    assert_eq!(warnings.len(), 1, "{stderr}");
+    assert!(
+        warnings[0].starts_with(&format!("warning: cannot clone {missing}")),
+        "{stderr}"
+    );
+    // `repos` lists it as failed.
+    let sql = format!("SELECT status FROM repos('{missing}')");
+    let out = cli(
+        &cache,
+        &[],
+        &["--workers", &addrs.join(","), "sql", &sql, "--format", "csv"],
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "status\nfailed\n");
+}
+
 /// Every file under `dir` whose bytes contain `needle`.
 fn files_containing(dir: &Path, needle: &str) -> Vec<PathBuf> {
     let mut found = Vec::new();

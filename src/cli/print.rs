@@ -120,7 +120,9 @@ impl Output {
     /// Runs the query behind `df` and writes its rows.
     pub(super) async fn write(&mut self, df: DataFrame) -> Result<(), String> {
         let schema: SchemaRef = Arc::new(df.schema().as_arrow().clone());
-        let stream = df.execute_stream().await.map_err(|e| describe(&e))?;
+        let stream = gitfleet::engine::execute_stream(df)
+            .await
+            .map_err(|e| describe(&e))?;
         // Scan bars while the result is awaited. Streamed rows end them unless they go to a file
         // (`-o`): on the terminal, or through a pager, bars and rows must not interleave.
         let bars = Arc::new(super::progress::ScanBars::start());

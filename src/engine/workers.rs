@@ -14,15 +14,17 @@ use std::time::{Duration, Instant};
 
 use datafusion::catalog::Session;
 use datafusion::common::display::{PlanType, StringifiedPlan};
+use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
 use datafusion::error::{DataFusionError, Result as DFResult};
 use datafusion::execution::context::QueryPlanner;
 use datafusion::execution::SessionStateBuilder;
 use datafusion::logical_expr::LogicalPlan;
 use datafusion::physical_plan::explain::ExplainExec;
+use datafusion::physical_plan::metrics::MetricValue;
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion_distributed::{
-    display_plan_ascii, DistributedExec, DistributedExt, SessionStateBuilderExt, Worker, WorkerQueryContext,
-    WorkerResolver,
+    display_plan_ascii, rewrite_distributed_plan_with_metrics, DistributedExec, DistributedExt,
+    DistributedMetricsFormat, SessionStateBuilderExt, Worker, WorkerQueryContext, WorkerResolver,
 };
 use url::Url;
 
@@ -241,6 +243,37 @@ impl QueryPlanner for ExplainStages {
             .collect();
         Ok(Arc::new(ExplainExec::new(exec.schema(), plans, exec.verbose())))
     }
+}
+
+/// After a query on workers has ended, says the warnings its workers recorded (a clone that
+/// failed there is a warning here, as it is without workers), each once.
+pub(super) async fn say_worker_warnings(plan: &Arc<dyn ExecutionPlan>) {
+    if !plan.is::<DistributedExec>() {
+        return;
+    }
+    // The metrics arrive as each task ends; a worker that died never sends its own.
+    let wait = rewrite_distributed_plan_with_metrics(Arc::clone(plan), DistributedMetricsFormat::PerTask);
+    let Ok(Ok(with_metrics)) = tokio::time::timeout(Duration::from_secs(5), wait).await else {
+        return;
+    };
+    let mut said = std::collections::BTreeSet::new();
+    let _ = with_metrics.apply(|node| {
+        for metric in node.metrics().iter().flat_map(|set| set.iter()) {
+            let MetricValue::Count { name, .. } = metric.value() else {
+                continue;
+            };
+            if name.as_ref() != crate::table::exec::WARNING_METRIC {
+                continue;
+            }
+            for label in metric.labels() {
+                if label.name() == crate::table::exec::WARNING_LABEL && said.insert(label.value().to_string())
+                {
+                    tracing::warn!("{}", label.value());
+                }
+            }
+        }
+        Ok(TreeNodeRecursion::Continue)
+    });
 }
 
 /// Compares two secrets in time independent of where they differ.

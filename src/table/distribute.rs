@@ -93,6 +93,7 @@ impl PhysicalExtensionCodec for GitScanCodec {
             .session_config()
             .get_extension::<QueryAuth>()
             .map(|a| a.0.clone());
+        exec.on_worker = exec.clones.is_some();
         Ok(Arc::new(exec))
     }
 

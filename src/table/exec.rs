@@ -29,6 +29,12 @@ use crate::source::fleet::auth::GitAuth;
 use crate::source::fleet::jobs::{CloneJob, CloneManager};
 use crate::source::git::commits::TimeBounds;
 
+/// The metric a scan on a worker records a warning in (a clone that failed, a refresh that
+/// did not fetch): its label carries the warning's line, which the coordinator says
+/// (`engine::workers::say_worker_warnings`).
+pub(crate) const WARNING_METRIC: &str = "worker_warnings";
+pub(crate) const WARNING_LABEL: &str = "warning";
+
 /// The leaf execution plan: one partition per repository.
 #[derive(Debug)]
 pub(crate) struct GitScanExec {
@@ -46,6 +52,8 @@ pub(crate) struct GitScanExec {
     /// Clones authenticate with this instead of the session's credentials (on a worker: those
     /// its coordinator sent with the query).
     pub(super) auth: Option<GitAuth>,
+    /// Runs on a worker for a coordinator (its warnings go back as metrics).
+    pub(super) on_worker: bool,
 }
 
 impl GitScanExec {
@@ -65,6 +73,7 @@ impl GitScanExec {
             strict: false,
             worker: None,
             auth: None,
+            on_worker: false,
         })
     }
 
@@ -167,6 +176,9 @@ impl ExecutionPlan for GitScanExec {
         let job = self.clone_jobs().get(partition).cloned().flatten();
         let strict = self.strict;
         let table = self.table;
+        // On a worker, a clone failure the query survives is also recorded as a metric, which
+        // travels back to the coordinator: its user, not the worker's log, must see the warning.
+        let warnings = self.on_worker.then(|| self.metrics.clone());
         // Nothing runs, and no thread exists, until the stream is polled: the partition first
         // waits for its clone and for a CPU slot without holding a thread, so a query naming
         // thousands of repositories holds a thread per slot, not per repository.
@@ -181,6 +193,12 @@ impl ExecutionPlan for GitScanExec {
             if let Some(error) = &clone_error {
                 if strict && !table.lists_unusable_repos {
                     return Err(DataFusionError::from(Error::Clone(error.clone())));
+                }
+                if let Some(metrics) = &warnings {
+                    MetricBuilder::new(metrics)
+                        .with_new_label(WARNING_LABEL, error.clone())
+                        .counter(WARNING_METRIC, partition)
+                        .add(1);
                 }
             }
             if !cloned && !table.lists_unusable_repos {
