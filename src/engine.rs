@@ -321,13 +321,19 @@ pub async fn plan_sql(ctx: &SessionContext, sql: &str) -> std::result::Result<Da
 /// without workers. Front ends run queries through this rather than `DataFrame::execute_stream`.
 pub async fn execute_stream(frame: DataFrame) -> DFResult<RecordBatchStream> {
     let task_ctx = Arc::new(frame.task_ctx());
+    let workers = workers::resolver(task_ctx.session_config());
     let plan = frame.create_physical_plan().await?;
-    let stream = datafusion::physical_plan::execute_stream(Arc::clone(&plan), task_ctx)?;
+    let lost = move |e| match &workers {
+        Some(w) => workers::name_lost_workers(e, w),
+        None => e,
+    };
+    let stream = datafusion::physical_plan::execute_stream(Arc::clone(&plan), task_ctx).map_err(&lost)?;
     if !plan.is::<datafusion_distributed::DistributedExec>() {
         return Ok(stream);
     }
     use futures::StreamExt;
     let schema = stream.schema();
+    let stream = stream.map(move |batch| batch.map_err(&lost));
     let at_end = futures::stream::once(async move {
         workers::say_worker_warnings(&plan).await;
     })

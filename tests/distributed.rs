@@ -357,9 +357,74 @@ fn a_worker_that_dies_mid_query_fails_it_with_one_line() {
         .expect("the query hung after its worker died")
         .unwrap();
     let err = result.expect_err("a query whose worker died cannot succeed");
-    eprintln!("the error: {err}");
     assert!(!err.contains('\n'), "{err}");
     assert!(err.contains(&dead), "the error does not name the worker: {err}");
+}
+
+/// A worker killed while its rows are streaming: the query fails with one line naming the
+/// worker (never a shorter result passed off as complete), and the reader is not left waiting.
+#[test]
+fn a_worker_killed_while_rows_stream_fails_the_query() {
+    let daemon = start_daemon(fleet_dir());
+    // One repository's server stops sending mid-clone: its partition is still waiting on the
+    // worker when the other repositories' rows have arrived here.
+    let hanging = start_http(fleet_dir(), &["--hang-after", "200"]);
+    let mut workers = vec![WorkerProcess::start("stream-worker", "127.0.0.1:0", &[]).unwrap()];
+    let addrs: Vec<String> = workers.iter().map(|w| w.addr.clone()).collect();
+    let mut repos: Vec<String> = urls(&daemon).into_iter().take(4).collect();
+    repos.push(format!("http://127.0.0.1:{}/r5.git", hanging.port));
+    let config = gitfleet::EngineConfig {
+        repos,
+        cache_dir: Some(scratch_dir("stream-coordinator")),
+        workers: addrs.clone(),
+        ..Default::default()
+    };
+    let (tx, rx) = std::sync::mpsc::channel::<Result<usize, String>>();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let result = runtime.block_on(async {
+            use futures::StreamExt;
+            let ctx = gitfleet::session(&config).map_err(|e| e.to_string())?;
+            let frame = ctx
+                .sql("SELECT * FROM diff_lines")
+                .await
+                .map_err(|e| e.to_string())?;
+            let mut stream = gitfleet::engine::execute_stream(frame)
+                .await
+                .map_err(|e| e.to_string())?;
+            let first = stream
+                .next()
+                .await
+                .expect("a first batch")
+                .map_err(|e| e.to_string())?;
+            // Rows are flowing: now the workers die.
+            tx.send(Ok(first.num_rows())).unwrap();
+            let mut rows = first.num_rows();
+            while let Some(batch) = stream.next().await {
+                rows += batch.map_err(|e| gitfleet::engine::describe(&e))?.num_rows();
+            }
+            Ok(rows)
+        });
+        let _ = tx.send(result);
+    });
+    let first = rx.recv_timeout(Duration::from_secs(120)).expect("no first batch");
+    assert!(first.is_ok_and(|n| n > 0));
+    for w in &mut workers {
+        w.kill();
+    }
+    let end = rx
+        .recv_timeout(Duration::from_secs(60))
+        .expect("the query hung after its workers died");
+    let err = end.expect_err("the query succeeded although its workers died mid-stream");
+    assert!(!err.contains('\n'), "{err}");
+    assert!(
+        addrs.iter().any(|a| err.contains(a.as_str())),
+        "the error names no worker: {err}"
+    );
 }
 
 fn cli(cache: &Path, envs: &[(&str, &str)], args: &[&str]) -> Output {

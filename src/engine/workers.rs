@@ -23,8 +23,9 @@ use datafusion::physical_plan::explain::ExplainExec;
 use datafusion::physical_plan::metrics::MetricValue;
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion_distributed::{
-    display_plan_ascii, rewrite_distributed_plan_with_metrics, DistributedExec, DistributedExt,
-    DistributedMetricsFormat, SessionStateBuilderExt, Worker, WorkerQueryContext, WorkerResolver,
+    display_plan_ascii, get_distributed_worker_resolver, rewrite_distributed_plan_with_metrics,
+    DistributedExec, DistributedExt, DistributedMetricsFormat, SessionStateBuilderExt, Worker,
+    WorkerQueryContext, WorkerResolver,
 };
 use url::Url;
 
@@ -245,8 +246,48 @@ impl QueryPlanner for ExplainStages {
     }
 }
 
+/// An error of a query on workers, named after the worker that went away when one did: the
+/// transport's own message ("h2 protocol error: error reading a body from connection") names
+/// no worker. Errors of ours (a missing revision on a worker) and queries whose workers all
+/// still answer keep their message.
+pub(super) fn name_lost_workers(err: DataFusionError, workers: &Arc<dyn WorkerResolver>) -> DataFusionError {
+    if super::classify(&err) != super::ErrorKind::Other {
+        return err;
+    }
+    let Some(list) = (workers.as_ref() as &dyn std::any::Any).downcast_ref::<WorkerList>() else {
+        return err;
+    };
+    let down: Vec<&str> = list
+        .all
+        .iter()
+        .filter(|u| WorkerList::reachable(u).is_err())
+        .map(|u| u.as_str().trim_end_matches('/'))
+        .collect();
+    if down.is_empty() {
+        return err;
+    }
+    let text = super::describe(&err);
+    // tonic's status text: `code: '...', message: "the cause", source: ...`.
+    let cause = text
+        .split_once("message: \"")
+        .and_then(|(_, rest)| rest.split_once('"'))
+        .map_or(text.as_str(), |(cause, _)| cause);
+    let who = if down.len() == 1 { "worker" } else { "workers" };
+    DataFusionError::External(
+        format!(
+            "{who} {} stopped answering during the query ({cause}); its result is incomplete, so the query failed",
+            down.join(", ")
+        )
+        .into(),
+    )
+}
+
 /// After a query on workers has ended, says the warnings its workers recorded (a clone that
 /// failed there is a warning here, as it is without workers), each once.
+pub(super) fn resolver(config: &datafusion::prelude::SessionConfig) -> Option<Arc<dyn WorkerResolver>> {
+    get_distributed_worker_resolver(config).ok()
+}
+
 pub(super) async fn say_worker_warnings(plan: &Arc<dyn ExecutionPlan>) {
     if !plan.is::<DistributedExec>() {
         return;
