@@ -227,6 +227,7 @@ fn build(config: &EngineConfig) -> DFResult<(SessionContext, Arc<CloneManager>)>
         stats_cache: !config.no_stats_cache,
         fleet: Some(fleet.clone()),
         strict: config.strict,
+        refresh: config.refresh,
         bots,
     });
     for table in TABLES {

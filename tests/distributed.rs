@@ -427,6 +427,61 @@ fn a_worker_killed_while_rows_stream_fails_the_query() {
     );
 }
 
+/// `--refresh` travels with the scan: the worker fetches its cached clone for that query.
+#[test]
+fn refresh_reaches_the_workers() {
+    let served = scratch_dir("served-refresh");
+    let repo = served.join("moving.git");
+    build(
+        &repo,
+        &Spec {
+            commits: 4,
+            initial_files: 2,
+            seed: 21,
+        },
+    );
+    let daemon = start_daemon(&served);
+    let worker = WorkerProcess::start("refresh-worker", "127.0.0.1:0", &[]).unwrap();
+    let cache = scratch_dir("refresh-coordinator");
+    let sql = format!(
+        "SELECT count(*) FROM commits('git://127.0.0.1:{}/moving.git')",
+        daemon.port
+    );
+    let count = |extra: &[&str]| -> String {
+        let mut args = vec!["--workers", worker.addr.as_str()];
+        args.extend_from_slice(extra);
+        args.extend(["sql", sql.as_str(), "--format", "csv"]);
+        let out = cli(&cache, &[], &args);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .nth(1)
+            .unwrap_or_default()
+            .to_string()
+    };
+    let before = git(&repo, &["rev-list", "--count", "HEAD"]).trim().to_string();
+    assert_eq!(count(&[]), before);
+    // Upstream moves on.
+    let tree = git(&repo, &["rev-parse", "main^{tree}"]);
+    let out = git_command(&repo)
+        .args(["commit-tree", tree.trim(), "-p", "main", "-m", "one more"])
+        .env("GIT_AUTHOR_NAME", "A")
+        .env("GIT_AUTHOR_EMAIL", "a@x")
+        .env("GIT_COMMITTER_NAME", "A")
+        .env("GIT_COMMITTER_EMAIL", "a@x")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let sha = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    git(&repo, &["update-ref", "refs/heads/main", &sha]);
+    let after = git(&repo, &["rev-list", "--count", "HEAD"]).trim().to_string();
+    assert_ne!(after, before);
+    // The worker's cached clone is read as it is, until a query asks for a refresh.
+    assert_eq!(count(&[]), before);
+    assert_eq!(count(&["--refresh"]), after);
+    assert_eq!(count(&[]), after);
+}
+
 fn cli(cache: &Path, envs: &[(&str, &str)], args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_gitfleet"))
         .env("GITFLEET_CACHE_DIR", cache)

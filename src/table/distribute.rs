@@ -57,6 +57,8 @@ pub(crate) struct Placement {
 struct Shipped {
     spec: ScanSpec,
     strict: bool,
+    /// `--refresh`: the worker fetches its cached clones before this query reads them.
+    refresh: bool,
     partitions: usize,
 }
 
@@ -88,6 +90,7 @@ impl PhysicalExtensionCodec for GitScanCodec {
         }
         let mut exec = GitScanExec::new(spec)?.with_partitions(shipped.partitions);
         exec.strict = shipped.strict;
+        exec.refresh = shipped.refresh;
         exec.clones = scans.map(|s| s.fleet.clone());
         exec.auth = ctx
             .session_config()
@@ -113,6 +116,7 @@ impl PhysicalExtensionCodec for GitScanCodec {
         let shipped = Shipped {
             spec: scan.spec().clone(),
             strict: scan.strict,
+            refresh: scan.refresh,
             partitions: scan.properties().partitioning.partition_count(),
         };
         serde_json::to_writer(buf, &shipped)

@@ -54,6 +54,9 @@ pub(crate) struct GitScanExec {
     pub(super) auth: Option<GitAuth>,
     /// Runs on a worker for a coordinator (its warnings go back as metrics).
     pub(super) on_worker: bool,
+    /// The session fetches cached clones before reading them (`--refresh`). Locally the clone
+    /// jobs know it; a worker's clone jobs outlive queries, so there each scan asks for the fetch.
+    pub(super) refresh: bool,
 }
 
 impl GitScanExec {
@@ -74,6 +77,7 @@ impl GitScanExec {
             worker: None,
             auth: None,
             on_worker: false,
+            refresh: false,
         })
     }
 
@@ -98,6 +102,7 @@ impl GitScanExec {
         exec.clones = self.clones.clone();
         exec.strict = self.strict;
         exec.auth = self.auth.clone();
+        exec.refresh = self.refresh;
         Ok(exec)
     }
 
@@ -112,7 +117,8 @@ impl GitScanExec {
                     let location = target.location.as_ref()?;
                     let url = location.url.as_ref()?;
                     let fleet = self.clones.as_ref()?;
-                    Some(fleet.start_as(url, &location.path, false, self.auth.as_ref()))
+                    let force_refresh = self.refresh && self.on_worker;
+                    Some(fleet.start_as(url, &location.path, force_refresh, self.auth.as_ref()))
                 })
                 .collect()
         })

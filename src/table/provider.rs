@@ -219,6 +219,7 @@ impl TableProvider for GitTableProvider {
         let mut exec = GitScanExec::new(spec)?;
         exec.clones = self.settings.fleet.clone();
         exec.strict = self.settings.strict;
+        exec.refresh = self.settings.refresh;
         Ok(Arc::new(exec))
     }
 }

@@ -19,6 +19,9 @@ pub(crate) struct SessionSettings {
     pub fleet: Option<Arc<CloneManager>>,
     /// A repository that cannot be cloned fails the query instead of being skipped.
     pub strict: bool,
+    /// Cached clones are fetched before they are read (`--refresh`; here the clone jobs do it,
+    /// on workers each query's scans ask for it).
+    pub refresh: bool,
     /// Which repositories queries may name (None: any; `gitfleet serve` sets it).
     pub access: Option<Arc<RepoAccess>>,
     /// The user's bot patterns (`GITFLEET_BOTS`, the cache directory's `bots` file), added to
