@@ -482,6 +482,73 @@ fn refresh_reaches_the_workers() {
     assert_eq!(count(&[]), after);
 }
 
+/// A query joining a GitHub table with a git table runs on the coordinator, with one warning:
+/// the distributed planner would send the GitHub scan to a worker, which cannot run it.
+#[test]
+fn github_tables_joined_with_git_tables_run_here() {
+    let daemon = start_daemon(fleet_dir());
+    let dir = scratch_dir("fake-github-workers");
+    let port_file = dir.join("port");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/fake_github.py");
+    let mut github = Command::new("python3")
+        .arg(script)
+        .arg(&port_file)
+        .arg(dir.join("requests.jsonl"))
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("python3 runs");
+    let start = std::time::Instant::now();
+    let port = loop {
+        if let Ok(text) = std::fs::read_to_string(&port_file) {
+            if let Ok(port) = text.trim().parse::<u16>() {
+                break port;
+            }
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "fake GitHub did not start"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let worker = WorkerProcess::start("github-worker", "127.0.0.1:0", &[]).unwrap();
+    let api = format!("http://127.0.0.1:{port}");
+    let envs = [
+        ("GITHUB_API_URL", api.as_str()),
+        ("GITFLEET_GITHUB_TOKENS", "tok_good_aaaaaaaa1111"),
+    ];
+    let repo = format!("git://127.0.0.1:{}/r2.git", daemon.port);
+    let sql = "SELECT count(*) FROM (SELECT author_name FROM commits UNION ALL \
+               SELECT author FROM gh_issues WHERE owner = 'acme' AND repo = 'rocket')";
+    let here = cli(
+        &scratch_dir("github-single"),
+        &envs,
+        &["-r", &repo, "sql", sql, "--format", "csv"],
+    );
+    assert!(here.status.success(), "{}", String::from_utf8_lossy(&here.stderr));
+    let cache = scratch_dir("github-coordinator");
+    let there = cli(
+        &cache,
+        &envs,
+        &[
+            "--workers",
+            &worker.addr,
+            "-r",
+            &repo,
+            "sql",
+            sql,
+            "--format",
+            "csv",
+        ],
+    );
+    let _ = github.kill();
+    let _ = github.wait();
+    let stderr = String::from_utf8_lossy(&there.stderr);
+    assert!(there.status.success(), "{stderr}");
+    assert_eq!(there.stdout, here.stdout);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("it runs here, not on the workers"), "{stderr}");
+}
+
 fn cli(cache: &Path, envs: &[(&str, &str)], args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_gitfleet"))
         .env("GITFLEET_CACHE_DIR", cache)

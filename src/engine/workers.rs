@@ -22,6 +22,7 @@ use datafusion::logical_expr::LogicalPlan;
 use datafusion::physical_plan::explain::ExplainExec;
 use datafusion::physical_plan::metrics::MetricValue;
 use datafusion::physical_plan::ExecutionPlan;
+use datafusion::physical_planner::{DefaultPhysicalPlanner, PhysicalPlanner};
 use datafusion_distributed::{
     display_plan_ascii, get_distributed_worker_resolver, rewrite_distributed_plan_with_metrics,
     DistributedExec, DistributedExt, DistributedMetricsFormat, SessionStateBuilderExt, Worker,
@@ -191,7 +192,7 @@ pub(super) fn coordinator(
             share_paths: config.workers_share_paths,
         }));
     if let Some(inner) = builder.query_planner().take() {
-        builder = builder.with_query_planner(Arc::new(ExplainStages { inner }));
+        builder = builder.with_query_planner(Arc::new(CoordinatorPlanner { inner }));
     }
     Ok(builder)
 }
@@ -205,21 +206,58 @@ fn insert_secret(headers: &mut http::HeaderMap, name: &'static str, value: &str,
     Ok(())
 }
 
-/// Makes `EXPLAIN` show the distributed plan (stages, tasks, which worker reads which
-/// repositories): DataFusion plans an `EXPLAIN`'s input without the session's query planner,
-/// so the single-machine plan would be shown instead of the one that runs.
+/// The coordinator's query planner around datafusion-distributed's:
+/// - a query that reads git tables *and* a table only the coordinator can serve (the GitHub
+///   tables, `clone_status`, `refresh_repos`) is planned for this machine alone, with one
+///   warning: the distributed planner would put that table's scan in a stage it sends to a
+///   worker, which cannot run it;
+/// - `EXPLAIN` shows the distributed plan (stages, tasks, which worker reads which
+///   repositories): DataFusion plans an `EXPLAIN`'s input without the session's query planner,
+///   so the single-machine plan would be shown instead of the one that runs.
 #[derive(Debug)]
-struct ExplainStages {
+struct CoordinatorPlanner {
     inner: Arc<dyn QueryPlanner + Send + Sync>,
 }
 
+/// Whether `plan` reads a git table and also a table that only the coordinator serves.
+fn mixes_coordinator_tables(plan: &LogicalPlan) -> bool {
+    let (mut git, mut other) = (false, false);
+    let _ = plan.apply_with_subqueries(|node| {
+        if let LogicalPlan::TableScan(scan) = node {
+            let is_git = datafusion::datasource::source_as_provider(&scan.source).is_ok_and(|p| {
+                (p.as_ref() as &dyn std::any::Any).is::<crate::table::provider::GitTableProvider>()
+            });
+            if is_git {
+                git = true;
+            } else if scan.table_name.schema() != Some("information_schema") {
+                other = true;
+            }
+        }
+        Ok(TreeNodeRecursion::Continue)
+    });
+    git && other
+}
+
 #[async_trait::async_trait]
-impl QueryPlanner for ExplainStages {
+impl QueryPlanner for CoordinatorPlanner {
     async fn create_physical_plan(
         &self,
         logical: &LogicalPlan,
         session: &dyn Session,
     ) -> DFResult<Arc<dyn ExecutionPlan>> {
+        let input = match logical {
+            LogicalPlan::Explain(explain) => explain.plan.as_ref(),
+            other => other,
+        };
+        if mixes_coordinator_tables(input) {
+            tracing::warn!(
+                "this query joins git tables with a table only this machine serves (GitHub tables, \
+                 clone_status, refresh_repos): it runs here, not on the workers"
+            );
+            return DefaultPhysicalPlanner::default()
+                .create_physical_plan(logical, session)
+                .await;
+        }
         let plan = self.inner.create_physical_plan(logical, session).await?;
         let LogicalPlan::Explain(explain) = logical else {
             return Ok(plan);
@@ -257,12 +295,23 @@ pub(super) fn name_lost_workers(err: DataFusionError, workers: &Arc<dyn WorkerRe
     let Some(list) = (workers.as_ref() as &dyn std::any::Any).downcast_ref::<WorkerList>() else {
         return err;
     };
-    let down: Vec<&str> = list
-        .all
-        .iter()
-        .filter(|u| WorkerList::reachable(u).is_err())
-        .map(|u| u.as_str().trim_end_matches('/'))
-        .collect();
+    // A worker dying closes its connections before its listening socket, so right after the
+    // error it may still accept a connection: look again a few times before concluding.
+    let mut down: Vec<&str> = Vec::new();
+    for attempt in 0..5 {
+        if attempt > 0 {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        down = list
+            .all
+            .iter()
+            .filter(|u| WorkerList::reachable(u).is_err())
+            .map(|u| u.as_str().trim_end_matches('/'))
+            .collect();
+        if !down.is_empty() {
+            break;
+        }
+    }
     if down.is_empty() {
         return err;
     }
