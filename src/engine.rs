@@ -202,11 +202,11 @@ fn build(config: &EngineConfig) -> DFResult<(SessionContext, Arc<CloneManager>)>
         .with_config(session_config)
         .with_runtime_env(runtime.build_arc()?)
         .with_default_features();
+    let credentials = credentials(config);
     if !config.workers.is_empty() {
-        state = workers::coordinator(state, config)?;
+        state = workers::coordinator(state, config, &credentials)?;
     }
     let ctx = SessionContext::new_with_state(state.build());
-    let credentials = credentials(config);
     let fleet = clone_manager(config, &credentials);
     match &config.clone_observer {
         Some(observer) => fleet.set_observer(observer.clone()),

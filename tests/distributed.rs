@@ -274,11 +274,7 @@ fn three_worker_processes_give_the_single_node_answer() {
 fn three_workers_in_this_process_give_the_single_node_answer() {
     let daemon = start_daemon(fleet_dir());
     let expected = single_node(&daemon);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = runtime();
     let mut addrs = Vec::new();
     let mut caches = Vec::new();
     for i in 0..3 {
@@ -327,11 +323,7 @@ fn a_worker_that_dies_mid_query_fails_it_with_one_line() {
     let dead = addrs[2].clone();
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
+        let runtime = runtime();
         let result = runtime.block_on(async {
             let ctx = gitfleet::session(&config).map_err(|e| e.to_string())?;
             // Planned while all three answer; the third is gone when the plan runs.
@@ -381,11 +373,7 @@ fn a_worker_killed_while_rows_stream_fails_the_query() {
     };
     let (tx, rx) = std::sync::mpsc::channel::<Result<usize, String>>();
     std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
+        let runtime = runtime();
         let result = runtime.block_on(async {
             use futures::StreamExt;
             let ctx = gitfleet::session(&config).map_err(|e| e.to_string())?;
@@ -789,23 +777,4 @@ fn a_clone_that_fails_on_a_worker_is_a_warning_here() {
         &["--workers", &addrs.join(","), "sql", &sql, "--format", "csv"],
     );
     assert_eq!(String::from_utf8_lossy(&out.stdout), "status\nfailed\n");
-}
-
-/// Every file under `dir` whose bytes contain `needle`.
-fn files_containing(dir: &Path, needle: &str) -> Vec<PathBuf> {
-    let mut found = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if std::fs::read(&path)
-                .is_ok_and(|b| b.windows(needle.len()).any(|w| w == needle.as_bytes()))
-            {
-                found.push(path);
-            }
-        }
-    }
-    found
 }

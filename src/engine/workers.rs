@@ -156,10 +156,12 @@ impl WorkerResolver for WorkerList {
 }
 
 /// Makes `builder` a coordinator's: queries are planned for `workers`, git scans are split by
-/// repository and shipped with [`GitScanCodec`], and every call carries the shared secret.
+/// repository and shipped with [`GitScanCodec`], and every call carries the shared secret and
+/// the session's clone token (`credentials`, resolved once by the session).
 pub(super) fn coordinator(
     builder: SessionStateBuilder,
     config: &EngineConfig,
+    credentials: &Credentials,
 ) -> DFResult<SessionStateBuilder> {
     let workers = parse_workers(&config.workers).map_err(DataFusionError::Configuration)?;
     // At least two tasks per stage: a one-task stage under a one-task consumer runs here on the
@@ -170,7 +172,7 @@ pub(super) fn coordinator(
         insert_secret(&mut headers, SECRET_HEADER, &secret, SECRET_ENV)?;
     }
     // The clone token goes in a header, never in the plan; workers keep it for the query only.
-    for (name, value) in super::credentials(config).clone_headers() {
+    for (name, value) in credentials.clone_headers() {
         insert_secret(&mut headers, name, &value, "a GitHub token")?;
     }
     let mut builder = builder

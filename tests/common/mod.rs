@@ -154,7 +154,7 @@ pub fn try_query(repo: &Path, sql: &str) -> Result<Vec<RecordBatch>, String> {
 }
 
 /// The runtime a test's queries run on (two workers, like the machine's cores).
-fn runtime() -> tokio::runtime::Runtime {
+pub fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -343,4 +343,23 @@ pub fn our_commit_files(repo: &Path) -> Vec<String> {
         "SELECT cf.sha, path, old_path, change_type, cf.additions, cf.deletions \
          FROM commit_files cf JOIN commits c ON c.sha = cf.sha WHERE NOT c.is_merge",
     ))
+}
+
+/// Every file under `dir` whose bytes contain `needle` (secrets that must not be stored).
+pub fn files_containing(dir: &Path, needle: &str) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if std::fs::read(&path)
+                .is_ok_and(|b| b.windows(needle.len()).any(|w| w == needle.as_bytes()))
+            {
+                found.push(path);
+            }
+        }
+    }
+    found
 }
