@@ -203,7 +203,10 @@ fn check_setting(statement: &Statement) -> PgWireResult<()> {
             .collect::<Vec<_>>()
             .join(".")
             .to_ascii_lowercase();
-        let allowed = !variable.starts_with("datafusion.")
+        // `distributed.`: datafusion-distributed's settings (task counts, buffer budgets) when
+        // the server runs queries on workers; the operator's as much as DataFusion's are.
+        let operators = variable.starts_with("datafusion.") || variable.starts_with("distributed.");
+        let allowed = !operators
             || CLIENT_SETTINGS.iter().any(|s| {
                 if s.ends_with('.') {
                     variable.starts_with(s)
@@ -283,6 +286,8 @@ mod tests {
             "SET datafusion.sql_parser.recursion_limit = 100000000",
             "SET datafusion.execution.target_partitions = 10000",
             "SET datafusion.execution.batch_size = 100",
+            "SET distributed.max_tasks_per_stage = 100000",
+            "SET \"Distributed\".worker_connection_buffer_budget_bytes = 100000000000",
         ] {
             let err = check(sql).unwrap_err().to_string();
             assert!(err.contains("permission denied"), "{sql}: {err}");
