@@ -407,6 +407,11 @@ impl SessionContextHandle {
         })
     }
 
+    /// The DataFusion session itself, for front ends built on it (the report).
+    pub fn context(&self) -> &SessionContext {
+        &self.ctx
+    }
+
     /// Runs one SQL statement; its schema and batches.
     pub async fn collect(
         &self,

@@ -10,6 +10,8 @@
 //! - [`source`] returns plain Rust records and knows nothing of Arrow.
 //! - [`table`] turns them into Arrow batches, one file per SQL table, and owns pushdown.
 //! - [`engine`] builds the session; front ends call only this.
+//! - [`report`] is a front end shared by the CLI and Python: SQL through the engine, drawn as
+//!   one HTML file.
 
 #![warn(unreachable_pub)]
 
@@ -18,6 +20,7 @@ pub mod engine;
 pub mod error;
 #[cfg(test)]
 mod fuzz;
+pub mod report;
 pub mod server;
 pub(crate) mod source;
 pub(crate) mod table;

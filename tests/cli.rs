@@ -399,3 +399,274 @@ fn long_scans_show_progress_on_a_terminal_only() {
         "nothing drawn without a terminal"
     );
 }
+
+/// The rows of a JSON array of objects with null values left out (the CLI's JSON writer omits
+/// them; the report writes `"repo": null` for the fleet's rows).
+fn without_nulls(rows: &serde_json::Value) -> Vec<serde_json::Value> {
+    rows.as_array()
+        .unwrap()
+        .iter()
+        .map(|row| {
+            let kept = row.as_object().unwrap().iter().filter(|(_, v)| !v.is_null());
+            serde_json::Value::Object(kept.map(|(k, v)| (k.clone(), v.clone())).collect())
+        })
+        .collect()
+}
+
+fn fleet_rows(rows: &serde_json::Value) -> Vec<&serde_json::Value> {
+    rows.as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["repo"].is_null())
+        .collect()
+}
+
+/// `gitfleet report` writes one page that needs nothing from the network; each section's rows
+/// are what its SQL returns through `gitfleet sql`; Chromium draws every chart with one mark per
+/// row shown and says nothing on its console, at a desktop and at a phone's width; captions
+/// state the fixture's own numbers. Screenshots go to the target dir's `tmp/report-shots`.
+#[test]
+fn report_is_one_offline_page_drawn_from_the_sql_it_shows() {
+    let repo = fixture("basic");
+    let dir = scratch_dir("cli-report");
+    let page = dir.join("report.html");
+    let out = gitfleet(&repo, &["report", "-o", page.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("wrote "));
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(
+        html.matches("<script").count() >= 5,
+        "the data, three libraries and the page's own"
+    );
+    let markup = report::markup(&html);
+    for remote in ["<script src", "<link", "<img", "<iframe", "@import", "url("] {
+        assert!(!markup.contains(remote), "the page loads something ({remote})");
+    }
+
+    let sections = report::sections(&html);
+    let ids: Vec<&str> = sections.iter().map(|(id, _)| id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "commits_per_week",
+            "authors_per_month",
+            "activity",
+            "top_contributors",
+            "code_age",
+            "ownership",
+            "bus_factor",
+            "churn_hotspots"
+        ]
+    );
+    let data = report::data(&html);
+    for (id, sql) in &sections {
+        let printed = stdout(&gitfleet(&repo, &["sql", "--format", "json", sql]));
+        let expected: serde_json::Value = serde_json::from_str(&printed).unwrap();
+        let rows = &data["sections"][id]["rows"];
+        assert!(!rows.as_array().unwrap().is_empty(), "{id} has no rows");
+        assert_eq!(without_nulls(rows), without_nulls(&expected), "{id}");
+    }
+
+    let rows = |id: &str| data["sections"][id]["rows"].clone();
+    let commits: i64 = rows("commits_per_week")
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["commits"].as_i64().unwrap())
+        .sum();
+    assert_eq!(
+        commits.to_string(),
+        git(&repo, &["rev-list", "--count", "HEAD"]).trim()
+    );
+    let shots = report::shots_dir();
+    for width in [1280, 390] {
+        let shown = report::render(&page, "", width);
+        assert_eq!(shown.console, Vec::<String>::new(), "at {width} px");
+        assert_eq!(report::body_attribute(&shown.dom, "data-errors"), None);
+        assert_eq!(
+            report::body_attribute(&shown.dom, "data-rendered").as_deref(),
+            Some("9")
+        );
+        let marks = report::marks(&shown.dom);
+        let top = rows("top_contributors");
+        let people = fleet_rows(&top).len();
+        let churn = rows("churn_hotspots");
+        let expected = [
+            ("activity", fleet_rows(&rows("activity")).len()),
+            ("authors_per_month", fleet_rows(&rows("authors_per_month")).len()),
+            ("bus_factor", rows("bus_factor").as_array().unwrap().len().min(20)),
+            (
+                "churn_hotspots",
+                churn
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .filter(|r| r["fleet_rank"].as_i64() <= Some(20))
+                    .count(),
+            ),
+            ("code_age", fleet_rows(&rows("code_age")).len()),
+            (
+                "commits_per_week",
+                rows("commits_per_week").as_array().unwrap().len(),
+            ),
+            ("ownership", fleet_rows(&rows("ownership")).len()),
+            ("top_contributors_commits", people),
+            ("top_contributors_lines", 2 * people),
+        ];
+        let expected: std::collections::BTreeMap<String, usize> =
+            expected.iter().map(|(k, v)| (k.to_string(), *v)).collect();
+        assert_eq!(marks, expected, "at {width} px");
+        assert!(expected.values().all(|n| *n > 0));
+
+        let caption = |id: &str| report::text_of(&shown.dom, &format!("caption-{id}")).unwrap();
+        assert!(
+            caption("commits_per_week").starts_with(&format!("{commits} commits in ")),
+            "{}",
+            caption("commits_per_week")
+        );
+        let first = fleet_rows(&top)[0].clone();
+        assert_eq!(first["author"], "Alice Smith", "{top}");
+        let text = caption("top_contributors");
+        assert!(
+            text.starts_with(&format!("Alice Smith made {}% of the commits", first["percent"])),
+            "{text}"
+        );
+        let owners = rows("bus_factor");
+        let ones = owners
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["bus_factor"] == 1)
+            .count();
+        let text = caption("bus_factor");
+        assert!(
+            text.starts_with(&format!(
+                "{ones} of the {} top-level directories",
+                owners.as_array().unwrap().len()
+            )),
+            "{text}"
+        );
+        report::screenshot(&page, width, 4200, &shots.join(format!("report-{width}.png")));
+    }
+}
+
+/// Several repositories: a selector (and `#repo=NAME` in the address) narrows every chart to
+/// one; a repository that cannot be read is named in the header with why, the others reported.
+/// `--since` keeps later commits only; a bad day and `--strict` with a failure are one-line
+/// errors, and the old file stays.
+#[test]
+fn report_on_several_repositories_names_the_one_that_failed() {
+    let basic = fixture("basic");
+    let trees = fixture("trees");
+    let dir = scratch_dir("cli-report-fleet");
+    let page = dir.join("fleet.html");
+    let missing = dir.join("gone");
+    let args = |extra: &[&str]| -> Vec<String> {
+        let mut v: Vec<String> = ["-r", basic.to_str().unwrap(), "-r", trees.to_str().unwrap()]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        v.extend(extra.iter().map(|s| s.to_string()));
+        v
+    };
+    let run = |a: Vec<String>| {
+        let a: Vec<&str> = a.iter().map(String::as_str).collect();
+        gitfleet(&dir, &a)
+    };
+    let out = run(args(&[
+        "-r",
+        missing.to_str().unwrap(),
+        "report",
+        "-o",
+        page.to_str().unwrap(),
+    ]));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("wrote ") && err.contains("(2 repositories; 1 could not be read"),
+        "{err}"
+    );
+    let html = std::fs::read_to_string(&page).unwrap();
+    let data = report::data(&html);
+    assert_eq!(data["repos"].as_array().unwrap().len(), 2);
+    let shown = report::render(&page, "", 1280);
+    assert_eq!(shown.console, Vec::<String>::new());
+    let failed = report::text_of(&shown.dom, "failed-repos").unwrap();
+    assert!(
+        failed.contains(missing.to_str().unwrap()) && failed.contains("not found"),
+        "{failed}"
+    );
+    let options = shown.dom.matches("<option").count();
+    assert_eq!(options, 3, "all, and each readable repository");
+
+    // One repository's view: its rows only, and its numbers in the captions.
+    let suffix = format!("#repo={}", trees.to_str().unwrap());
+    let one = report::render(&page, &suffix, 1280);
+    assert_eq!(report::body_attribute(&one.dom, "data-errors"), None);
+    let weeks = data["sections"]["commits_per_week"]["rows"].as_array().unwrap();
+    let mine: Vec<_> = weeks
+        .iter()
+        .filter(|r| r["repo"] == trees.to_str().unwrap())
+        .collect();
+    let commits: i64 = mine.iter().map(|r| r["commits"].as_i64().unwrap()).sum();
+    assert_eq!(
+        commits.to_string(),
+        git(&trees, &["rev-list", "--count", "HEAD"]).trim()
+    );
+    assert_eq!(report::marks(&one.dom)["commits_per_week"], mine.len());
+    let caption = report::text_of(&one.dom, "caption-commits_per_week").unwrap();
+    assert!(
+        caption.starts_with(&format!("{commits} commits in ")),
+        "{caption}"
+    );
+    let fleet = report::text_of(&shown.dom, "caption-commits_per_week").unwrap();
+    assert_ne!(caption, fleet);
+
+    // --since: only commits from that day on (the basic fixture's commits are in January 2024).
+    let since = dir.join("since.html");
+    let out = run(args(&[
+        "report",
+        "--since",
+        "2024-01-05",
+        "-o",
+        since.to_str().unwrap(),
+    ]));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let data = report::data(&std::fs::read_to_string(&since).unwrap());
+    let counted: i64 = data["sections"]["commits_per_week"]["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["repo"] == basic.to_str().unwrap())
+        .map(|r| r["commits"].as_i64().unwrap())
+        .sum();
+    let expected = git(
+        &basic,
+        &["rev-list", "--count", "--since=2024-01-05T00:00:00Z", "HEAD"],
+    );
+    assert_eq!(counted.to_string(), expected.trim());
+
+    let before = std::fs::read(&page).unwrap();
+    let err = stderr_line(&run(args(&[
+        "report",
+        "--since",
+        "last week",
+        "-o",
+        page.to_str().unwrap(),
+    ])));
+    assert!(err.contains("--since 'last week' is not a day"), "{err}");
+    let err = stderr_line(&run(args(&[
+        "--strict",
+        "-r",
+        missing.to_str().unwrap(),
+        "report",
+        "-o",
+        page.to_str().unwrap(),
+    ])));
+    assert!(err.contains("cannot report on"), "{err}");
+    assert_eq!(
+        std::fs::read(&page).unwrap(),
+        before,
+        "a failed report left the old file"
+    );
+}

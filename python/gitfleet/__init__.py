@@ -43,6 +43,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "connect",
+    "report",
     "Session",
     "Result",
     "__version__",
@@ -295,16 +296,21 @@ def _watch(delta: int) -> None:
 
 def _with_progress(inner: Any, query: str, progress: Any) -> Any:
     """Runs `query` on a worker thread while this one reports the running scans."""
+    return _while_watching(lambda: inner.submit(query), progress)
+
+
+def _while_watching(start: Callable[[], Any], progress: Any) -> Any:
+    """Waits for what `start()` submitted (a pending query or report) on a worker thread while
+    this one reports the running scans."""
     _watch(1)
     try:
-        return _report_progress(inner, query, progress)
+        return _report_progress(start(), progress)
     finally:
         _watch(-1)
 
 
-def _report_progress(inner: Any, query: str, progress: Any) -> Any:
+def _report_progress(pending: Any, progress: Any) -> Any:
     report = progress if callable(progress) else _ProgressLine()
-    pending = inner.submit(query)
     outcome: "dict[str, Any]" = {}
 
     def wait() -> None:
@@ -375,6 +381,33 @@ class _ProgressLine:
         if self._wrote:
             sys.stderr.write("\r\x1b[K")
             sys.stderr.flush()
+
+
+def report(
+    session: Session,
+    path: PathLike,
+    *,
+    since: Optional[str] = None,
+    github: bool = False,
+    title: Optional[str] = None,
+    progress: Union[bool, Callable[["list[dict[str, Any]]"], None], None] = None,
+) -> "dict[str, Any]":
+    """Writes `gitfleet report`'s self-contained HTML file for `session`'s repositories to
+    `path` (replaced only once the report is whole): commits per week, active authors, when
+    people commit, top contributors, code age, ownership and bus factor at HEAD, churn hot
+    spots, and with `github=True` pull requests for the repositories on GitHub. Each chart shows
+    the SQL it was drawn from. `since` ("YYYY-MM-DD") keeps commits from that day on;
+    `progress` is as for `Session.sql`. Returns `repositories`, `failed` ({repository: why},
+    also listed in the report's header, and warned about) and `section_errors`."""
+    inner = session._inner
+    target = os.fspath(path)
+
+    def start() -> Any:
+        return inner.submit_report(target, since, github, title)
+
+    if not progress:
+        return start().wait()
+    return _while_watching(start, progress)
 
 
 def _env_workers() -> Optional[list]:

@@ -312,6 +312,32 @@ impl Session {
         }
     }
 
+    /// Starts writing the HTML report (`gitfleet.report`) to `path` and returns at once; the
+    /// file is written only once the report is whole.
+    #[pyo3(signature = (path, since=None, github=false, title=None))]
+    fn submit_report(
+        &self,
+        path: std::path::PathBuf,
+        since: Option<String>,
+        github: bool,
+        title: Option<String>,
+    ) -> PendingReport {
+        let ctx = self.ctx.clone();
+        let options = gitfleet::report::ReportOptions { since, github, title };
+        let handle = runtime().spawn(async move {
+            let report = gitfleet::report::build(ctx.context(), &options, &|_| {}).await?;
+            gitfleet::report::write(&path, &report.html).map_err(|message| EngineError {
+                kind: ErrorKind::Other,
+                message,
+            })?;
+            Ok(report)
+        });
+        PendingReport {
+            abort: handle.abort_handle(),
+            handle: std::sync::Mutex::new(Some(handle)),
+        }
+    }
+
     /// The names of the tables a query can use.
     fn tables(&self) -> Vec<String> {
         self.ctx.table_names()
@@ -384,6 +410,57 @@ impl PendingQuery {
     }
 
     /// Stops the query (its scans stop with it); a waiting `wait()` returns.
+    fn cancel(&self) {
+        self.abort.abort();
+    }
+}
+
+/// A report being written, started by `Session.submit_report`.
+#[pyclass(module = "gitfleet._gitfleet", frozen)]
+struct PendingReport {
+    abort: tokio::task::AbortHandle,
+    handle: std::sync::Mutex<Option<tokio::task::JoinHandle<Result<gitfleet::report::Report, EngineError>>>>,
+}
+
+#[pymethods]
+impl PendingReport {
+    /// Waits with the GIL released (a tenth of a second at a time, so Ctrl-C stops the report):
+    /// a dict of `repositories`, `failed` ({repository: why}) and `section_errors`.
+    fn wait(&self, py: Python<'_>) -> PyResult<Py<PyDict>> {
+        let Some(handle) = self.handle.lock().unwrap_or_else(|e| e.into_inner()).take() else {
+            return Err(error("this report was already waited for"));
+        };
+        let abort = self.abort.clone();
+        let report = run(py, async move {
+            struct AbortOnDrop(tokio::task::AbortHandle);
+            impl Drop for AbortOnDrop {
+                fn drop(&mut self) {
+                    self.0.abort();
+                }
+            }
+            // Ctrl-C drops this future: the report's task stops with it.
+            let _guard = AbortOnDrop(abort);
+            handle.await.map_err(|e| EngineError {
+                kind: ErrorKind::Other,
+                message: if e.is_cancelled() {
+                    "the report was cancelled".to_string()
+                } else {
+                    e.to_string()
+                },
+            })?
+        })?;
+        let out = PyDict::new(py);
+        out.set_item("repositories", report.repositories)?;
+        let failed = PyDict::new(py);
+        for (repo, why) in report.failed {
+            failed.set_item(repo, why)?;
+        }
+        out.set_item("failed", failed)?;
+        out.set_item("section_errors", report.section_errors)?;
+        Ok(out.unbind())
+    }
+
+    /// Stops the report (its scans stop with it); the file is not written.
     fn cancel(&self) {
         self.abort.abort();
     }
@@ -609,6 +686,7 @@ fn _gitfleet(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<QueryResult>()?;
     m.add_class::<TokenPool>()?;
     m.add_class::<PendingQuery>()?;
+    m.add_class::<PendingReport>()?;
     m.add_function(wrap_pyfunction!(_exception_classes, m)?)?;
     m.add_function(wrap_pyfunction!(_watch_scans, m)?)?;
     m.add_function(wrap_pyfunction!(_running_scans, m)?)?;

@@ -1,6 +1,7 @@
 """The gitfleet Python package against repositories built here with git (git is the oracle)."""
 
 import asyncio
+import json
 import os
 import subprocess
 import sys
@@ -328,8 +329,13 @@ def _long_history(path, commits):
     return path
 
 
+# Long enough that the scan outlasts several of progress's tenth-of-a-second looks on a fast
+# machine (3,000 commits took 0.1 s here on 2026-11-29, and the scan went unseen).
+LONG = 30_000
+
+
 def test_progress_reports_running_scans(tmp_path):
-    repo = _long_history(tmp_path / "long", 3000)
+    repo = _long_history(tmp_path / "long", LONG)
     session = gitfleet.connect(repos=[repo], cache_dir=tmp_path / "cache")
     seen = []
     result = session.sql("SELECT sum(additions) AS added FROM commits", progress=seen.append)
@@ -345,19 +351,19 @@ def test_progress_reports_running_scans(tmp_path):
 
 
 def test_progress_true_draws_tqdm_bars_or_a_line_on_stderr(tmp_path, capsys, monkeypatch):
-    repo = _long_history(tmp_path / "long", 3000)
+    repo = _long_history(tmp_path / "long", LONG)
     sql = "SELECT count(*) AS n, sum(deletions) FROM commits"
     # tqdm installed: one of its bars per scan, named after the table and repository.
     session = gitfleet.connect(repos=[repo], cache_dir=tmp_path / "cache")
-    assert pa.table(session.sql(sql, progress=True)).column("n")[0].as_py() == 3000
+    assert pa.table(session.sql(sql, progress=True)).column("n")[0].as_py() == LONG
     err = capsys.readouterr().err
-    assert f"commits {repo.resolve()}" in err and "/3000" in err, err[:300]
+    assert f"commits {repo.resolve()}" in err and f"/{LONG}" in err, err[:300]
     # Without tqdm: one status line, cleared at the end.
     monkeypatch.setitem(sys.modules, "tqdm", None)
     session = gitfleet.connect(repos=[repo], cache_dir=tmp_path / "cache2")
-    assert pa.table(session.sql(sql, progress=True)).column("n")[0].as_py() == 3000
+    assert pa.table(session.sql(sql, progress=True)).column("n")[0].as_py() == LONG
     err = capsys.readouterr().err
-    assert f"commits {repo.resolve()}: " in err and "/3000 commits" in err, err[:300]
+    assert f"commits {repo.resolve()}: " in err and f"/{LONG} commits" in err, err[:300]
     assert err.endswith("\r\x1b[K"), "the line is cleared at the end"
 
 
@@ -386,3 +392,37 @@ def test_queries_run_on_workers(git_daemon, repo, tmp_path):
     finally:
         worker.kill()
         worker.wait()
+
+
+def _report_data(html):
+    start = html.index('<script type="application/json" id="gitfleet-data">')
+    start = html.index(">", start) + 1
+    return json.loads(html[start:html.index("</script>", start)])
+
+
+def test_report_writes_the_page_with_the_sql_rows(repo, tmp_path, git_daemon):
+    """`gitfleet.report(session, path)`: the CLI's page, written whole; a repository that cannot
+    be cloned is reported (and warned about), not silently missing; progress reports the scans."""
+    base, prefix = git_daemon
+    missing = f"{prefix}/no-such-repo.git"
+    session = gitfleet.connect(repos=[repo, missing], cache_dir=tmp_path / "cache")
+    target = tmp_path / "out" / "report.html"
+    target.parent.mkdir()
+    seen = []
+    with pytest.warns(UserWarning, match="no-such-repo"):
+        summary = gitfleet.report(session, target, since="2024-03-05", progress=seen.append)
+    assert sorted(summary["repositories"]) == sorted([str(repo.resolve()), missing])
+    assert list(summary["failed"]) == [missing]
+    assert summary["section_errors"] == []
+    html = target.read_text()
+    assert "no-such-repo.git</code>" in html.split("<main>")[0], "named in the header"
+    data = _report_data(html)
+    weeks = data["sections"]["commits_per_week"]["rows"]
+    expected = int(git(repo, "rev-list", "--count", "--since=2024-03-05T00:00:00Z", "HEAD"))
+    assert sum(r["commits"] for r in weeks) == expected == 8
+    top = [r for r in data["sections"]["top_contributors"]["rows"] if r["repo"] is None]
+    assert sorted((r["author"], r["commits"]) for r in top) == [("Ann", 4), ("Bob", 4)]
+    assert top[0]["added"] >= top[1]["added"], "ranked by commits, then lines added"
+    with pytest.raises(gitfleet.QueryError, match="is not a day"):
+        gitfleet.report(session, tmp_path / "bad.html", since="March")
+    assert not (tmp_path / "bad.html").exists()

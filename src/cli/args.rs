@@ -63,7 +63,9 @@ pub(super) struct Cli {
 pub(super) enum Command {
     /// Run SQL: a QUERY, a file (-f), SQL piped on stdin, or an interactive shell.
     Sql {
-        /// The SQL to run (several statements separated by ';' are run in order).
+        /// The SQL to run (several statements separated by ';' are run in order). It may start
+        /// with a `--` comment.
+        #[arg(allow_hyphen_values = true)]
         query: Option<String>,
         /// Read SQL from this file.
         #[arg(short = 'f', long = "file", value_name = "FILE.sql")]
@@ -141,6 +143,30 @@ pub(super) enum Command {
         /// same value on every worker and on the coordinator).
         #[arg(long, default_value = "127.0.0.1:7100", value_name = "HOST:PORT")]
         listen: std::net::SocketAddr,
+    },
+    /// Write one self-contained HTML report: commits per week, active authors, when people
+    /// commit, top contributors, code age and ownership at HEAD, bus factor, churn hot spots
+    /// (and, with --github, pull requests), each chart with the SQL it was drawn from.
+    Report {
+        /// Where to write the report (replaced only once it is complete).
+        #[arg(
+            short = 'o',
+            long = "output",
+            value_name = "FILE.html",
+            default_value = "report.html"
+        )]
+        output: PathBuf,
+        /// Only commits committed on or after this day (YYYY-MM-DD); the lines at HEAD are
+        /// always those of HEAD.
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        since: Option<String>,
+        /// Add pull requests opened and merged per month and time to merge, for the
+        /// repositories on GitHub (by name, URL or origin remote; GITHUB_TOKEN as for gh_*).
+        #[arg(long)]
+        github: bool,
+        /// The report's title.
+        #[arg(long, value_name = "TEXT")]
+        title: Option<String>,
     },
     /// Run a ready-made analysis from sql/ by name (without NAME: list them).
     Run {

@@ -145,6 +145,15 @@ async fn run(cli: Cli) -> Result<(), String> {
             execute_all(&ctx, analysis.sql, &output).await
         }
         Command::Tables => print::tables(&ctx).await,
+        Command::Report {
+            output,
+            since,
+            github,
+            title,
+        } => {
+            let options = gitfleet::report::ReportOptions { since, github, title };
+            report(&ctx, &options, &output, config.strict, cli.quiet).await
+        }
         // Served above, before a session is built.
         Command::Worker { .. } => Ok(()),
         Command::Serve {
@@ -184,6 +193,45 @@ async fn run(cli: Cli) -> Result<(), String> {
             gitfleet::server::serve(ctx, options).await
         }
     }
+}
+
+/// `gitfleet report`: the sections' progress on a terminal, over the scans' bars; the file is
+/// written only once the report is whole. Under `--strict`, a repository that cannot be read or
+/// a section that cannot be computed fails the command instead of being shown in the page.
+async fn report(
+    ctx: &SessionContext,
+    options: &gitfleet::report::ReportOptions,
+    output: &std::path::Path,
+    strict: bool,
+    quiet: bool,
+) -> Result<(), String> {
+    let headline = progress::Headline::default();
+    let bars = progress::ScanBars::start_with(Some(headline.clone()));
+    let built = gitfleet::report::build(ctx, options, &|step| {
+        headline.set(step.index, step.total, &step.title);
+    })
+    .await;
+    bars.stop();
+    let report = built.map_err(|e| e.message)?;
+    if strict {
+        if let Some((repo, error)) = report.failed.first() {
+            return Err(format!("cannot report on {repo}: {error}"));
+        }
+        if let Some(error) = report.section_errors.first() {
+            return Err(format!("a report section failed: {error}"));
+        }
+    }
+    gitfleet::report::write(output, &report.html)?;
+    if !quiet {
+        let failed = match report.failed.len() {
+            0 => String::new(),
+            n => format!("; {n} could not be read, listed in its header"),
+        };
+        let ready = report.repositories.len() - report.failed.len();
+        let noun = if ready == 1 { "repository" } else { "repositories" };
+        eprintln!("wrote {} ({ready} {noun}{failed})", output.display());
+    }
+    Ok(())
 }
 
 /// `serve --hash-password`: one password line from standard input, its verifier on stdout.

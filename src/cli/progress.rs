@@ -129,12 +129,33 @@ pub(super) struct ScanBars {
     ticker: Mutex<Option<std::thread::JoinHandle<()>>>,
 }
 
+/// A line above the scans' bars saying which step of a longer job runs (the report's
+/// sections): step, of steps, and its name.
+#[derive(Clone, Default)]
+pub(super) struct Headline(Arc<Mutex<Option<(u64, u64, String)>>>);
+
+impl Headline {
+    pub(super) fn set(&self, step: usize, steps: usize, name: &str) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) =
+            Some((step as u64, steps as u64, name.to_string()));
+    }
+
+    fn get(&self) -> Option<(u64, u64, String)> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+}
+
 impl ScanBars {
     pub(super) fn start() -> Self {
+        Self::start_with(None)
+    }
+
+    /// [`ScanBars::start`], with `headline` drawn above the scans.
+    pub(super) fn start_with(headline: Option<Headline>) -> Self {
         let stop = Arc::new(AtomicBool::new(false));
         let ticker = SCAN_BARS.load(Ordering::Relaxed).then(|| {
             let stop = stop.clone();
-            std::thread::spawn(move || draw_scans(&stop))
+            std::thread::spawn(move || draw_scans(&stop, headline))
         });
         ScanBars {
             stop,
@@ -157,10 +178,20 @@ impl Drop for ScanBars {
     }
 }
 
-fn draw_scans(stop: &AtomicBool) {
+fn draw_scans(stop: &AtomicBool, headline: Option<Headline>) {
     let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr_with_hz(10));
     let mut bars: HashMap<u64, ProgressBar> = HashMap::new();
+    let top = headline.as_ref().map(|_| {
+        multi.add(ProgressBar::new(0).with_style(scan_style("{prefix:>14} [{bar:30}] {pos}/{len} {msg}")))
+    });
     while !stop.load(Ordering::Relaxed) {
+        if let (Some(bar), Some((step, steps, name))) = (&top, headline.as_ref().and_then(Headline::get)) {
+            bar.set_prefix("report");
+            bar.set_length(steps);
+            // The bar counts finished steps; the message names the one running.
+            bar.set_position(step.saturating_sub(1));
+            bar.set_message(name);
+        }
         let scans = gitfleet::engine::running_scans();
         bars.retain(|id, bar| {
             let running = scans.iter().any(|s| s.id == *id);
@@ -196,7 +227,7 @@ fn draw_scans(stop: &AtomicBool) {
         }
         std::thread::sleep(Duration::from_millis(100));
     }
-    for bar in bars.values() {
+    for bar in bars.values().chain(&top) {
         bar.finish_and_clear();
     }
     let _ = multi.clear();

@@ -229,6 +229,7 @@ pub fn column_len(batches: &[RecordBatch]) -> usize {
 pub mod daemon;
 pub mod history;
 pub mod http;
+pub mod report;
 
 /// One line as git blames it: (sha, orig_path, orig_line_no, author_name, author_email,
 /// author_time, committer_email, summary, content).

@@ -10,6 +10,8 @@ pub(crate) struct RepoStatus {
     /// The commit HEAD resolves to (None for an empty repository).
     pub head_sha: Option<String>,
     pub is_bare: bool,
+    /// The `origin` remote's URL, credentials masked (None without one).
+    pub origin_url: Option<String>,
 }
 
 pub(crate) fn read(location: &RepoLocation) -> Result<RepoStatus> {
@@ -29,9 +31,15 @@ pub(crate) fn read(location: &RepoLocation) -> Result<RepoStatus> {
         })?;
     }
     let head_sha = head_oid.map(|oid| oid.to_string());
+    // A URL with a token in it (`https://x:TOKEN@host/...`) is shown masked, never as written.
+    let origin_url = repo
+        .find_remote("origin")
+        .ok()
+        .and_then(|r| r.url().ok().map(crate::source::fleet::remote::redact));
     Ok(RepoStatus {
         head_ref,
         head_sha,
         is_bare: repo.is_bare(),
+        origin_url,
     })
 }
