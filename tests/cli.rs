@@ -398,6 +398,36 @@ fn long_scans_show_progress_on_a_terminal_only() {
         "",
         "nothing drawn without a terminal"
     );
+
+    // A report: which section runs, over the scans' bars; then the one line saying it is done.
+    let page = scratch_dir("progress").join("report.html");
+    let command = format!(
+        "{} -r {} --no-stats-cache report -o {}",
+        env!("CARGO_BIN_EXE_gitfleet"),
+        repo.display(),
+        page.display()
+    );
+    let out = Command::new("script")
+        .args(["-qfec", &command, "/dev/null"])
+        .env("COLUMNS", "160")
+        .env("GITFLEET_CACHE_DIR", scratch_dir("cli-cache"))
+        .output()
+        .expect("script runs");
+    let screen = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{screen}");
+    assert!(
+        screen.contains("report [") && screen.contains("/6 Top contributors"),
+        "{screen:?}"
+    );
+    let (_, after) = screen.rsplit_once("wrote ").expect("the last line");
+    assert!(!after.contains("report ["), "bars cleared before it: {screen:?}");
+    let piped = gitfleet(&repo, &["-q", "report", "-o", page.to_str().unwrap()]);
+    assert!(piped.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&piped.stderr),
+        "",
+        "-q: not even the last line"
+    );
 }
 
 /// The rows of a JSON array of objects with null values left out (the CLI's JSON writer omits
@@ -462,12 +492,26 @@ fn report_is_one_offline_page_drawn_from_the_sql_it_shows() {
     for (id, sql) in &sections {
         let printed = stdout(&gitfleet(&repo, &["sql", "--format", "json", sql]));
         let expected: serde_json::Value = serde_json::from_str(&printed).unwrap();
-        let rows = &data["sections"][id]["rows"];
+        let rows = report::rows(&data, id);
         assert!(!rows.as_array().unwrap().is_empty(), "{id} has no rows");
-        assert_eq!(without_nulls(rows), without_nulls(&expected), "{id}");
+        assert_eq!(without_nulls(&rows), without_nulls(&expected), "{id}");
     }
+    // The code at HEAD is one query, three charts: each equals its ready-made analysis.
+    let analysis = |name: &str| -> Vec<serde_json::Value> {
+        let printed = stdout(&gitfleet(&repo, &["run", name, "--format", "json"]));
+        serde_json::from_str::<serde_json::Value>(&printed)
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .clone()
+    };
+    let (ages, owners, factors) = (
+        analysis("code_age"),
+        analysis("code_ownership"),
+        analysis("bus_factor"),
+    );
 
-    let rows = |id: &str| data["sections"][id]["rows"].clone();
+    let rows = |id: &str| report::rows(&data, id);
     let commits: i64 = rows("commits_per_week")
         .as_array()
         .unwrap()
@@ -494,7 +538,7 @@ fn report_is_one_offline_page_drawn_from_the_sql_it_shows() {
         let expected = [
             ("activity", fleet_rows(&rows("activity")).len()),
             ("authors_per_month", fleet_rows(&rows("authors_per_month")).len()),
-            ("bus_factor", rows("bus_factor").as_array().unwrap().len().min(20)),
+            ("bus_factor", factors.len().min(20)),
             (
                 "churn_hotspots",
                 churn
@@ -504,12 +548,12 @@ fn report_is_one_offline_page_drawn_from_the_sql_it_shows() {
                     .filter(|r| r["fleet_rank"].as_i64() <= Some(20))
                     .count(),
             ),
-            ("code_age", fleet_rows(&rows("code_age")).len()),
+            ("code_age", ages.len()),
             (
                 "commits_per_week",
                 rows("commits_per_week").as_array().unwrap().len(),
             ),
-            ("ownership", fleet_rows(&rows("ownership")).len()),
+            ("ownership", owners.len().min(10)),
             ("top_contributors_commits", people),
             ("top_contributors_lines", 2 * people),
         ];
@@ -531,19 +575,21 @@ fn report_is_one_offline_page_drawn_from_the_sql_it_shows() {
             text.starts_with(&format!("Alice Smith made {}% of the commits", first["percent"])),
             "{text}"
         );
-        let owners = rows("bus_factor");
-        let ones = owners
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|r| r["bus_factor"] == 1)
-            .count();
+        let ones = factors.iter().filter(|r| r["bus_factor"] == 1).count();
         let text = caption("bus_factor");
+        let expected = format!("{ones} of the {} top-level directories", factors.len());
+        assert!(text.starts_with(&expected), "{text}");
+        let text = caption("ownership");
+        let expected = format!(
+            "{} last changed {}% of the lines",
+            owners[0]["author"].as_str().unwrap(),
+            owners[0]["percent"]
+        );
+        assert!(text.starts_with(&expected), "{text} / {expected}");
+        let lines: i64 = ages.iter().map(|r| r["lines"].as_i64().unwrap()).sum();
+        let text = caption("code_age");
         assert!(
-            text.starts_with(&format!(
-                "{ones} of the {} top-level directories",
-                owners.as_array().unwrap().len()
-            )),
+            text.contains(&format!("% of the {lines} lines at HEAD")),
             "{text}"
         );
         report::screenshot(&page, width, 4200, &shots.join(format!("report-{width}.png")));
@@ -603,7 +649,8 @@ fn report_on_several_repositories_names_the_one_that_failed() {
     let suffix = format!("#repo={}", trees.to_str().unwrap());
     let one = report::render(&page, &suffix, 1280);
     assert_eq!(report::body_attribute(&one.dom, "data-errors"), None);
-    let weeks = data["sections"]["commits_per_week"]["rows"].as_array().unwrap();
+    let weeks = report::rows(&data, "commits_per_week");
+    let weeks = weeks.as_array().unwrap();
     let mine: Vec<_> = weeks
         .iter()
         .filter(|r| r["repo"] == trees.to_str().unwrap())
@@ -633,7 +680,7 @@ fn report_on_several_repositories_names_the_one_that_failed() {
     ]));
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let data = report::data(&std::fs::read_to_string(&since).unwrap());
-    let counted: i64 = data["sections"]["commits_per_week"]["rows"]
+    let counted: i64 = report::rows(&data, "commits_per_week")
         .as_array()
         .unwrap()
         .iter()

@@ -778,3 +778,57 @@ fn a_clone_that_fails_on_a_worker_is_a_warning_here() {
     );
     assert_eq!(String::from_utf8_lossy(&out.stdout), "status\nfailed\n");
 }
+
+/// `gitfleet report --workers`: the report's queries are ordinary queries, so its scans run on
+/// the workers (the coordinator clones nothing) and every section's rows equal those of a
+/// report made here. With 24 repositories, the weekly chart folds all but the ten busiest into
+/// one series, and Chromium draws the page without a console message.
+#[test]
+fn a_report_on_workers_equals_one_made_here() {
+    let daemon = start_daemon(fleet_dir());
+    let workers: Vec<WorkerProcess> = (0..2)
+        .map(|i| WorkerProcess::start(&format!("report-worker-{i}"), "127.0.0.1:0", &[]).unwrap())
+        .collect();
+    let addrs: Vec<String> = workers.iter().map(|w| w.addr.clone()).collect();
+    let repos: Vec<String> = urls(&daemon)
+        .iter()
+        .flat_map(|u| ["-r".to_string(), u.clone()])
+        .collect();
+    let dir = scratch_dir("report-pages");
+    let make = |cache: &str, page: &str, extra: &[&str]| {
+        let page = dir.join(page);
+        let mut args: Vec<&str> = extra.to_vec();
+        args.extend(repos.iter().map(String::as_str));
+        args.extend(["report", "-o", page.to_str().unwrap()]);
+        let out = cli(&scratch_dir(cache), &[], &args);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        report::data(&std::fs::read_to_string(&page).unwrap())
+    };
+    let joined = addrs.join(",");
+    let remote = make("report-coordinator", "workers.html", &["--workers", &joined]);
+    let here = make("report-here", "here.html", &[]);
+    assert!(
+        clones(&scratch_dir("report-coordinator")).is_empty(),
+        "the workers cloned"
+    );
+    let sorted = |rows: &serde_json::Value| {
+        let mut rows: Vec<String> = rows.as_array().unwrap().iter().map(|r| r.to_string()).collect();
+        rows.sort();
+        rows
+    };
+    for (id, query) in here["queries"].as_object().unwrap() {
+        assert!(!query["rows"].as_array().unwrap().is_empty(), "{id}");
+        assert_eq!(
+            sorted(&remote["queries"][id]["rows"]),
+            sorted(&query["rows"]),
+            "{id}"
+        );
+    }
+    let shown = report::render(&dir.join("workers.html"), "", 1280);
+    assert_eq!(shown.console, Vec::<String>::new());
+    assert_eq!(report::body_attribute(&shown.dom, "data-errors"), None);
+    assert!(
+        shown.dom.contains("other 14 repositories"),
+        "the weekly chart's folded series"
+    );
+}

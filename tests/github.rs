@@ -699,7 +699,7 @@ fn report_charts_the_pull_requests_of_repositories_on_github() {
     let html = std::fs::read_to_string(&page).unwrap();
     assert!(!html.contains(ALICE) && !text(&out.stderr).contains(ALICE));
     let data = report::data(&html);
-    let rows = &data["sections"]["pull_requests"]["rows"];
+    let rows = report::rows(&data, "pull_requests");
     let rocket = on_github.to_str().unwrap();
     let expected = |repo: serde_json::Value| {
         serde_json::json!({"repo": repo, "month": "2024-01-01", "opened": 3, "merged": 1,

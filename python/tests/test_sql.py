@@ -417,10 +417,10 @@ def test_report_writes_the_page_with_the_sql_rows(repo, tmp_path, git_daemon):
     html = target.read_text()
     assert "no-such-repo.git</code>" in html.split("<main>")[0], "named in the header"
     data = _report_data(html)
-    weeks = data["sections"]["commits_per_week"]["rows"]
+    weeks = data["queries"][data["sections"]["commits_per_week"]]["rows"]
     expected = int(git(repo, "rev-list", "--count", "--since=2024-03-05T00:00:00Z", "HEAD"))
     assert sum(r["commits"] for r in weeks) == expected == 8
-    top = [r for r in data["sections"]["top_contributors"]["rows"] if r["repo"] is None]
+    top = [r for r in data["queries"][data["sections"]["top_contributors"]]["rows"] if r["repo"] is None]
     assert sorted((r["author"], r["commits"]) for r in top) == [("Ann", 4), ("Bob", 4)]
     assert top[0]["added"] >= top[1]["added"], "ranked by commits, then lines added"
     with pytest.raises(gitfleet.QueryError, match="is not a day"):

@@ -181,16 +181,20 @@ impl Drop for ScanBars {
 fn draw_scans(stop: &AtomicBool, headline: Option<Headline>) {
     let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr_with_hz(10));
     let mut bars: HashMap<u64, ProgressBar> = HashMap::new();
-    let top = headline.as_ref().map(|_| {
-        multi.add(ProgressBar::new(0).with_style(scan_style("{prefix:>14} [{bar:30}] {pos}/{len} {msg}")))
-    });
+    let mut top: Option<ProgressBar> = None;
     while !stop.load(Ordering::Relaxed) {
-        if let (Some(bar), Some((step, steps, name))) = (&top, headline.as_ref().and_then(Headline::get)) {
-            bar.set_prefix("report");
-            bar.set_length(steps);
-            // The bar counts finished steps; the message names the one running.
-            bar.set_position(step.saturating_sub(1));
+        if let Some((step, steps, name)) = headline.as_ref().and_then(Headline::get) {
+            // Drawn from the first step on, as a whole: the bar counts finished steps, the
+            // message names the one running.
+            let bar = top.get_or_insert_with(|| {
+                let bar = ProgressBar::new(steps)
+                    .with_style(scan_style("{prefix:>14} [{bar:30}] {pos}/{len} {msg}"))
+                    .with_prefix("report")
+                    .with_message(name.clone());
+                multi.insert(0, bar)
+            });
             bar.set_message(name);
+            bar.set_position(step.saturating_sub(1));
         }
         let scans = gitfleet::engine::running_scans();
         bars.retain(|id, bar| {

@@ -95,29 +95,40 @@ pub async fn build(
         only: (ready.len() < repos.len()).then_some(readable.as_slice()),
     };
     let sections = sections::sections(scope, &on_github);
-    let mut results = Vec::with_capacity(sections.len());
+    // Each query once, in page order; sections sharing one (the code at HEAD) draw its rows.
+    let mut queries: Vec<&sections::Section> = Vec::new();
+    for section in &sections {
+        if !queries.iter().any(|q| q.query == section.query) {
+            queries.push(section);
+        }
+    }
+    let mut results: Vec<(&str, Result<String, String>)> = Vec::with_capacity(queries.len());
     let mut section_errors = Vec::new();
-    for (i, section) in sections.iter().enumerate() {
+    for (i, first) in queries.iter().enumerate() {
+        let title = match first.query {
+            sections::LINES_AT_HEAD => "The code at HEAD (blame)",
+            _ => first.title,
+        };
         on_step(&Step {
             index: i + 1,
-            total: sections.len(),
-            title: section.title.to_string(),
+            total: queries.len(),
+            title: title.to_string(),
         });
         let started = std::time::Instant::now();
         let rows = if ready.is_empty() {
             Ok("[]".to_string())
         } else {
-            json_rows(ctx, &section.sql).await
+            json_rows(ctx, &first.sql).await
         };
-        tracing::debug!(section = section.id, elapsed = ?started.elapsed(), "report section");
+        tracing::debug!(query = first.query, elapsed = ?started.elapsed(), "report query");
         match rows {
-            Ok(json) => results.push((section, Ok(json))),
+            Ok(json) => results.push((first.query, Ok(json))),
             Err(e) => {
-                // One section that cannot be computed (GitHub out of reach, say) is shown failed
+                // One query that cannot be answered (GitHub out of reach, say) fails its sections
                 // in place; the others still tell their story.
-                tracing::warn!("report section '{}' failed: {}", section.title, e.message);
-                section_errors.push(format!("{}: {}", section.id, e.message));
-                results.push((section, Err(e.message)));
+                tracing::warn!("report section '{title}' failed: {}", e.message);
+                section_errors.push(format!("{}: {}", first.query, e.message));
+                results.push((first.query, Err(e.message)));
             }
         }
     }
@@ -126,7 +137,8 @@ pub async fn build(
         since: since.as_deref(),
         repos: &repos,
         github: options.github.then_some(on_github.as_slice()),
-        sections: &results,
+        sections: &sections,
+        results: &results,
     };
     Ok(Report {
         html: page.render(),

@@ -23,8 +23,9 @@ pub(super) struct Page<'a> {
     pub repos: &'a [RepoRow],
     /// `Some` when GitHub sections were asked for: the repositories found on GitHub.
     pub github: Option<&'a [GitHubRepo]>,
-    /// Each section with its rows (a JSON array) or why its query failed.
-    pub sections: &'a [(&'a Section, Result<String, String>)],
+    pub sections: &'a [Section],
+    /// Each query's rows (a JSON array), or why it failed, by query id.
+    pub results: &'a [(&'a str, Result<String, String>)],
 }
 
 impl Page<'_> {
@@ -42,15 +43,16 @@ impl Page<'_> {
         );
         self.header(&mut html);
         html.push_str("</header>\n<main>\n");
-        for (section, rows) in self.sections {
+        for section in self.sections {
             let id = section.id;
+            let rows = self.rows(section.query);
             let _ = write!(
                 html,
                 "<section class=\"section\" id=\"{id}\" data-section=\"{id}\">\n<h2>{}</h2>\n\
                  <p class=\"caption\" id=\"caption-{id}\"></p>\n",
                 escape(section.title)
             );
-            if let Err(message) = rows {
+            if let Some(Err(message)) = rows {
                 let _ = writeln!(
                     html,
                     "<p class=\"error\" role=\"alert\">This section could not be computed: {}</p>",
@@ -184,6 +186,13 @@ impl Page<'_> {
         html.push_str("</table></details>\n");
     }
 
+    fn rows(&self, query: &str) -> Option<&Result<String, String>> {
+        self.results
+            .iter()
+            .find(|(id, _)| *id == query)
+            .map(|(_, rows)| rows)
+    }
+
     /// `-r A -r B` as a shell would take them.
     fn repo_args(&self) -> String {
         self.repos
@@ -202,11 +211,17 @@ impl Page<'_> {
             .filter(|r| r.error.is_none())
             .map(|r| r.repo.as_str())
             .collect();
+        let sections: serde_json::Map<String, serde_json::Value> = self
+            .sections
+            .iter()
+            .map(|s| (s.id.to_string(), s.query.into()))
+            .collect();
         let mut json = format!(
-            "{{\"repos\":{},\"sections\":{{",
-            serde_json::to_string(&ready).unwrap_or_else(|_| "[]".into())
+            "{{\"repos\":{},\"sections\":{},\"queries\":{{",
+            serde_json::Value::from(ready),
+            serde_json::Value::Object(sections)
         );
-        for (i, (section, rows)) in self.sections.iter().enumerate() {
+        for (i, (query, rows)) in self.results.iter().enumerate() {
             if i > 0 {
                 json.push(',');
             }
@@ -214,7 +229,7 @@ impl Page<'_> {
                 Ok(rows) => (rows.as_str(), serde_json::Value::Null),
                 Err(message) => ("[]", serde_json::Value::String(message.clone())),
             };
-            let _ = write!(json, "\"{}\":{{\"rows\":{rows},\"error\":{error}}}", section.id);
+            let _ = write!(json, "\"{query}\":{{\"rows\":{rows},\"error\":{error}}}");
         }
         json.push_str("}}");
         json.replace('<', "\\u003c")
@@ -280,13 +295,14 @@ mod tests {
             head_sha: Some("0123456789abcdef".into()),
             error: None,
         }];
-        let section = Section {
+        let sections = [Section {
             id: "commits_per_week",
             title: "Commits",
+            query: "commits_per_week",
             sql: "SELECT '</script>'".into(),
-        };
-        let sections = [(
-            &section,
+        }];
+        let results = [(
+            "commits_per_week",
             Ok(r#"[{"repo":"</script><script>alert(2)</script>"}]"#.to_string()),
         )];
         let page = Page {
@@ -295,6 +311,7 @@ mod tests {
             repos: &repos,
             github: None,
             sections: &sections,
+            results: &results,
         };
         let html = page.render();
         assert!(!html.contains("<script>alert"), "{html}");

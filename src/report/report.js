@@ -54,6 +54,40 @@
       return copy;
     });
   }
+  // Rows of one repository, or of all (the fleet) for sections whose rows have no fleet rows.
+  function inRepo(rows, repo) {
+    return repo === null ? rows : rows.filter(function (r) { return r.repo === repo; });
+  }
+  function cmp(a, b) { return a < b ? -1 : a > b ? 1 : 0; }
+
+  // Per repository and top-level directory, as the bus_factor analysis: people's lines (bots
+  // left out) ranked by lines, then email; the bus factor is the first rank whose running sum
+  // is more than half of the directory's lines.
+  function busFactors(rows, prefixed) {
+    var dirs = {};
+    rows.forEach(function (r) {
+      if (r.is_bot) return;
+      var key = r.repo + "\u0000" + r.directory;
+      var d = dirs[key] || (dirs[key] = { repo: r.repo, directory: r.directory, owners: {}, lines: 0 });
+      d.owners[r.email] = (d.owners[r.email] || 0) + r.lines;
+      d.lines += r.lines;
+    });
+    return Object.keys(dirs).map(function (key) {
+      var d = dirs[key];
+      var owners = Object.keys(d.owners).sort(function (a, b) { return d.owners[b] - d.owners[a] || cmp(a, b); });
+      var running = 0, factor = null;
+      owners.forEach(function (email, i) {
+        running += d.owners[email];
+        if (factor === null && 2 * running > d.lines) factor = i + 1;
+      });
+      return {
+        repo: d.repo, directory: d.directory, bus_factor: factor, lines: d.lines, authors: owners.length,
+        top_owner: owners[0], risk: factor === 1 ? "one person" : "more",
+        label: prefixed ? short(d.repo) + ": " + d.directory : d.directory
+      };
+    });
+  }
+
   function whereLabel(repo) {
     if (repo === null) return data.repos.length === 1 ? short(data.repos[0]) : "the fleet";
     return short(repo);
@@ -122,7 +156,7 @@
             // Vega's weeks start on Sunday: each Monday-based week of the rows falls in exactly
             // one, so every row keeps its own bar, a week wide.
             x: { field: "week", type: "temporal", timeUnit: "utcyearweek", title: null,
-              axis: { format: "%b %Y", labelOverlap: true } },
+              axis: { format: "%b %d, %Y", labelOverlap: true } },
             y: { field: "commits", type: "quantitative", stack: "zero", title: "commits" },
             color: { field: "series", type: "nominal", title: "repository",
               legend: { orient: "bottom", columns: 3, labelLimit: 200 } },
@@ -155,8 +189,9 @@
           mark: { type: "line", point: true, tooltip: true, color: ACCENT },
           height: 200,
           encoding: {
-            x: { field: "month", type: "temporal", scale: { type: "utc" }, title: null },
-            y: { field: "authors", type: "quantitative", title: "active authors" },
+            x: { field: "month", type: "temporal", timeUnit: "utcyearmonth", title: null,
+              axis: { format: "%b %Y", labelOverlap: true } },
+            y: { field: "authors", type: "quantitative", title: "active authors", axis: { tickMinStep: 1 } },
             tooltip: [{ field: "month_name", type: "nominal", title: "month" },
               { field: "authors", type: "quantitative" }]
           }
@@ -238,11 +273,16 @@
       }
     },
 
+    // The next three draw the rows of one query (the lines at HEAD, by repository, directory,
+    // author and age), each summed its own way, as the code_age, code_ownership and bus_factor
+    // analyses compute them.
     code_age: {
       empty: "No blamed lines at HEAD.",
       rows: function (all, repo) {
-        return scoped(all, repo).map(function (r) {
-          return { age: r.age.replace(/^\d+: /, ""), order: Number(r.age.split(":")[0]), lines: r.lines };
+        var byAge = {};
+        inRepo(all, repo).forEach(function (r) { byAge[r.age] = (byAge[r.age] || 0) + r.lines; });
+        return Object.keys(byAge).sort().map(function (age) {
+          return { age: age.replace(/^\d+: /, ""), order: Number(age.split(":")[0]), lines: byAge[age] };
         });
       },
       caption: function (rows, repo) {
@@ -270,8 +310,22 @@
     },
 
     ownership: {
-      empty: "No blamed lines at HEAD.",
-      rows: function (all, repo) { return people(scoped(all, repo)); },
+      empty: "No blamed lines at HEAD by people.",
+      rows: function (all, repo) {
+        var owned = {}, total = 0;
+        inRepo(all, repo).forEach(function (r) {
+          if (r.is_bot) return;
+          var key = r.author + "\u0000" + r.email;
+          if (!owned[key]) owned[key] = { author: r.author, email: r.email, lines: 0 };
+          owned[key].lines += r.lines;
+          total += r.lines;
+        });
+        var ranked = Object.keys(owned).map(function (k) { return owned[k]; })
+          .sort(function (a, b) { return b.lines - a.lines || cmp(a.email, b.email); })
+          .slice(0, 10);
+        ranked.forEach(function (r, i) { r.rank = i + 1; r.percent = pct(r.lines, total); });
+        return people(ranked);
+      },
       caption: function (rows, repo) {
         var top3 = rows.slice(0, 3).reduce(function (a, r) { return a + r.percent; }, 0);
         return rows[0].who + " last changed " + rows[0].percent + "% of the lines at HEAD of " + whereLabel(repo) +
@@ -291,24 +345,19 @@
     },
 
     bus_factor: {
-      empty: "No blamed lines at HEAD.",
+      empty: "No blamed lines at HEAD by people.",
       rows: function (all, repo) {
-        var mine = all.filter(function (r) { return repo === null || r.repo === repo; })
-          .slice().sort(function (a, b) { return b.lines - a.lines || (a.directory < b.directory ? -1 : 1); })
+        var every = busFactors(inRepo(all, repo), repo === null && data.repos.length > 1);
+        var drawn = every.slice().sort(function (a, b) { return b.lines - a.lines || cmp(a.label, b.label); })
           .slice(0, repo === null ? 20 : 30);
-        return mine.map(function (r) {
-          var copy = Object.assign({}, r);
-          copy.label = repo === null && data.repos.length > 1 ? short(r.repo) + ": " + r.directory : r.directory;
-          copy.risk = r.bus_factor === 1 ? "one person" : "more";
-          return copy;
-        });
+        drawn.all = every;
+        return drawn;
       },
       caption: function (rows, repo) {
-        var all = data.sections.bus_factor.rows.filter(function (r) { return repo === null || r.repo === repo; });
-        var ones = all.filter(function (r) { return r.bus_factor === 1; }).length;
-        return ones + " of the " + all.length + " top-level directories of " + whereLabel(repo) +
+        var ones = rows.all.filter(function (r) { return r.bus_factor === 1; }).length;
+        return ones + " of the " + rows.all.length + " top-level directories of " + whereLabel(repo) +
           " have a bus factor of 1: one person last changed more than half of their lines." +
-          (rows.length < all.length ? " The " + rows.length + " largest are drawn." : "");
+          (rows.length < rows.all.length ? " The " + rows.length + " largest are drawn." : "");
       },
       charts: function (rows) {
         return [bars("bus_factor", rows,
@@ -434,7 +483,7 @@
     };
     var pending = [];
     Object.keys(SECTIONS).forEach(function (id) {
-      var section = data.sections[id];
+      var section = data.queries[data.sections[id]];
       var host = document.getElementById("charts-" + id);
       var caption = document.getElementById("caption-" + id);
       if (!section || !host) return;

@@ -160,7 +160,16 @@ pub fn sections(html: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-/// The page's embedded data: `repos` and each section's `rows` and `error`.
+/// The rows section `id` draws (its query's; sections about the code at HEAD share one).
+pub fn rows(data: &serde_json::Value, id: &str) -> serde_json::Value {
+    let query = data["sections"][id]
+        .as_str()
+        .unwrap_or_else(|| panic!("no section {id}"));
+    data["queries"][query]["rows"].clone()
+}
+
+/// The page's embedded data: `repos`, each section's query (`sections`) and each query's
+/// `rows` and `error` (`queries`).
 pub fn data(html: &str) -> serde_json::Value {
     let open = "<script type=\"application/json\" id=\"gitfleet-data\">";
     let start = html.find(open).expect("the page holds its data") + open.len();
