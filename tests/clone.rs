@@ -1045,3 +1045,96 @@ fn a_full_disk_gives_a_warning_and_complete_results() {
         );
     }
 }
+
+/// A server that resets the first connection, as a busy one does (git daemon past its
+/// connection limit; a load balancer restarting): the clone is tried again and the answer is
+/// whole. A server that keeps resetting fails the query after three tries with git's reason.
+#[test]
+fn a_reset_connection_is_tried_again() {
+    use std::io::{Read, Write};
+    use std::net::{TcpListener, TcpStream};
+    use std::os::fd::AsRawFd;
+    let served = scratch_dir("served-reset");
+    let counts = served_repos(&served, 1);
+    let daemon = start_daemon(&served);
+    // Resets the first `resets` connections once it has read the request, then forwards.
+    let proxy = |resets: usize| -> u16 {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let upstream = daemon.port;
+        std::thread::spawn(move || {
+            for (n, client) in listener.incoming().enumerate() {
+                let Ok(mut client) = client else { continue };
+                if n < resets {
+                    let mut request = [0u8; 256];
+                    let _ = client.read(&mut request);
+                    let linger = libc::linger {
+                        l_onoff: 1,
+                        l_linger: 0,
+                    };
+                    // SAFETY: a valid socket and a linger struct of the size given.
+                    unsafe {
+                        libc::setsockopt(
+                            client.as_raw_fd(),
+                            libc::SOL_SOCKET,
+                            libc::SO_LINGER,
+                            &linger as *const libc::linger as *const libc::c_void,
+                            std::mem::size_of::<libc::linger>() as libc::socklen_t,
+                        );
+                    }
+                    drop(client); // with linger 0: a reset, not a close
+                    continue;
+                }
+                let server = TcpStream::connect(("127.0.0.1", upstream)).unwrap();
+                let (mut c2, mut s2) = (client.try_clone().unwrap(), server.try_clone().unwrap());
+                std::thread::spawn(move || {
+                    let _ = std::io::copy(&mut c2, &mut s2);
+                    let _ = s2.shutdown(std::net::Shutdown::Write);
+                });
+                std::thread::spawn(move || {
+                    let (mut client, mut server) = (client, server);
+                    let _ = std::io::copy(&mut server, &mut client);
+                    let _ = client.flush();
+                });
+            }
+        });
+        port
+    };
+    let cache = scratch_dir("reset-cache");
+    let once = format!("git://127.0.0.1:{}/r0.git", proxy(1));
+    let out = gitfleet(
+        &cache,
+        &[],
+        &[
+            "--strict",
+            "sql",
+            "--format",
+            "csv",
+            &format!("SELECT count(*) FROM commits('{once}')"),
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), format!("count(*)\n{}\n", counts[0].1));
+
+    let always = format!("git://127.0.0.1:{}/r0.git", proxy(usize::MAX));
+    let started = std::time::Instant::now();
+    let out = gitfleet(
+        &cache,
+        &[],
+        &[
+            "--strict",
+            "sql",
+            &format!("SELECT count(*) FROM commits('{always}')"),
+        ],
+    );
+    let err = text(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        err.starts_with(&format!("error: cannot clone {always}: ")) && err.contains("reset"),
+        "{err}"
+    );
+    assert!(
+        started.elapsed() >= std::time::Duration::from_millis(1500),
+        "tried three times, 0.5 s and 1 s apart"
+    );
+}

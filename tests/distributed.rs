@@ -151,6 +151,7 @@ fn single_node(daemon: &Daemon) -> Vec<Vec<String>> {
     let config = gitfleet::EngineConfig {
         repos: urls(daemon),
         cache_dir: Some(scratch_dir(&format!("single-{}", daemon.port))),
+        strict: true,
         ..Default::default()
     };
     queries_with(&config, &QUERIES)
@@ -164,12 +165,15 @@ fn single_node(daemon: &Daemon) -> Vec<Vec<String>> {
         .collect()
 }
 
+/// Strict, as the single-node session is: a repository a worker cannot clone fails the query
+/// with why, where a warning nobody reads would leave a shorter answer to compare.
 fn coordinator(daemon: &Daemon, workers: &[String], name: &str) -> gitfleet::EngineConfig {
     gitfleet::EngineConfig {
         repos: urls(daemon),
         cache_dir: Some(scratch_dir(name)),
         workers: workers.to_vec(),
         github_tokens: vec![TOKEN.to_string()],
+        strict: true,
         ..Default::default()
     }
 }

@@ -744,3 +744,98 @@ fn report_charts_the_pull_requests_of_repositories_on_github() {
         "{note}"
     );
 }
+
+/// The GitHub analyses, run by name with the repository as parameters, against the fake's
+/// documented data: pull request cycle time, review load, CI health. The expected numbers are
+/// worked out here from how `fake_github.py` builds its pulls, reviews and runs.
+#[test]
+fn github_analyses_take_the_repository_as_parameters() {
+    let gh = FakeGitHub::start("analyses", &[]);
+    let run = |name: &str, params: &[&str]| -> Output {
+        let mut extra: Vec<&str> = vec!["run", name, "--format", "csv"];
+        for p in params {
+            extra.extend(["--param", p]);
+        }
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_gitfleet"));
+        cmd.env("GITHUB_API_URL", gh.api())
+            .env("GITFLEET_CACHE_DIR", gh.dir.join("cache"))
+            .env("GITFLEET_GITHUB_TOKENS", ALICE)
+            .env_remove("GITHUB_TOKEN")
+            .args(&extra);
+        cmd.output().unwrap()
+    };
+    let rows = |name: &str| -> Vec<String> {
+        let out = run(name, &["owner=acme", "repo=rocket"]);
+        assert!(out.status.success(), "{name}: {}", text(&out.stderr));
+        text(&out.stdout).lines().map(str::to_string).collect()
+    };
+
+    // Pulls #1..#3 opened on January 1..3 by bob; #1 merged on the 3rd (48 h). Reviews: #1 by
+    // alice on the 10th, carol on the 11th; #2's 120 from the 10th on; #3 none. First reviews
+    // after 216 h (#1) and 192 h (#2): median 204, p90 192 + 0.9 * 24.
+    assert_eq!(
+        rows("pr_cycle_time"),
+        [
+            "month,opened,reviewed,merged,median_hours_to_first_review,p90_hours_to_first_review,median_hours_to_merge,p90_hours_to_merge",
+            "2024-01-01,3,2,1,204.0,213.6,48.0,48.0",
+        ]
+    );
+
+    // Reviewers cycle alice, carol, dave over #2's 120 reviews; states cycle APPROVED,
+    // COMMENTED, CHANGES_REQUESTED, DISMISSED; #1 has alice's APPROVED and carol's COMMENTED.
+    let mut expected = std::collections::BTreeMap::new();
+    let mut add = |who: &str, pull: i64, state: &str| {
+        let e = expected
+            .entry(who.to_string())
+            .or_insert((0, std::collections::BTreeSet::new(), 0, 0));
+        e.0 += 1;
+        e.1.insert(pull);
+        e.2 += (state == "APPROVED") as i64;
+        e.3 += (state == "CHANGES_REQUESTED") as i64;
+    };
+    let states = ["APPROVED", "COMMENTED", "CHANGES_REQUESTED", "DISMISSED"];
+    for (pull, count) in [(1, 2), (2, 120)] {
+        for i in 0..count {
+            add(["alice", "carol", "dave"][i % 3], pull, states[i % 4]);
+        }
+    }
+    let mut want = vec!["reviewer,author,reviews,pulls,approvals,changes_requested".to_string()];
+    for (who, (reviews, pulls, approved, changes)) in &expected {
+        for author in ["", "bob"] {
+            want.push(format!(
+                "{who},{author},{reviews},{},{approved},{changes}",
+                pulls.len()
+            ));
+        }
+    }
+    assert_eq!(rows("review_load"), want);
+
+    // 150 runs of workflow 7: every 4th in progress; completed ones fail when i % 5 == 0 (22 of
+    // 112); each ran 45 s; odd ones are a second attempt.
+    let completed = (0..150).filter(|i| i % 4 != 0).count();
+    let failed = (0..150).filter(|i| i % 4 != 0 && i % 5 == 0).count();
+    let failure = (1000.0 * failed as f64 / completed as f64).round() / 10.0;
+    assert_eq!(
+        rows("ci_health"),
+        [
+            "workflow_id,workflow,runs,completed,failure_percent,cancelled,median_seconds,p90_seconds,rerun_percent".to_string(),
+            format!("7,CI,150,{completed},{failure:.1},0,45.0,45.0,50.0"),
+        ]
+    );
+
+    // Without its parameters: one line naming them; an unknown one is named too.
+    let out = run("ci_health", &["owner=acme"]);
+    assert!(!out.status.success());
+    assert_eq!(
+        text(&out.stderr).trim(),
+        "error: analysis 'ci_health' needs --param repo=VALUE"
+    );
+    let out = run("ci_health", &["owner=acme", "repo=rocket", "org=x"]);
+    assert!(text(&out.stderr).contains("has no parameter 'org' (it takes: owner, repo)"));
+    let out = run("ci_health", &["owner"]);
+    assert!(
+        text(&out.stderr).contains("'owner' is not NAME=VALUE"),
+        "{}",
+        text(&out.stderr)
+    );
+}

@@ -70,6 +70,9 @@ pub(super) enum Command {
         /// Read SQL from this file.
         #[arg(short = 'f', long = "file", value_name = "FILE.sql")]
         file: Option<PathBuf>,
+        /// A value for the query's named parameter `$NAME` (repeatable), e.g. --param owner=apache.
+        #[arg(long = "param", value_name = "NAME=VALUE", value_parser = parse_param)]
+        params: Vec<(String, String)>,
         #[command(flatten)]
         output: OutputArgs,
     },
@@ -171,6 +174,10 @@ pub(super) enum Command {
     /// Run a ready-made analysis from sql/ by name (without NAME: list them).
     Run {
         name: Option<String>,
+        /// A value for one of the analysis' parameters (repeatable): the GitHub analyses need
+        /// `--param owner=OWNER --param repo=REPO`.
+        #[arg(long = "param", value_name = "NAME=VALUE", value_parser = parse_param)]
+        params: Vec<(String, String)>,
         #[command(flatten)]
         output: OutputArgs,
     },
@@ -201,6 +208,18 @@ impl Format {
     /// Binary formats hold one result and must not go to a terminal.
     pub(crate) fn is_binary(self) -> bool {
         matches!(self, Format::Parquet | Format::Arrow)
+    }
+}
+
+/// `NAME=VALUE` for `--param` (the value may hold '=').
+fn parse_param(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((name, value))
+            if !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') =>
+        {
+            Ok((name.to_string(), value.to_string()))
+        }
+        _ => Err(format!("'{text}' is not NAME=VALUE (e.g. owner=apache)")),
     }
 }
 

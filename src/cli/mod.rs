@@ -112,7 +112,12 @@ async fn run(cli: Cli) -> Result<(), String> {
     }
     let ctx = gitfleet::session(&config).map_err(|e| describe(&e))?;
     match cli.command {
-        Command::Sql { query, file, output } => {
+        Command::Sql {
+            query,
+            file,
+            params,
+            output,
+        } => {
             let sql = match (query, file) {
                 (Some(q), None) => q,
                 (None, Some(path)) => std::fs::read_to_string(&path)
@@ -129,12 +134,13 @@ async fn run(cli: Cli) -> Result<(), String> {
                     sql
                 }
             };
-            execute_all(&ctx, &sql, &output).await
+            execute_all(&ctx, &sql, &params, &output).await
         }
-        Command::Run { name, output } => {
+        Command::Run { name, params, output } => {
             let Some(name) = name else {
                 for a in analyses::ANALYSES {
-                    println!("{:<28} {}", a.name, a.description());
+                    let params: String = a.params().iter().map(|p| format!(" --param {p}=...")).collect();
+                    println!("{:<28} {}{params}", a.name, a.description());
                 }
                 return Ok(());
             };
@@ -142,7 +148,8 @@ async fn run(cli: Cli) -> Result<(), String> {
                 let names: Vec<&str> = analyses::ANALYSES.iter().map(|a| a.name).collect();
                 format!("no analysis named '{name}'; available: {}", names.join(", "))
             })?;
-            execute_all(&ctx, analysis.sql, &output).await
+            let params = analysis.bind(&params)?;
+            execute_all(&ctx, analysis.sql, &params, &output).await
         }
         Command::Tables => print::tables(&ctx).await,
         Command::Report {
@@ -251,8 +258,14 @@ fn hash_password() -> Result<(), String> {
     Ok(())
 }
 
-/// Runs every statement of `sql` in order, printing each result.
-pub(crate) async fn execute_all(ctx: &SessionContext, sql: &str, output: &OutputArgs) -> Result<(), String> {
+/// Runs every statement of `sql` in order, printing each result; `params` are the values of
+/// its named parameters (`$owner`).
+pub(crate) async fn execute_all(
+    ctx: &SessionContext,
+    sql: &str,
+    params: &[(String, String)],
+    output: &OutputArgs,
+) -> Result<(), String> {
     let generic = datafusion::sql::sqlparser::dialect::GenericDialect {};
     gitfleet::engine::check_text(sql, &generic).map_err(|e| e.message)?;
     let statements = DFParser::parse_sql(sql).map_err(|e| describe(&e))?;
@@ -267,6 +280,15 @@ pub(crate) async fn execute_all(ctx: &SessionContext, sql: &str, output: &Output
             .statement_to_plan(statement)
             .await
             .map_err(|e| describe(&e))?;
+        let plan = if params.is_empty() {
+            plan
+        } else {
+            let values: Vec<(String, datafusion::scalar::ScalarValue)> = params
+                .iter()
+                .map(|(k, v)| (k.clone(), datafusion::scalar::ScalarValue::Utf8(Some(v.clone()))))
+                .collect();
+            plan.with_param_values(values).map_err(|e| describe(&e))?
+        };
         let df = ctx.execute_logical_plan(plan).await.map_err(|e| describe(&e))?;
         let written = out.write(df).await;
         // A reader that stopped early (`| head -1`) is a normal end, as for other CLIs.

@@ -60,7 +60,7 @@ pub(super) async fn run(
         // The history file keeps no URL credentials.
         let _ = editor.add_history_entry(gitfleet::engine::mask_credentials(sql.trim()));
         tokio::select! {
-            result = execute_all(ctx, &sql, output) => {
+            result = execute_all(ctx, &sql, &[], output) => {
                 if let Err(message) = result {
                     eprintln!("error: {}", message.replace('\n', " "));
                 }
@@ -93,7 +93,7 @@ async fn backslash(ctx: &SessionContext, command: &str, output: &OutputArgs) -> 
                 Ok(df) => match df.clone().count().await {
                     Ok(0) => eprintln!("error: no table named '{table}'"),
                     _ => {
-                        if let Err(e) = execute_all(ctx, &sql, output).await {
+                        if let Err(e) = execute_all(ctx, &sql, &[], output).await {
                             eprintln!("error: {e}");
                         }
                     }

@@ -279,7 +279,8 @@ async fn prepare(ctx: &SessionContext) -> Result<(), String> {
         Volatility::Stable,
         Arc::new(|_| Ok(ColumnarValue::Scalar(ScalarValue::Utf8(None)))),
     ));
-    for analysis in analyses::ANALYSES {
+    // An analysis with parameters (the GitHub ones: which repository) cannot be a view.
+    for analysis in analyses::ANALYSES.iter().filter(|a| a.params().is_empty()) {
         let body = analysis.sql.trim().trim_end_matches(';');
         ctx.sql(&format!("CREATE VIEW {} AS {body}", analysis.name))
             .await

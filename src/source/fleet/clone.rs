@@ -71,15 +71,20 @@ pub(crate) fn ensure_clone(
     std::fs::create_dir_all(parent)?;
     remove_abandoned_temporaries(parent);
     let tmp = parent.join(format!(".tmp-{}", crate::source::unique_name()));
-    let result = run_git(
-        url,
-        options,
-        progress,
-        |cmd| {
-            cmd.args(["clone", "--bare", "--progress", "--", url]).arg(&tmp);
-        },
-        "clone",
-    )
+    let result = with_retries(url, || {
+        if tmp.exists() {
+            std::fs::remove_dir_all(&tmp)?;
+        }
+        run_git(
+            url,
+            options,
+            progress,
+            |cmd| {
+                cmd.args(["clone", "--bare", "--progress", "--", url]).arg(&tmp);
+            },
+            "clone",
+        )
+    })
     .and_then(|()| {
         write_commit_graph(&tmp, progress);
         match std::fs::rename(&tmp, dest) {
@@ -182,24 +187,26 @@ pub(crate) fn fetch(
         return ensure_clone(url, dest, options, progress);
     }
     check_origin(url, dest)?;
-    run_git(
-        url,
-        options,
-        progress,
-        |cmd| {
-            cmd.arg("-C").arg(dest).args([
-                "fetch",
-                "--prune",
-                "--progress",
-                "--no-write-fetch-head",
-                "--",
-                url,
-                "+refs/heads/*:refs/heads/*",
-                "+refs/tags/*:refs/tags/*",
-            ]);
-        },
-        "fetch",
-    )?;
+    with_retries(url, || {
+        run_git(
+            url,
+            options,
+            progress,
+            |cmd| {
+                cmd.arg("-C").arg(dest).args([
+                    "fetch",
+                    "--prune",
+                    "--progress",
+                    "--no-write-fetch-head",
+                    "--",
+                    url,
+                    "+refs/heads/*:refs/heads/*",
+                    "+refs/tags/*:refs/tags/*",
+                ]);
+            },
+            "fetch",
+        )
+    })?;
     write_commit_graph(dest, progress);
     Ok(())
 }
@@ -324,6 +331,46 @@ fn run_git(
         redact(url),
         options.auth.scrub(&redact(&reason))
     )))
+}
+
+/// Attempts at a transfer that fails as a busy server fails.
+const ATTEMPTS: u32 = 3;
+
+/// Runs `attempt` again, after 0.5 s then 1 s, while it fails the way a busy or restarting
+/// server fails ([`transient`]); any other failure (a missing repository, rejected
+/// credentials, a stall, a size cap) is final at once.
+fn with_retries(url: &str, mut attempt: impl FnMut() -> Result<()>) -> Result<()> {
+    let mut delay = Duration::from_millis(500);
+    let mut tried = 1;
+    loop {
+        match attempt() {
+            Err(Error::Clone(reason)) if tried < ATTEMPTS && transient(&reason) => {
+                tracing::debug!(url = %redact(url), %reason, "transfer failed; trying again");
+                std::thread::sleep(delay);
+                delay *= 2;
+                tried += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// Whether git's failure reads like the server's side of the connection failing mid-way: a
+/// reset or dropped connection, or an HTTP 5xx (a server that is not listening at all, or
+/// answers "not found", is not retried).
+fn transient(reason: &str) -> bool {
+    [
+        "Connection reset by peer",
+        "the remote end hung up unexpectedly",
+        "early EOF",
+        "RPC failed",
+        "returned error: 500",
+        "returned error: 502",
+        "returned error: 503",
+        "returned error: 504",
+    ]
+    .iter()
+    .any(|marker| reason.contains(marker))
 }
 
 /// The line of git's stderr that says why it failed, with a hint for authentication failures.
@@ -553,6 +600,45 @@ mod tests {
             reason,
             "unable to connect to 127.0.0.1: 127.0.0.1[0: 127.0.0.1]: errno=Connection refused"
         );
+    }
+
+    #[test]
+    fn only_a_failing_connection_is_tried_again() {
+        assert!(transient(
+            "cannot clone git://h/r.git: read error: Connection reset by peer"
+        ));
+        assert!(transient(
+            "cannot fetch https://h/r: RPC failed; HTTP 502 curl 22 The requested URL returned error: 502"
+        ));
+        assert!(!transient(
+            "cannot clone git://h/r.git: remote error: access denied or repository not exported"
+        ));
+        assert!(!transient("cannot clone https://h/r: unable to access 'https://h/r/': Failed to connect to h port 443: Connection refused"));
+        assert!(!transient(
+            "cannot clone https://h/r: Authentication failed (check GITHUB_TOKEN)"
+        ));
+        let mut calls = 0;
+        let failing = with_retries("git://h/r.git", || {
+            calls += 1;
+            Err(Error::Clone("read error: Connection reset by peer".into()))
+        });
+        assert!(failing.is_err());
+        assert_eq!(calls, ATTEMPTS);
+        let mut calls = 0;
+        let second = with_retries("git://h/r.git", || {
+            calls += 1;
+            match calls {
+                1 => Err(Error::Clone("the remote end hung up unexpectedly".into())),
+                _ => Ok(()),
+            }
+        });
+        assert!(second.is_ok() && calls == 2);
+        let mut calls = 0;
+        let _ = with_retries("git://h/r.git", || {
+            calls += 1;
+            Err(Error::Clone("repository not found".into()))
+        });
+        assert_eq!(calls, 1, "a final failure is not retried");
     }
 
     #[test]
