@@ -357,9 +357,25 @@ fn warnings_quiet_and_verbose() {
     assert!(err.contains("clone job finished"), "{err}");
 }
 
+/// What `gitfleet ARGS` (a shell word list) draws on a pseudo-terminal (`script`), 160 columns
+/// wide; it must succeed.
+fn on_a_terminal(args: &str) -> String {
+    let command = format!("{} {args}", env!("CARGO_BIN_EXE_gitfleet"));
+    let out = Command::new("script")
+        .args(["-qfec", &command, "/dev/null"])
+        .env("COLUMNS", "160")
+        .env("GITFLEET_CACHE_DIR", scratch_dir("cli-cache"))
+        .output()
+        .expect("script runs");
+    let screen = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{screen}");
+    screen
+}
+
 /// A long scan shows a bar on a terminal (here a pseudo-terminal from `script`): the commits
 /// done of the walk's total, for the repository being read; the bars are gone before the
-/// result prints. Without a terminal nothing is drawn.
+/// result prints. Without a terminal nothing is drawn. A report draws which of its steps
+/// runs above the scans' bars.
 #[test]
 fn long_scans_show_progress_on_a_terminal_only() {
     let repo = scratch_dir("progress").join("repo.git");
@@ -375,19 +391,10 @@ fn long_scans_show_progress_on_a_terminal_only() {
     git(&repo, &["commit-graph", "write", "--reachable"]);
     let total = git(&repo, &["rev-list", "--count", "HEAD"]).trim().to_string();
     let sql = "SELECT sum(additions) AS added FROM commits";
-    let command = format!(
-        "{} -r {} --no-stats-cache sql --format csv '{sql}'",
-        env!("CARGO_BIN_EXE_gitfleet"),
+    let screen = on_a_terminal(&format!(
+        "-r {} --no-stats-cache sql --format csv '{sql}'",
         repo.display()
-    );
-    let out = Command::new("script")
-        .args(["-qfec", &command, "/dev/null"])
-        .env("COLUMNS", "160")
-        .env("GITFLEET_CACHE_DIR", scratch_dir("cli-cache"))
-        .output()
-        .expect("script runs");
-    let screen = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{screen}");
+    ));
     let bar = format!("/{total} commits of {}", repo.display());
     assert!(screen.contains(&bar), "no `{bar}` in {screen:?}");
     assert!(screen.contains("commits ["), "{screen:?}");
@@ -405,20 +412,11 @@ fn long_scans_show_progress_on_a_terminal_only() {
 
     // A report: which section runs, over the scans' bars; then the one line saying it is done.
     let page = scratch_dir("progress").join("report.html");
-    let command = format!(
-        "{} -r {} --no-stats-cache report -o {}",
-        env!("CARGO_BIN_EXE_gitfleet"),
+    let screen = on_a_terminal(&format!(
+        "-r {} --no-stats-cache report -o {}",
         repo.display(),
         page.display()
-    );
-    let out = Command::new("script")
-        .args(["-qfec", &command, "/dev/null"])
-        .env("COLUMNS", "160")
-        .env("GITFLEET_CACHE_DIR", scratch_dir("cli-cache"))
-        .output()
-        .expect("script runs");
-    let screen = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{screen}");
+    ));
     assert!(
         screen.contains("report [") && screen.contains("/6 Top contributors"),
         "{screen:?}"
