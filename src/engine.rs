@@ -133,15 +133,25 @@ fn default_repos(config: &EngineConfig) -> Vec<String> {
     }
 }
 
-/// The session's credentials: the configured tokens (or the shared pool), the API URL and the
-/// hosts a token may go to, resolved once for both the API client and the clones.
-fn credentials(config: &EngineConfig) -> Arc<Credentials> {
-    Arc::new(Credentials::resolve(CredentialSettings {
+/// The session's credentials: the configured tokens (or the shared pool), the API URL, the
+/// hosts a token may go to and a GitHub App (`GITFLEET_GITHUB_APP_*`), resolved once for both
+/// the API client and the clones.
+fn credentials(config: &EngineConfig) -> DFResult<Arc<Credentials>> {
+    let mut credentials = Credentials::resolve(CredentialSettings {
         tokens: &config.github_tokens,
         pool: config.github_token_pool.clone(),
         api_url: config.github_api_url.as_deref(),
         username: config.github_username.clone(),
-    }))
+    });
+    let app = crate::source::credentials::app::AppSettings::from_env(|name| std::env::var(name).ok())
+        .map_err(datafusion::error::DataFusionError::Configuration)?;
+    if let Some(settings) = app {
+        credentials.app = Some(Arc::new(crate::source::github::app::GitHubApp::new(
+            &settings,
+            &credentials.api_url,
+        )));
+    }
+    Ok(Arc::new(credentials))
 }
 
 /// The session's GitHub client, built when a `gh_*` table is first used; an error (a bad API
@@ -202,7 +212,7 @@ fn build(config: &EngineConfig) -> DFResult<(SessionContext, Arc<CloneManager>)>
         .with_config(session_config)
         .with_runtime_env(runtime.build_arc()?)
         .with_default_features();
-    let credentials = credentials(config);
+    let credentials = credentials(config)?;
     if !config.workers.is_empty() {
         state = workers::coordinator(state, config, &credentials)?;
     }

@@ -839,3 +839,195 @@ fn github_analyses_take_the_repository_as_parameters() {
         text(&out.stderr)
     );
 }
+
+/// A GitHub App key pair made with openssl (PKCS#1 PEM, as GitHub hands App keys out): the key
+/// file and the modulus (hex) the fake checks signatures with.
+fn app_key(dir: &Path) -> (PathBuf, String) {
+    let key = dir.join("app.pem");
+    let made = Command::new("openssl")
+        .args(["genrsa", "-traditional", "-out"])
+        .arg(&key)
+        .arg("2048")
+        .output()
+        .expect("openssl runs");
+    assert!(made.status.success(), "{}", text(&made.stderr));
+    let modulus = Command::new("openssl")
+        .args(["rsa", "-noout", "-modulus", "-in"])
+        .arg(&key)
+        .output()
+        .unwrap();
+    let modulus = text(&modulus.stdout)
+        .trim()
+        .trim_start_matches("Modulus=")
+        .to_string();
+    (key, modulus)
+}
+
+/// GitHub App authentication: with `GITFLEET_GITHUB_APP_ID` and `GITFLEET_GITHUB_APP_KEY` (no
+/// personal token), gitfleet signs a JWT the fake verifies (RS256 with the App's key), finds the
+/// installation on each owner (an organisation, then a user), mints one token per installation
+/// and reads each owner's repositories with its own; a token close to its expiry is minted
+/// again; a wrong App id or an unreadable key is one line; a clone over HTTPS authenticates with
+/// the installation token; no token or key reaches output or the cache.
+#[test]
+fn a_github_app_mints_installation_tokens_for_api_calls_and_clones() {
+    let dir = scratch_dir("github-app");
+    let (key, modulus) = app_key(&dir);
+    let app_arg = format!("4242:{modulus}");
+    let gh = FakeGitHub::start("app", &["--app", &app_arg]);
+    let run = |gh: &FakeGitHub, app_id: &str, key: &Path, extra: &[(&str, String)], sql: &str| -> Output {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_gitfleet"));
+        cmd.env("GITHUB_API_URL", gh.api())
+            .env("GITFLEET_CACHE_DIR", gh.dir.join("cache"))
+            .env("GITFLEET_GITHUB_APP_ID", app_id)
+            .env("GITFLEET_GITHUB_APP_KEY", key)
+            .env_remove("GITHUB_TOKEN")
+            .env_remove("GITFLEET_GITHUB_TOKENS")
+            .env_remove("GITFLEET_GITHUB_APP_INSTALLATION_ID");
+        for (k, v) in extra {
+            cmd.env(k, v);
+        }
+        let out = cmd.args(["sql", "--format", "csv", sql]).output().unwrap();
+        let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+        assert!(!all.contains("ghs_") && !all.contains("PRIVATE KEY"), "{all}");
+        out
+    };
+    let sql = "SELECT owner, name FROM gh_repos WHERE owner IN ('acme', 'wile') ORDER BY 1, 2";
+    let out = run(&gh, "4242", &key, &[], sql);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "owner,name\nacme,anvil\nacme,rocket\nwile,trap\n"
+    );
+    let requests = gh.requests();
+    let seen = |path: &str| {
+        requests
+            .iter()
+            .filter(|r| r.path == path)
+            .map(|r| (r.status, r.token.clone()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(seen("/orgs/acme/installation").len(), 1);
+    assert_eq!(seen("/orgs/wile/installation")[0].0, 404, "wile is a user");
+    assert_eq!(seen("/users/wile/installation")[0].0, 200);
+    assert_eq!(
+        seen("/app/installations/101/access_tokens"),
+        [(201, Some("(jwt)".to_string()))]
+    );
+    assert_eq!(seen("/app/installations/102/access_tokens").len(), 1);
+    let acme = seen("/orgs/acme/repos");
+    assert!(
+        acme[0].0 == 200 && acme[0].1.as_deref().is_some_and(|t| t.starts_with("ghs_101_")),
+        "{acme:?}"
+    );
+    let wile = seen("/users/wile/repos");
+    assert!(
+        wile[0].1.as_deref().is_some_and(|t| t.starts_with("ghs_102_")),
+        "{wile:?}"
+    );
+    gh.assert_cache_has_no_secret();
+    assert!(files_containing(&gh.dir.join("cache"), "ghs_").is_empty());
+
+    // One installation for every owner; a token within five minutes of expiry is minted again
+    // before each use.
+    let short = FakeGitHub::start("app-short", &["--app", &app_arg, "--app-ttl", "120"]);
+    let two = "SELECT (SELECT count(*) FROM gh_branches WHERE owner = 'acme' AND repo = 'rocket') + \
+               (SELECT count(*) FROM gh_releases WHERE owner = 'acme' AND repo = 'rocket') AS n";
+    let out = run(
+        &short,
+        "4242",
+        &key,
+        &[("GITFLEET_GITHUB_APP_INSTALLATION_ID", "101".into())],
+        two,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "n\n3\n");
+    let requests = short.requests();
+    assert!(
+        requests.iter().all(|r| !r.path.ends_with("/installation")),
+        "the id was given"
+    );
+    let mints = requests
+        .iter()
+        .filter(|r| r.path == "/app/installations/101/access_tokens")
+        .count();
+    assert_eq!(
+        mints, 2,
+        "a token with 120 s left is renewed before the next request"
+    );
+
+    // A token GitHub rejects (revoked) is minted again, once.
+    let revoked = FakeGitHub::start("app-revoked", &["--app", &app_arg, "--app-revoke-first", "1"]);
+    let out = run(
+        &revoked,
+        "4242",
+        &key,
+        &[],
+        "SELECT count(*) AS n FROM gh_branches WHERE owner = 'acme' AND repo = 'rocket'",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "n\n2\n");
+    let statuses: Vec<u16> = revoked
+        .requests()
+        .iter()
+        .filter(|r| r.path.ends_with("/branches"))
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(statuses, [401, 200]);
+
+    // A wrong App id, an unreadable key, a key that is no RSA key: one line each.
+    let out = run(&gh, "999", &key, &[], sql);
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(err.contains("GitHub rejected the App's JWT (401"), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    let other = dir.join("other");
+    std::fs::create_dir_all(&other).unwrap();
+    let (wrong_key, _) = app_key(&other);
+    let out = run(&gh, "4242", &wrong_key, &[], sql);
+    assert!(
+        text(&out.stderr)
+            .contains("GitHub rejected the App's JWT (401 A JSON web token could not be decoded)"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = run(&gh, "4242", &dir.join("missing.pem"), &[], sql);
+    assert!(
+        text(&out.stderr).contains("cannot read the GitHub App key"),
+        "{}",
+        text(&out.stderr)
+    );
+    std::fs::write(dir.join("junk.pem"), "not a key").unwrap();
+    let out = run(&gh, "4242", &dir.join("junk.pem"), &[], sql);
+    assert!(
+        text(&out.stderr).contains("is not an RSA private key in PEM form"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    // A clone over HTTPS: the git server takes only the installation token the fake mints first.
+    let served = dir.join("served");
+    common::history::build(
+        &served.join("acme/rocket.git"),
+        &common::history::Spec {
+            commits: 5,
+            initial_files: 2,
+            seed: 7,
+        },
+    );
+    let fresh = FakeGitHub::start("app-clone", &["--app", &app_arg]);
+    let first_token = format!("ghs_101_0001{}", "s".repeat(24));
+    let server = common::http::start_http(&served, &["--token", &first_token]);
+    let url = format!("http://127.0.0.1:{}/acme/rocket.git", server.port);
+    let hosts = format!("127.0.0.1:{}", server.port);
+    let out = run(
+        &fresh,
+        "4242",
+        &key,
+        &[("GITFLEET_TOKEN_HOSTS", hosts)],
+        &format!("SELECT count(*) AS n FROM commits('{url}')"),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "n\n5\n");
+    assert!(files_containing(&fresh.dir.join("cache"), "ghs_").is_empty());
+}

@@ -413,7 +413,7 @@ pub async fn serve_worker(config: &EngineConfig, listener: tokio::net::TcpListen
     check_listen(&addr)?;
     let secret = secret();
     let cache_dir = config.cache_dir();
-    let credentials = super::credentials(config);
+    let credentials = super::credentials(config).map_err(|e| super::describe(&e))?;
     let scans = Arc::new(WorkerScans {
         cache_dir: cache_dir.clone(),
         fleet: super::clone_manager(config, &credentials),

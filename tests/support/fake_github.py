@@ -7,9 +7,15 @@ costs no quota), a 401 for unknown tokens, a primary limit (403 with remaining 0
 token's quota runs out, a secondary limit (403 + Retry-After) and a 502 on request.
 
   fake_github.py PORT_FILE LOG_FILE [--quota TOKEN=N]... [--secondary PATH]... [--flaky PATH]...
-                 [--slow SECONDS]
+                 [--slow SECONDS] [--app ID:MODULUS_HEX] [--app-ttl SECONDS] [--app-revoke-first 1]
 
 --slow makes every answer take that long (to see requests overlap).
+--app makes it a GitHub App's server: JWTs signed with the RSA key of that modulus (exponent
+65537) and issued by ID are checked as GitHub checks them (RS256, at most ten minutes, not
+expired); /orgs|users/OWNER/installation name the installation on each owner (acme 101, wile
+102) and POST /app/installations/ID/access_tokens mints `ghs_ID_NNNN...` tokens valid
+--app-ttl seconds (default 3600), which read only their own owner's repositories;
+--app-revoke-first 1 revokes the first token minted (401 Bad credentials from then on).
 
 Writes the port it listens on to PORT_FILE; appends one JSON line per request to LOG_FILE
 (path, query, token, if_none_match, accept, status, start, end).
@@ -172,6 +178,45 @@ def check_runs(sha):
 
 REPOS = {("acme", "rocket"), ("acme", "anvil"), ("wile", "trap")}
 OWNERS = {"acme": "Organization", "wile": "User"}
+INSTALLATIONS = {"acme": 101, "wile": 102}
+
+
+def b64url(text):
+    import base64
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def jwt_problem(jwt, app):
+    """Why GitHub would refuse `jwt` for `app` (id, modulus), or None: RS256 over
+    header.payload with PKCS#1 v1.5 padding and SHA-256, issued by the App, at most ten minutes
+    long and not expired."""
+    try:
+        head, payload, signature = jwt.split(".")
+        header, claims = json.loads(b64url(head)), json.loads(b64url(payload))
+    except Exception:
+        return "A JSON web token could not be decoded"
+    app_id, n = app
+    if header.get("alg") != "RS256":
+        return "'alg' must be RS256"
+    k = (n.bit_length() + 7) // 8
+    digest = hashlib.sha256(f"{head}.{payload}".encode()).digest()
+    info = bytes.fromhex("3031300d060960864801650304020105000420") + digest
+    expected = b"\x00\x01" + b"\xff" * (k - 3 - len(info)) + b"\x00" + info
+    if pow(int.from_bytes(b64url(signature), "big"), 65537, n).to_bytes(k, "big") != expected:
+        return "A JSON web token could not be decoded"
+    now = time.time()
+    if str(claims.get("iss")) != app_id:
+        return "'Issuer' claim ('iss') must be an Integer"
+    if not (claims["iat"] <= now + 60 and claims["exp"] > now and claims["exp"] - claims["iat"] <= 600):
+        return "'Expiration time' claim ('exp') is too far in the future"
+    return None
+
+
+def request_owner(path):
+    parts = path.strip("/").split("/")
+    if len(parts) >= 2 and parts[0] in ("repos", "orgs", "users"):
+        return parts[1]
+    return None
 
 
 def listing(path):
@@ -232,9 +277,13 @@ def listing(path):
 
 
 class State:
-    def __init__(self, quotas, secondary, flaky, log_path, slow=0.0):
+    def __init__(self, quotas, secondary, flaky, log_path, slow=0.0, app=None, app_ttl=3600, revoke_first=False):
         self.lock = threading.Lock()
         self.slow = slow
+        self.app = app
+        self.app_ttl = app_ttl
+        self.minted = {}  # token -> installation id
+        self.revoke_first = revoke_first
         self.remaining = {t: quotas.get(t, LIMIT) for t in TOKENS}
         self.remaining[None] = 60
         self.secondary = set(secondary)
@@ -278,8 +327,23 @@ class Handler(BaseHTTPRequestHandler):
             self.end_headers()
             self.wfile.write(data)
 
+        parts = url.path.strip("/").split("/")
+        if state.app and len(parts) == 3 and parts[0] in ("orgs", "users") and parts[2] == "installation":
+            problem = jwt_problem(token or "", state.app)
+            if problem:
+                return send(401, {"message": problem})
+            owner = parts[1]
+            kind = "orgs" if OWNERS.get(owner) == "Organization" else "users"
+            if owner not in INSTALLATIONS or parts[0] != kind:
+                return send(404, {"message": "Not Found"})
+            return send(200, {"id": INSTALLATIONS[owner], "account": {"login": owner}, "app_id": int(state.app[0])})
         if token is not None and token not in TOKENS:
             return send(401, {"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest"})
+        if token in state.minted:
+            # An installation token reads its own owner's repositories only.
+            owner = request_owner(url.path)
+            if owner is not None and INSTALLATIONS.get(owner) != state.minted[token]:
+                return send(404, {"message": "Not Found"})
         with state.lock:
             if url.path in state.flaky:
                 state.flaky.discard(url.path)
@@ -380,6 +444,38 @@ class Handler(BaseHTTPRequestHandler):
         return send(200, body, headers)
 
 
+    def do_POST(self):  # noqa: N802
+        """POST /app/installations/ID/access_tokens: a new installation token for a valid JWT."""
+        state = self.server.state
+        auth = self.headers.get("Authorization", "")
+        jwt = auth[len("Bearer "):] if auth.startswith("Bearer ") else ""
+        parts = urlparse(self.path).path.strip("/").split("/")
+        entry = {"start": time.time(), "path": urlparse(self.path).path, "query": "", "token": "(jwt)",
+                 "if_none_match": None, "accept": self.headers.get("Accept")}
+        status, body = 404, {"message": "Not Found"}
+        if state.app and len(parts) == 4 and parts[:2] == ["app", "installations"] and parts[3] == "access_tokens":
+            problem = jwt_problem(jwt, state.app)
+            if problem:
+                status, body = 401, {"message": problem}
+            elif int(parts[2]) in INSTALLATIONS.values():
+                with state.lock:
+                    token = f"ghs_{parts[2]}_{len(state.minted) + 1:04d}" + "s" * 24
+                    state.minted[token] = int(parts[2])
+                    if not (state.revoke_first and len(state.minted) == 1):
+                        TOKENS[token] = "gitfleet-app[bot]"
+                    state.remaining[token] = LIMIT
+                expires = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + state.app_ttl))
+                status, body = 201, {"token": token, "expires_at": expires, "permissions": {"contents": "read"}}
+        data = json.dumps(body).encode()
+        entry["status"], entry["end"] = status, time.time()
+        state.log(entry)
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
 class Server(ThreadingHTTPServer):
     def handle_error(self, request, client_address):
         # A client that stops a query (--strict, LIMIT) hangs up on answers in flight.
@@ -390,7 +486,7 @@ class Server(ThreadingHTTPServer):
 
 def main():
     port_file, log_file = sys.argv[1], sys.argv[2]
-    quotas, secondary, flaky, slow = {}, [], [], 0.0
+    quotas, secondary, flaky, slow, app, app_ttl, revoke_first = {}, [], [], 0.0, None, 3600, False
     args = sys.argv[3:]
     while args:
         flag, value = args[0], args[1]
@@ -404,8 +500,15 @@ def main():
             flaky.append(value)
         elif flag == "--slow":
             slow = float(value)
+        elif flag == "--app":
+            app_id, modulus = value.split(":")
+            app = (app_id, int(modulus, 16))
+        elif flag == "--app-ttl":
+            app_ttl = int(value)
+        elif flag == "--app-revoke-first":
+            revoke_first = value == "1"
     server = Server(("127.0.0.1", 0), Handler)
-    server.state = State(quotas, secondary, flaky, log_file, slow)
+    server.state = State(quotas, secondary, flaky, log_file, slow, app, app_ttl, revoke_first)
     with open(port_file + ".tmp", "w") as f:
         f.write(str(server.server_port))
     import os

@@ -3,10 +3,13 @@
 //! resolves [`Credentials`] once per session and hands it to both users, so a token given
 //! from Python (`TokenManager`) or an API URL given there reaches clones as well as API calls.
 
+pub(crate) mod app;
 pub(crate) mod tokens;
 
 use std::fmt;
 use std::sync::Arc;
+
+use crate::error::Result;
 
 pub(crate) use tokens::Token;
 pub use tokens::{Pick, TokenPool};
@@ -47,6 +50,9 @@ pub(crate) struct Credentials {
     pub token_hosts: Vec<String>,
     /// Username git sends with the token (None: `x-access-token`, which GitHub accepts).
     pub username: Option<String>,
+    /// A GitHub App's installation tokens: when set, they authenticate API requests and clones
+    /// instead of `tokens` (the engine sets it from [`app::AppSettings`]).
+    pub app: Option<Arc<dyn app::InstallationTokens>>,
 }
 
 /// What the engine's configuration says; the environment fills in what it leaves out.
@@ -103,6 +109,7 @@ impl Credentials {
             api_url,
             token_hosts,
             username: settings.username,
+            app: None,
         }
     }
 
@@ -115,22 +122,33 @@ impl Credentials {
         self.token_hosts.iter().any(|h| *h == host || h == bare)
     }
 
-    /// The token a clone of `url` authenticates with: the first valid one, if `url`'s host may
-    /// receive it.
-    pub(crate) fn clone_token(&self, url: &str) -> Option<Secret> {
+    /// The token a clone of `url` authenticates with, if `url`'s host may receive one: the
+    /// App's installation token for the URL's owner (an error says why none could be minted),
+    /// else the first valid configured token.
+    pub(crate) fn clone_token(&self, url: &str) -> Result<Option<Secret>> {
         if !self.token_goes_to(url) {
-            return None;
+            return Ok(None);
         }
-        self.tokens
+        if let Some(app) = &self.app {
+            let Some(owner) = app::url_owner(url) else {
+                return Ok(None);
+            };
+            return Ok(Some(Secret::new(app.token_blocking(owner)?.secret())));
+        }
+        Ok(self
+            .tokens
             .tokens()
             .into_iter()
             .find(|t| !t.quota().invalid)
-            .map(|t| Secret::new(t.secret()))
+            .map(|t| Secret::new(t.secret())))
     }
 
     /// `text` with every configured token masked, for anything shown to the user.
     pub(crate) fn scrub(&self, text: &str) -> String {
-        let mut text = text.to_string();
+        let mut text = match &self.app {
+            Some(app) => app.scrub(text),
+            None => text.to_string(),
+        };
         for token in self.tokens.tokens() {
             if token.secret().len() >= 4 {
                 text = text.replace(token.secret(), "***");
@@ -149,8 +167,12 @@ const USERNAME_HEADER: &str = "x-gitfleet-git-username";
 
 impl Credentials {
     /// What a worker needs to clone as this session would, as header (name, value) pairs; the
-    /// token's value is the caller's to mark sensitive. Empty without a usable token.
+    /// token's value is the caller's to mark sensitive. Empty without a usable token, and with
+    /// a GitHub App (whose tokens are per owner: a worker is given the App's settings itself).
     pub(crate) fn clone_headers(&self) -> Vec<(&'static str, String)> {
+        if self.app.is_some() {
+            return Vec::new();
+        }
         let Some(token) = self.tokens.tokens().into_iter().find(|t| !t.quota().invalid) else {
             return Vec::new();
         };
@@ -178,6 +200,7 @@ impl Credentials {
                 .filter(|h| !h.is_empty())
                 .collect(),
             username: header(USERNAME_HEADER).filter(|u| !u.is_empty()),
+            app: None,
         })
     }
 }
@@ -227,10 +250,11 @@ mod tests {
         assert_eq!(
             back.clone_token("https://git.corp.example:8443/x.git")
                 .unwrap()
+                .unwrap()
                 .expose(),
             "ghp_first"
         );
-        assert!(back.clone_token("https://evil.example/x.git").is_none());
+        assert!(back.clone_token("https://evil.example/x.git").unwrap().is_none());
         assert_eq!(back.username.as_deref(), Some("bot"));
         assert!(Credentials::from_clone_headers(|_| None).is_none());
         let none = resolve(&[], CredentialSettings::default());
@@ -247,12 +271,15 @@ mod tests {
                 ..Default::default()
             },
         );
-        assert!(c.clone_token("https://github.com/org/repo.git").is_some());
-        assert!(c.clone_token("http://127.0.0.1:8080/x.git").is_some());
-        assert!(c.clone_token("http://127.0.0.1:9090/x.git").is_none());
-        assert!(c.clone_token("https://evil.example/x.git").is_none());
-        assert!(c.clone_token("git://github.com/org/repo.git").is_none());
-        assert!(c.clone_token("git@github.com:org/repo.git").is_none());
+        assert!(c
+            .clone_token("https://github.com/org/repo.git")
+            .unwrap()
+            .is_some());
+        assert!(c.clone_token("http://127.0.0.1:8080/x.git").unwrap().is_some());
+        assert!(c.clone_token("http://127.0.0.1:9090/x.git").unwrap().is_none());
+        assert!(c.clone_token("https://evil.example/x.git").unwrap().is_none());
+        assert!(c.clone_token("git://github.com/org/repo.git").unwrap().is_none());
+        assert!(c.clone_token("git@github.com:org/repo.git").unwrap().is_none());
         assert!(!format!("{c:?}").contains("ghp_secret"));
         assert_eq!(c.scrub("x ghp_secret y"), "x *** y");
     }
@@ -274,11 +301,15 @@ mod tests {
         assert_eq!(c.api_url, "https://ghe.corp:8443/api/v3");
         assert_eq!(
             c.clone_token("https://ghe.corp:8443/o/r.git")
+                .unwrap()
                 .map(|s| s.expose().to_string()),
             Some("from-pool".into()),
             "the shared pool's token, not the environment's"
         );
-        assert!(c.clone_token("https://ignored.example/o/r.git").is_none());
+        assert!(c
+            .clone_token("https://ignored.example/o/r.git")
+            .unwrap()
+            .is_none());
         // A token added to the pool later (TokenManager.add) is seen by clones too.
         let empty = Arc::new(TokenPool::default());
         let c = resolve(
@@ -288,9 +319,9 @@ mod tests {
                 ..Default::default()
             },
         );
-        assert!(c.clone_token("https://github.com/o/r").is_none());
+        assert!(c.clone_token("https://github.com/o/r").unwrap().is_none());
         empty.add("later");
-        assert!(c.clone_token("https://github.com/o/r").is_some());
+        assert!(c.clone_token("https://github.com/o/r").unwrap().is_some());
     }
 
     #[test]

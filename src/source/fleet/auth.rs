@@ -6,6 +6,7 @@
 use std::process::Command;
 use std::sync::Arc;
 
+use crate::error::Result;
 use crate::source::credentials::{url_host, Credentials};
 
 /// The session's credentials as git uses them (default: none).
@@ -32,15 +33,16 @@ impl GitAuth {
     /// Lets the git command about to fetch `url` authenticate with the token (if `url`'s host
     /// may receive it). The user's own credential helpers are set aside so a stale stored
     /// password cannot win.
-    pub(crate) fn apply(&self, cmd: &mut Command, url: &str) {
+    /// An error when the session's GitHub App cannot mint a token for the URL's owner.
+    pub(crate) fn apply(&self, cmd: &mut Command, url: &str) -> Result<()> {
         let Some(credentials) = &self.credentials else {
-            return;
+            return Ok(());
         };
-        let Some(token) = credentials.clone_token(url) else {
-            return;
+        let Some(token) = credentials.clone_token(url)? else {
+            return Ok(());
         };
         let Some(host) = url_host(url) else {
-            return;
+            return Ok(());
         };
         cmd.args(["-c", "credential.helper=", "-c", HELPER])
             .env("GITFLEET_GIT_TOKEN", token.expose())
@@ -48,6 +50,7 @@ impl GitAuth {
         if let Some(user) = &credentials.username {
             cmd.env("GITFLEET_GIT_USER", user);
         }
+        Ok(())
     }
 
     /// `text` with the tokens masked, for anything shown to the user.
@@ -78,7 +81,7 @@ mod tests {
         assert!(!format!("{a:?}").contains("ghp_secret"));
         assert_eq!(a.scrub("x ghp_secret y"), "x *** y");
         let mut cmd = Command::new("git");
-        a.apply(&mut cmd, "https://GitHub.com:443/o/r");
+        a.apply(&mut cmd, "https://GitHub.com:443/o/r").unwrap();
         let args: Vec<_> = cmd.get_args().map(|s| s.to_string_lossy().into_owned()).collect();
         assert!(args.iter().all(|s| !s.contains("ghp_secret")), "{args:?}");
         let env: Vec<_> = cmd
@@ -95,7 +98,7 @@ mod tests {
             "{env:?}"
         );
         let mut other = Command::new("git");
-        a.apply(&mut other, "https://evil.example/o/r");
+        a.apply(&mut other, "https://evil.example/o/r").unwrap();
         assert_eq!(other.get_args().count(), 0);
     }
 }

@@ -263,7 +263,7 @@ fn run_git(
     verb: &str,
 ) -> Result<()> {
     let mut cmd = git_command();
-    options.auth.apply(&mut cmd, url);
+    options.auth.apply(&mut cmd, url)?;
     args(&mut cmd);
     cmd.stdout(Stdio::null()).stderr(Stdio::piped());
     #[cfg(unix)]

@@ -13,6 +13,7 @@ use tokio::sync::Semaphore;
 
 use super::cache::{Cached, EtagCache};
 use crate::error::{Error, Result};
+use crate::source::credentials::app::InstallationTokens;
 use crate::source::credentials::{Credentials, Pick, Token, TokenPool};
 
 /// How the session talks to GitHub.
@@ -21,6 +22,8 @@ pub(crate) struct GitHubConfig {
     /// The API base URL (GitHub Enterprise: `https://host/api/v3`).
     pub api_url: String,
     pub tokens: Arc<TokenPool>,
+    /// A GitHub App's installation tokens, used instead of `tokens` when set.
+    pub app: Option<Arc<dyn InstallationTokens>>,
     /// Fail at once when every token is out of quota, instead of waiting for the reset.
     pub no_wait: bool,
     pub cache_dir: Option<std::path::PathBuf>,
@@ -39,6 +42,7 @@ impl GitHubConfig {
         GitHubConfig {
             api_url: credentials.api_url.clone(),
             tokens: credentials.tokens.clone(),
+            app: credentials.app.clone(),
             no_wait: false,
             cache_dir: None,
             concurrency: 4,
@@ -62,6 +66,7 @@ pub(crate) struct GitHub {
     http: reqwest::Client,
     api: String,
     tokens: Arc<TokenPool>,
+    app: Option<Arc<dyn InstallationTokens>>,
     cache: EtagCache,
     no_wait: bool,
     retries: u32,
@@ -96,6 +101,7 @@ impl GitHub {
             http,
             api,
             tokens: config.tokens,
+            app: config.app,
             cache: EtagCache::new(config.cache_dir),
             no_wait: config.no_wait,
             retries: config.retries,
@@ -138,10 +144,12 @@ impl GitHub {
         let _slot = self.slots.acquire().await.expect("never closed");
         let what = self.describe(url);
         let mut failures = 0u32;
+        let mut rejected = 0u32;
         loop {
-            let token = match &fixed {
-                Some(t) => Some(t.clone()),
-                None => match self.tokens.pick(now()) {
+            let token = match (&fixed, &self.app) {
+                (Some(t), _) => Some(t.clone()),
+                (None, Some(app)) => Some(app.token(self.owner_of(url)).await?),
+                (None, None) => match self.tokens.pick(now()) {
                     Pick::Token(t) => Some(t),
                     Pick::Anonymous => {
                         if !self.warned_anonymous.swap(true, Ordering::Relaxed) {
@@ -232,6 +240,20 @@ impl GitHub {
             let message = api_message(&body);
             match status.as_u16() {
                 401 => match &token {
+                    // An installation token GitHub no longer takes (revoked, or its hour up
+                    // early): mint another, once.
+                    Some(t) if fixed.is_none() && self.app.is_some() && rejected == 0 => {
+                        rejected += 1;
+                        if let Some(app) = &self.app {
+                            app.reject(t);
+                        }
+                        continue;
+                    }
+                    Some(_) if self.app.is_some() => {
+                        return Err(Error::GitHubAuth(format!(
+                            "{what}: GitHub rejected the App's installation token (401)"
+                        )))
+                    }
                     Some(t) if fixed.is_none() => {
                         TokenPool::invalidate(t);
                         tracing::warn!(
@@ -316,6 +338,17 @@ impl GitHub {
                     )))
                 }
             }
+        }
+    }
+
+    /// The owner a request is about (`/repos/{owner}/...`, `/orgs/{owner}/...`,
+    /// `/users/{owner}/...`), which picks a GitHub App's installation.
+    fn owner_of<'a>(&self, url: &'a str) -> Option<&'a str> {
+        let path = url.strip_prefix(self.api.as_str())?.split('?').next()?;
+        let mut parts = path.trim_start_matches('/').split('/');
+        match (parts.next(), parts.next()) {
+            (Some("repos" | "orgs" | "users"), Some(owner)) if !owner.is_empty() => Some(owner),
+            _ => None,
         }
     }
 
@@ -436,7 +469,7 @@ fn now() -> i64 {
 }
 
 /// rustls needs one process-wide crypto provider; ring is the one already built for the server.
-fn install_crypto_provider() {
+pub(super) fn install_crypto_provider() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         let _ = rustls::crypto::ring::default_provider().install_default();

@@ -2,6 +2,7 @@
 //! its tokens are the session's credentials (`source::credentials`). The `gh_*` tables in
 //! `table::github` read through this.
 
+pub(crate) mod app;
 pub(crate) mod cache;
 pub(crate) mod client;
 
