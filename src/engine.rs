@@ -159,6 +159,10 @@ fn credentials(config: &EngineConfig) -> DFResult<Arc<Credentials>> {
 fn github_client(config: &EngineConfig, credentials: &Credentials) -> Arc<LazyGitHub> {
     let mut github = GitHubConfig::new(credentials);
     github.no_wait = config.github_no_wait;
+    github.graphql = !matches!(
+        std::env::var("GITFLEET_GITHUB_GRAPHQL").as_deref().map(str::trim),
+        Ok("off" | "0" | "false" | "no")
+    );
     github.cache_dir = Some(config.cache_dir());
     Arc::new(LazyGitHub::new(github))
 }

@@ -104,7 +104,13 @@ impl FakeGitHub {
 
     /// `gitfleet sql --format csv SQL` with this server as GitHub and `tokens`.
     fn sql(&self, tokens: &[&str], extra: &[&str], sql: &str) -> Output {
+        self.sql_with(tokens, &[], extra, sql)
+    }
+
+    /// [`FakeGitHub::sql`] with more environment variables.
+    fn sql_with(&self, tokens: &[&str], envs: &[(&str, &str)], extra: &[&str], sql: &str) -> Output {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_gitfleet"));
+        cmd.envs(envs.iter().copied());
         cmd.env("GITHUB_API_URL", self.api())
             .env("GITFLEET_CACHE_DIR", self.dir.join("cache"))
             .env_remove("GITHUB_TOKEN")
@@ -536,11 +542,13 @@ fn reviews_comments_files_runs_jobs_and_checks_read_their_endpoints() {
     let gh = FakeGitHub::start("depth", &[]);
     let q = |sql: &str| gh.rows(&[ALICE], sql);
     let acme = "owner = 'acme' AND repo = 'rocket'";
-    // Every pull request's reviews: the pulls (all states), then each one's reviews, paginated.
-    assert_eq!(
-        q(&format!("SELECT number, count(*), min(reviewer), max(state) FROM gh_pull_reviews WHERE {acme} GROUP BY 1 ORDER BY 1")),
-        vec!["1,2,alice,COMMENTED", "2,120,alice,DISMISSED"]
-    );
+    // Every pull request's reviews over REST (GraphQL, the default for this case, is tested in
+    // every_pull_requests_reviews_come_in_bulk_over_graphql): the pulls (all states), then
+    // each one's reviews, paginated.
+    let sql = format!("SELECT number, count(*), min(reviewer), max(state) FROM gh_pull_reviews WHERE {acme} GROUP BY 1 ORDER BY 1");
+    let out = gh.sql_with(&[ALICE], &[("GITFLEET_GITHUB_GRAPHQL", "off")], &[], &sql);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "number,count(*),min(gh_pull_reviews.reviewer),max(gh_pull_reviews.state)\n1,2,alice,COMMENTED\n2,120,alice,DISMISSED\n");
     let paths: Vec<(String, String)> = gh
         .requests()
         .iter()
@@ -1030,4 +1038,93 @@ fn a_github_app_mints_installation_tokens_for_api_calls_and_clones() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout), "n\n5\n");
     assert!(files_containing(&fresh.dir.join("cache"), "ghs_").is_empty());
+}
+
+/// `gh_pull_reviews` without `number` reads every pull request's reviews over GraphQL: pull
+/// requests a hundred at a time with their first hundred reviews, then more for the one with
+/// 120, against a fake that answers GitHub's documented shapes, cursors and `rateLimit` cost.
+/// The rows equal the REST path's (`GITFLEET_GITHUB_GRAPHQL=off`) in every column but `raw`,
+/// in 2 requests instead of 5. A spent GraphQL budget is waited for, or with `--no-wait` one
+/// line; an unknown repository among several is left out with a warning.
+#[test]
+fn every_pull_requests_reviews_come_in_bulk_over_graphql() {
+    let gh = FakeGitHub::start("graphql", &[]);
+    let columns = "number, review_id, reviewer, state, submitted_at, commit_id, body";
+    let sql = format!(
+        "SELECT {columns}, raw FROM gh_pull_reviews WHERE owner = 'acme' AND repo = 'rocket' ORDER BY review_id"
+    );
+    let run = |gh: &FakeGitHub, envs: &[(&str, &str)], extra: &[&str], sql: &str| -> Output {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_gitfleet"));
+        cmd.env("GITHUB_API_URL", gh.api())
+            .env("GITFLEET_CACHE_DIR", gh.dir.join("cache"))
+            .env("GITFLEET_GITHUB_TOKENS", ALICE)
+            .env_remove("GITHUB_TOKEN");
+        for (k, v) in envs {
+            cmd.env(k, v);
+        }
+        cmd.args(extra)
+            .args(["sql", "--format", "csv", sql])
+            .output()
+            .unwrap()
+    };
+    let out = run(&gh, &[], &[], &sql);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let bulk: Vec<String> = text(&out.stdout).lines().map(str::to_string).collect();
+    assert_eq!(bulk.len(), 1 + 122, "two reviews on #1, 120 on #2");
+    let requests = gh.requests();
+    let asked: Vec<&str> = requests.iter().map(|r| r.path.as_str()).collect();
+    assert_eq!(asked, ["/graphql", "/graphql"], "no REST request at all");
+    assert_eq!(requests[0].query, "PullReviews acme/rocket after=None");
+    assert_eq!(
+        requests[1].query, "MoreReviews acme/rocket after=100",
+        "#2's reviews after the first 100"
+    );
+    assert!(requests.iter().all(|r| r.token.as_deref() == Some(ALICE)));
+    // raw is REST's shape rebuilt from the GraphQL fields.
+    let raw = bulk[1]
+        .split_once(",\"{")
+        .map(|(_, r)| format!("{{{}", r.trim_end_matches('"')))
+        .unwrap();
+    assert!(
+        raw.contains("\"\"user\"\":{\"\"login\"\":\"\"alice\"\"}"),
+        "{raw}"
+    );
+
+    gh.clear_log();
+    let plain = format!(
+        "SELECT {columns} FROM gh_pull_reviews WHERE owner = 'acme' AND repo = 'rocket' ORDER BY review_id"
+    );
+    let rest = run(&gh, &[("GITFLEET_GITHUB_GRAPHQL", "off")], &[], &plain);
+    let graphql = run(&gh, &[], &[], &plain);
+    assert!(rest.status.success() && graphql.status.success());
+    assert_eq!(text(&graphql.stdout), text(&rest.stdout));
+    let rest_requests = gh.requests().iter().filter(|r| r.path != "/graphql").count();
+    assert_eq!(
+        rest_requests, 5,
+        "the pulls, three reviews listings, #2's second page"
+    );
+
+    // The budget: one point left is the first query's; the second must wait for the reset,
+    // which --no-wait refuses in one line.
+    let poor = FakeGitHub::start("graphql-poor", &["--graphql-points", "1"]);
+    let out = run(&poor, &[], &["--no-wait"], &sql);
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("GitHub's GraphQL budget is spent") && err.contains("--no-wait"),
+        "{err}"
+    );
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert_eq!(poor.requests().len(), 1, "the spent budget was not spent again");
+
+    // A repository GitHub cannot resolve, among several: a warning, the others' rows.
+    let several = "SELECT repo, count(*) FROM gh_pull_reviews WHERE owner = 'acme' AND repo IN ('rocket', 'nope') GROUP BY repo";
+    let out = run(&gh, &[], &[], several);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "repo,count(*)\nrocket,122\n");
+    assert!(
+        text(&out.stderr).contains("Could not resolve to a Repository with the name 'acme/nope'"),
+        "{}",
+        text(&out.stderr)
+    );
 }

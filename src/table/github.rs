@@ -819,6 +819,11 @@ impl PartitionStream for Listing {
     fn execute(&self, _ctx: Arc<TaskContext>) -> SendableRecordBatchStream {
         let listing = Arc::new(self.clone());
         let batches = match listing.parents() {
+            // Every pull request's reviews: one GraphQL query per 100 pull requests instead of
+            // a REST request per pull request.
+            Some(parents) if listing.spec.name == "gh_pull_reviews" && listing.github.uses_graphql() => {
+                listing.reviews_by_graphql(parents)
+            }
             Some(parents) => listing.each_parent(parents),
             None => listing.pages(),
         };
@@ -890,6 +895,79 @@ impl Listing {
             Arc::new(child).pages()
         });
         Box::pin(batches.try_flatten())
+    }
+
+    /// `gh_pull_reviews` for every pull request over GraphQL: pull requests 100 at a time with
+    /// their first 100 reviews each, then more queries for a pull request with more. Reviews
+    /// are rebuilt in REST's shape (`id`, `user.login`, `state`, `submitted_at`, `commit_id`,
+    /// `body`), so the columns and `raw` read as the REST path's do. A server without GraphQL
+    /// (404) is read over REST instead.
+    fn reviews_by_graphql(
+        self: Arc<Self>,
+        parents: (&'static str, Option<&'static str>, &'static str),
+    ) -> Batches {
+        use futures::TryStreamExt;
+        let listing = self;
+        let steps = futures::stream::try_unfold(Some(None::<String>), move |cursor| {
+            let listing = listing.clone();
+            async move {
+                let Some(after) = cursor else { return Ok(None) };
+                let owner = listing.target.owner.clone();
+                let name = listing.target.repo.clone().unwrap_or_default();
+                let variables = serde_json::json!({ "owner": owner, "name": name, "after": after });
+                let answer = match listing.github.graphql(&owner, PULL_REVIEWS, variables).await {
+                    Ok(Some(answer)) => answer,
+                    Ok(None) if after.is_none() => {
+                        let rest: Batches = listing.clone().each_parent(parents);
+                        return Ok(Some((rest, None)));
+                    }
+                    Ok(None) => {
+                        return Err(DataFusionError::External(Box::new(Error::GitHub(
+                            "GitHub GraphQL: the endpoint went away mid-listing".into(),
+                        ))))
+                    }
+                    Err(Error::GitHubNotFound(what)) if after.is_none() && listing.skip_missing => {
+                        tracing::warn!("{what}; its rows are left out");
+                        return Ok(None);
+                    }
+                    Err(e) => return Err(DataFusionError::from(e)),
+                };
+                let pulls = &answer["repository"]["pullRequests"];
+                let mut batches = Vec::new();
+                for pull in pulls["nodes"].as_array().into_iter().flatten() {
+                    let Some(number) = pull["number"].as_i64() else {
+                        continue;
+                    };
+                    let mut reviews: Vec<Value> = review_nodes(&pull["reviews"]);
+                    let mut more = next_cursor(&pull["reviews"]);
+                    while let Some(cursor) = more {
+                        let variables = serde_json::json!({
+                            "owner": owner, "name": name, "number": number, "after": cursor
+                        });
+                        let answer = listing
+                            .github
+                            .graphql(&owner, MORE_REVIEWS, variables)
+                            .await
+                            .map_err(DataFusionError::from)?
+                            .ok_or_else(|| {
+                                DataFusionError::External(Box::new(Error::GitHub(
+                                    "GitHub GraphQL: the endpoint went away mid-listing".into(),
+                                )))
+                            })?;
+                        let page = &answer["repository"]["pullRequest"]["reviews"];
+                        reviews.extend(review_nodes(page));
+                        more = next_cursor(page);
+                    }
+                    let mut child = (*listing).clone();
+                    child.target.key = Some(number.to_string());
+                    batches.push(child.batch(&Value::Array(reviews)));
+                }
+                let next = next_cursor(pulls).map(Some);
+                let batches: Batches = Box::pin(futures::stream::iter(batches));
+                Ok(Some((batches, next)))
+            }
+        });
+        Box::pin(steps.try_flatten())
     }
 
     /// The listing's pages as batches, following `Link` headers.
@@ -1067,6 +1145,66 @@ impl Listing {
 }
 
 /// One column from each item's value at `pointer`.
+/// Every pull request's first 100 reviews (`rateLimit` is how GraphQL's cost is read).
+const PULL_REVIEWS: &str = "query PullReviews($owner: String!, $name: String!, $after: String) {
+  rateLimit { cost remaining resetAt }
+  repository(owner: $owner, name: $name) {
+    pullRequests(first: 100, after: $after) {
+      pageInfo { hasNextPage endCursor }
+      nodes {
+        number
+        reviews(first: 100) {
+          pageInfo { hasNextPage endCursor }
+          nodes { databaseId state submittedAt body author { login } commit { oid } }
+        }
+      }
+    }
+  }
+}";
+
+/// The next 100 reviews of one pull request.
+const MORE_REVIEWS: &str =
+    "query MoreReviews($owner: String!, $name: String!, $number: Int!, $after: String) {
+  rateLimit { cost remaining resetAt }
+  repository(owner: $owner, name: $name) {
+    pullRequest(number: $number) {
+      reviews(first: 100, after: $after) {
+        pageInfo { hasNextPage endCursor }
+        nodes { databaseId state submittedAt body author { login } commit { oid } }
+      }
+    }
+  }
+}";
+
+/// A GraphQL reviews connection's nodes in REST's shape (what the columns' pointers read).
+fn review_nodes(connection: &Value) -> Vec<Value> {
+    connection["nodes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|n| {
+            serde_json::json!({
+                "id": n["databaseId"],
+                "user": if n["author"].is_null() { Value::Null } else { serde_json::json!({ "login": n["author"]["login"] }) },
+                "state": n["state"],
+                "submitted_at": n["submittedAt"],
+                "commit_id": n["commit"]["oid"],
+                "body": n["body"],
+            })
+        })
+        .collect()
+}
+
+/// A connection's `endCursor` when it has a next page.
+fn next_cursor(connection: &Value) -> Option<String> {
+    let info = &connection["pageInfo"];
+    info["hasNextPage"]
+        .as_bool()
+        .filter(|more| *more)
+        .and(info["endCursor"].as_str())
+        .map(str::to_string)
+}
+
 fn json_column(items: &[&Value], pointer: &str, kind: Kind) -> DFResult<ArrayRef> {
     let values = items.iter().map(|i| i.pointer(pointer).filter(|v| !v.is_null()));
     Ok(match kind {

@@ -16,6 +16,12 @@ expired); /orgs|users/OWNER/installation name the installation on each owner (ac
 102) and POST /app/installations/ID/access_tokens mints `ghs_ID_NNNN...` tokens valid
 --app-ttl seconds (default 3600), which read only their own owner's repositories;
 --app-revoke-first 1 revokes the first token minted (401 Bad credentials from then on).
+POST /graphql answers the two queries gh_pull_reviews sends (PullReviews, MoreReviews) from the
+same pulls and reviews, with cursor pagination, `rateLimit { cost remaining resetAt }` as GitHub
+reports it (a connection of N nodes costs N/100 requests; cost = requests / 100, at least 1),
+and NOT_FOUND errors for unknown repositories. --graphql-points N is each token's GraphQL budget
+(default 5000). --scale PULLS:REVIEWS adds owner `fleet` with repositories r0..r19, each with
+PULLS pull requests of REVIEWS reviews (the REST vs GraphQL cost measurement).
 
 Writes the port it listens on to PORT_FILE; appends one JSON line per request to LOG_FILE
 (path, query, token, if_none_match, accept, status, start, end).
@@ -94,7 +100,26 @@ def issues(owner, name):
     return out
 
 
+SCALE = None  # (pull requests per repository, reviews per pull request) of owner `fleet`
+
+
+def scaled_pulls():
+    pulls_per_repo, _ = SCALE
+    return [{"number": n, "title": f"PR {n}", "state": "closed", "user": user("bob"), "draft": False,
+             "base": {"ref": "main"}, "head": {"ref": f"f{n}"}, "created_at": iso(1 + n % 28),
+             "updated_at": iso(1 + n % 28), "closed_at": None, "merged_at": None, "merge_commit_sha": None,
+             "labels": []} for n in range(1, pulls_per_repo + 1)]
+
+
+def scaled_reviews(n):
+    _, per_pull = SCALE
+    return [{"id": n * 1000 + i, "user": user(["alice", "carol"][i % 2]), "state": "APPROVED",
+             "submitted_at": iso(10, i % 60), "commit_id": "c" * 40, "body": f"r{i}"} for i in range(per_pull)]
+
+
 def pulls(owner, name):
+    if owner == "fleet":
+        return scaled_pulls()
     return [
         {
             "number": n,
@@ -212,6 +237,60 @@ def jwt_problem(jwt, app):
     return None
 
 
+def review_list(owner, n):
+    if owner == "fleet":
+        return scaled_reviews(n) if 1 <= n <= SCALE[0] else []
+    return reviews(n) if n in (1, 2, 3) else []
+
+
+def connection(items, start, first, node):
+    page = items[start:start + first]
+    return {"pageInfo": {"hasNextPage": start + first < len(items), "endCursor": str(start + first)},
+            "nodes": [node(i) for i in page]}
+
+
+def review_node(r):
+    return {"databaseId": r["id"], "state": r["state"], "submittedAt": r["submitted_at"], "body": r["body"],
+            "author": {"login": r["user"]["login"]}, "commit": {"oid": r["commit_id"]}}
+
+
+def graphql(state, token, body):
+    """The answer to gh_pull_reviews' two queries, and the log's description of the request."""
+    query, variables = body.get("query", ""), body.get("variables") or {}
+    owner, name = variables.get("owner"), variables.get("name")
+    more = "pullRequest(number" in query
+    op = ("MoreReviews" if more else "PullReviews") + f" {owner}/{name} after={variables.get('after')}"
+    start = int(variables.get("after") or 0)
+    if more:
+        cost, nodes = 1, None
+    else:
+        # GitHub's formula: one request for the pull requests' connection, one per pull request
+        # for its reviews' connection; a hundred requests cost a point.
+        page = sorted(pulls(owner, name), key=lambda p: p["number"])[start:start + 100] if (owner, name) in REPOS else []
+        cost = max(1, round((1 + len(page)) / 100))
+    with state.lock:
+        left = state.graphql_points.get(token, state.graphql_budget)
+        if left < cost:
+            return {"errors": [{"type": "RATE_LIMITED", "message": "API rate limit exceeded for user ID 1."}]}, op
+        left -= cost
+        state.graphql_points[token] = left
+    rate = {"cost": cost, "remaining": left, "resetAt": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(RESET))}
+    if (owner, name) not in REPOS:
+        return {"data": {"rateLimit": rate, "repository": None},
+                "errors": [{"type": "NOT_FOUND", "path": ["repository"],
+                            "message": f"Could not resolve to a Repository with the name '{owner}/{name}'."}]}, op
+    if more:
+        reviews_page = connection(review_list(owner, variables["number"]), start, 100, review_node)
+        return {"data": {"rateLimit": rate, "repository": {"pullRequest": {"reviews": reviews_page}}}}, op
+    everything = sorted(pulls(owner, name), key=lambda p: p["number"])
+
+    def pull_node(p):
+        return {"number": p["number"], "reviews": connection(review_list(owner, p["number"]), 0, 100, review_node)}
+
+    return {"data": {"rateLimit": rate,
+                     "repository": {"pullRequests": connection(everything, start, 100, pull_node)}}}, op
+
+
 def request_owner(path):
     parts = path.strip("/").split("/")
     if len(parts) >= 2 and parts[0] in ("repos", "orgs", "users"):
@@ -237,6 +316,9 @@ def listing(path):
         if not rest:
             return repo(owner, name, OWNERS[owner])
         kind = rest[0]
+        if kind == "pulls" and len(rest) == 3 and rest[2] == "reviews" and owner == "fleet":
+            n = int(rest[1])
+            return scaled_reviews(n) if 1 <= n <= SCALE[0] else None
         if kind == "pulls" and len(rest) == 3 and rest[2] in ("reviews", "files"):
             n = int(rest[1])
             if n not in (1, 2, 3):
@@ -277,13 +359,16 @@ def listing(path):
 
 
 class State:
-    def __init__(self, quotas, secondary, flaky, log_path, slow=0.0, app=None, app_ttl=3600, revoke_first=False):
+    def __init__(self, quotas, secondary, flaky, log_path, slow=0.0, app=None, app_ttl=3600, revoke_first=False,
+                 graphql_budget=5000):
         self.lock = threading.Lock()
         self.slow = slow
         self.app = app
         self.app_ttl = app_ttl
         self.minted = {}  # token -> installation id
         self.revoke_first = revoke_first
+        self.graphql_budget = graphql_budget
+        self.graphql_points = {}
         self.remaining = {t: quotas.get(t, LIMIT) for t in TOKENS}
         self.remaining[None] = 60
         self.secondary = set(secondary)
@@ -453,7 +538,18 @@ class Handler(BaseHTTPRequestHandler):
         entry = {"start": time.time(), "path": urlparse(self.path).path, "query": "", "token": "(jwt)",
                  "if_none_match": None, "accept": self.headers.get("Accept")}
         status, body = 404, {"message": "Not Found"}
-        if state.app and len(parts) == 4 and parts[:2] == ["app", "installations"] and parts[3] == "access_tokens":
+        if parts == ["graphql"]:
+            token = jwt or None
+            entry["token"] = token
+            if token is None or token not in TOKENS:
+                status, body = 401, {"message": "This endpoint requires you to be authenticated."}
+            else:
+                length = int(self.headers.get("Content-Length") or 0)
+                request = json.loads(self.rfile.read(length) or b"{}")
+                body, entry["query"] = graphql(state, token, request)
+                entry["cost"] = (body.get("data") or {}).get("rateLimit", {}).get("cost", 0)
+                status = 200
+        elif state.app and len(parts) == 4 and parts[:2] == ["app", "installations"] and parts[3] == "access_tokens":
             problem = jwt_problem(jwt, state.app)
             if problem:
                 status, body = 401, {"message": problem}
@@ -486,7 +582,9 @@ class Server(ThreadingHTTPServer):
 
 def main():
     port_file, log_file = sys.argv[1], sys.argv[2]
+    global SCALE
     quotas, secondary, flaky, slow, app, app_ttl, revoke_first = {}, [], [], 0.0, None, 3600, False
+    graphql_budget = 5000
     args = sys.argv[3:]
     while args:
         flag, value = args[0], args[1]
@@ -505,10 +603,17 @@ def main():
             app = (app_id, int(modulus, 16))
         elif flag == "--app-ttl":
             app_ttl = int(value)
+        elif flag == "--graphql-points":
+            graphql_budget = int(value)
+        elif flag == "--scale":
+            pulls_per_repo, per_pull = value.split(":")
+            SCALE = (int(pulls_per_repo), int(per_pull))
+            OWNERS["fleet"] = "Organization"
+            REPOS.update(("fleet", f"r{i}") for i in range(20))
         elif flag == "--app-revoke-first":
             revoke_first = value == "1"
     server = Server(("127.0.0.1", 0), Handler)
-    server.state = State(quotas, secondary, flaky, log_file, slow, app, app_ttl, revoke_first)
+    server.state = State(quotas, secondary, flaky, log_file, slow, app, app_ttl, revoke_first, graphql_budget)
     with open(port_file + ".tmp", "w") as f:
         f.write(str(server.server_port))
     import os

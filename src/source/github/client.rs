@@ -24,6 +24,8 @@ pub(crate) struct GitHubConfig {
     pub tokens: Arc<TokenPool>,
     /// A GitHub App's installation tokens, used instead of `tokens` when set.
     pub app: Option<Arc<dyn InstallationTokens>>,
+    /// Read in bulk over GraphQL where a table can (`GITFLEET_GITHUB_GRAPHQL=off`: REST only).
+    pub graphql: bool,
     /// Fail at once when every token is out of quota, instead of waiting for the reset.
     pub no_wait: bool,
     pub cache_dir: Option<std::path::PathBuf>,
@@ -43,6 +45,7 @@ impl GitHubConfig {
             api_url: credentials.api_url.clone(),
             tokens: credentials.tokens.clone(),
             app: credentials.app.clone(),
+            graphql: true,
             no_wait: false,
             cache_dir: None,
             concurrency: 4,
@@ -67,12 +70,15 @@ pub(crate) struct GitHub {
     api: String,
     tokens: Arc<TokenPool>,
     app: Option<Arc<dyn InstallationTokens>>,
+    graphql: bool,
     cache: EtagCache,
     no_wait: bool,
     retries: u32,
     backoff: Duration,
     slots: Semaphore,
     warned_anonymous: AtomicBool,
+    /// GraphQL's points left and their reset (epoch seconds), as its last answer said.
+    graphql_budget: std::sync::Mutex<Option<(i64, i64)>>,
 }
 
 /// The media type a request asks for.
@@ -102,12 +108,14 @@ impl GitHub {
             api,
             tokens: config.tokens,
             app: config.app,
+            graphql: config.graphql,
             cache: EtagCache::new(config.cache_dir),
             no_wait: config.no_wait,
             retries: config.retries,
             backoff: config.backoff,
             slots: Semaphore::new(config.concurrency.max(1)),
             warned_anonymous: AtomicBool::new(false),
+            graphql_budget: std::sync::Mutex::new(None),
         })
     }
 
@@ -341,6 +349,158 @@ impl GitHub {
         }
     }
 
+    /// Whether tables may read in bulk over GraphQL.
+    pub(crate) fn uses_graphql(&self) -> bool {
+        self.graphql
+    }
+
+    /// The GraphQL endpoint: `/graphql` beside the REST base, `/api/graphql` for Enterprise's
+    /// `/api/v3`.
+    pub(crate) fn graphql_url(&self) -> String {
+        match self.api.strip_suffix("/api/v3") {
+            Some(host) => format!("{host}/api/graphql"),
+            None => format!("{}/graphql", self.api),
+        }
+    }
+
+    /// One GraphQL query about `owner`'s repositories: its `data`. The
+    /// token is picked as for REST; GraphQL's own budget is read from the `rateLimit` field
+    /// the query asks for, and when the next query would not fit, this waits for its reset
+    /// (or fails with `--no-wait`). Errors GitHub reports in `errors` are this call's error (a
+    /// repository it cannot resolve is `GitHubNotFound`); None when the server has no GraphQL
+    /// endpoint (404), so the caller falls back to REST.
+    pub(crate) async fn graphql(
+        &self,
+        owner: &str,
+        query: &str,
+        variables: serde_json::Value,
+    ) -> Result<Option<serde_json::Value>> {
+        let _slot = self.slots.acquire().await.expect("never closed");
+        let url = self.graphql_url();
+        let what = "GitHub GraphQL".to_string();
+        let mut failures = 0u32;
+        let mut rejected = 0u32;
+        loop {
+            let budget = *self.graphql_budget.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some((remaining, reset)) = budget {
+                // Pace by the reported cost: a query costs at least one point.
+                if remaining < 1 {
+                    self.wait_for_reset(reset, "GitHub's GraphQL budget is spent")
+                        .await?;
+                    *self.graphql_budget.lock().unwrap_or_else(|e| e.into_inner()) = None;
+                }
+            }
+            let token = match &self.app {
+                Some(app) => Some(app.token(Some(owner)).await?),
+                None => match self.tokens.pick(now()) {
+                    Pick::Token(t) => Some(t),
+                    // GraphQL needs a token: without one it answers 401 whatever the query.
+                    Pick::Anonymous => {
+                        return Err(Error::GitHubAuth(format!(
+                            "{what}: GitHub's GraphQL API needs a token (GITHUB_TOKEN)"
+                        )))
+                    }
+                    Pick::AllInvalid => {
+                        return Err(Error::GitHubAuth(
+                            "GitHub rejected every configured token (401 Bad credentials): check \
+                             GITHUB_TOKEN / GITFLEET_GITHUB_TOKENS"
+                                .into(),
+                        ))
+                    }
+                    Pick::WaitUntil(reset) => {
+                        self.wait_for_reset(reset, "every GitHub token is out of quota")
+                            .await?;
+                        continue;
+                    }
+                },
+            };
+            let mut request = self
+                .http
+                .post(&url)
+                .header(USER_AGENT, concat!("gitfleet/", env!("CARGO_PKG_VERSION")))
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(serde_json::json!({ "query": query, "variables": variables }).to_string());
+            if let Some(t) = &token {
+                request = request.bearer_auth(t.secret());
+            }
+            let response = match request.send().await {
+                Ok(r) => r,
+                Err(e) => {
+                    if failures < self.retries {
+                        failures += 1;
+                        self.back_off(failures).await;
+                        continue;
+                    }
+                    return Err(Error::GitHub(format!("{what}: {}", strip_url(e))));
+                }
+            };
+            let status = response.status().as_u16();
+            let body = response
+                .text()
+                .await
+                .map_err(|e| Error::GitHub(format!("{what}: reading the answer: {}", strip_url(e))))?;
+            match status {
+                200 => {}
+                401 => {
+                    if let (Some(t), 0) = (&token, rejected) {
+                        rejected += 1;
+                        match &self.app {
+                            Some(app) => app.reject(t),
+                            None => TokenPool::invalidate(t),
+                        }
+                        continue;
+                    }
+                    return Err(Error::GitHubAuth(format!(
+                        "{what}: GitHub rejected the token (401)"
+                    )));
+                }
+                404 => return Ok(None),
+                500..=599 if failures < self.retries => {
+                    failures += 1;
+                    self.back_off(failures).await;
+                    continue;
+                }
+                code => {
+                    return Err(Error::GitHub(format!(
+                        "{what}: GitHub answered {code}: {}",
+                        api_message(&body)
+                    )))
+                }
+            }
+            let answer: serde_json::Value = serde_json::from_str(&body)
+                .map_err(|e| Error::GitHub(format!("{what}: the answer is not JSON: {e}")))?;
+            if let Some(errors) = answer
+                .get("errors")
+                .and_then(|e| e.as_array())
+                .filter(|e| !e.is_empty())
+            {
+                let messages: Vec<&str> = errors.iter().filter_map(|e| e.get("message")?.as_str()).collect();
+                let message = format!("{what}: {}", messages.join("; "));
+                if errors
+                    .iter()
+                    .any(|e| e.get("type").and_then(|t| t.as_str()) == Some("NOT_FOUND"))
+                {
+                    return Err(Error::GitHubNotFound(message));
+                }
+                return Err(Error::GitHub(message));
+            }
+            let data = answer.get("data").cloned().unwrap_or(serde_json::Value::Null);
+            let limit = &data["rateLimit"];
+            let cost = limit["cost"].as_i64().unwrap_or(1);
+            if let (Some(remaining), Some(reset)) = (
+                limit["remaining"].as_i64(),
+                limit["resetAt"]
+                    .as_str()
+                    .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+                    .map(|t| t.timestamp()),
+            ) {
+                *self.graphql_budget.lock().unwrap_or_else(|e| e.into_inner()) = Some((remaining, reset));
+            }
+            tracing::debug!(cost, "GitHub GraphQL query");
+            return Ok(Some(data));
+        }
+    }
+
     /// The owner a request is about (`/repos/{owner}/...`, `/orgs/{owner}/...`,
     /// `/users/{owner}/...`), which picks a GitHub App's installation.
     fn owner_of<'a>(&self, url: &'a str) -> Option<&'a str> {
@@ -502,6 +662,32 @@ mod tests {
         assert!(!under_api(api, "https://ghe.corp.evil/api/v3/x"));
         assert!(!under_api(api, "https://evil/api/v3/x"));
         assert!(!under_api("https://api.github.com", "http://api.github.com/x"));
+    }
+
+    #[test]
+    fn graphql_lives_beside_the_rest_api() {
+        let client = |api: &str| {
+            let credentials = crate::source::credentials::Credentials::resolve_with(
+                crate::source::credentials::CredentialSettings {
+                    api_url: Some(api),
+                    ..Default::default()
+                },
+                |_| None,
+            );
+            GitHub::new(GitHubConfig::new(&credentials)).unwrap()
+        };
+        assert_eq!(
+            client("https://api.github.com").graphql_url(),
+            "https://api.github.com/graphql"
+        );
+        assert_eq!(
+            client("https://ghe.corp/api/v3/").graphql_url(),
+            "https://ghe.corp/api/graphql"
+        );
+        assert_eq!(
+            client("http://127.0.0.1:9").graphql_url(),
+            "http://127.0.0.1:9/graphql"
+        );
     }
 
     #[test]
