@@ -1117,6 +1117,22 @@ fn every_pull_requests_reviews_come_in_bulk_over_graphql() {
     assert_eq!(err.trim_end().lines().count(), 1, "{err}");
     assert_eq!(poor.requests().len(), 1, "the spent budget was not spent again");
 
+    // Only the fields of the columns read are asked for: no review bodies for a count.
+    gh.clear_log();
+    let out = run(&gh, &[], &[], "SELECT number, count(*) FROM gh_pull_reviews WHERE owner = 'acme' AND repo = 'rocket' AND state = 'APPROVED' GROUP BY 1 ORDER BY 1");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "number,count(*)\n1,1\n2,30\n");
+    let log = std::fs::read_to_string(&gh.log).unwrap();
+    let asked: Vec<serde_json::Value> = log.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert!(!asked.is_empty());
+    for entry in &asked {
+        let query = entry["graphql"].as_str().unwrap();
+        assert!(
+            query.contains("nodes { state }") && !query.contains("body"),
+            "{query}"
+        );
+    }
+
     // A repository GitHub cannot resolve, among several: a warning, the others' rows.
     let several = "SELECT repo, count(*) FROM gh_pull_reviews WHERE owner = 'acme' AND repo IN ('rocket', 'nope') GROUP BY repo";
     let out = run(&gh, &[], &[], several);

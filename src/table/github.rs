@@ -677,6 +677,14 @@ impl TableProvider for GitHubTable {
         // A single repository that does not exist is the query's error: there are no other
         // rows to keep.
         let skip_missing = !self.strict && targets.len() > 1;
+        let wanted = projection.map(|columns| {
+            Arc::new(
+                columns
+                    .iter()
+                    .filter_map(|i| self.spec.columns.get(*i).map(|c| c.name))
+                    .collect::<BTreeSet<_>>(),
+            )
+        });
         let partitions: Vec<Arc<dyn PartitionStream>> = targets
             .into_iter()
             .map(|target| {
@@ -688,6 +696,7 @@ impl TableProvider for GitHubTable {
                     state: selection.state.clone(),
                     since: selection.since,
                     skip_missing,
+                    wanted: wanted.clone(),
                 }) as Arc<dyn PartitionStream>
             })
             .collect();
@@ -802,6 +811,8 @@ struct Listing {
     since: Option<i64>,
     /// A 404 before the first page ends this listing with a warning instead of the query.
     skip_missing: bool,
+    /// The columns the query reads (None: all), so a GraphQL read asks for those fields only.
+    wanted: Option<Arc<BTreeSet<&'static str>>>,
 }
 
 /// Where a listing is in its pages.
@@ -908,14 +919,20 @@ impl Listing {
     ) -> Batches {
         use futures::TryStreamExt;
         let listing = self;
+        let fields = review_fields(listing.wanted.as_deref());
+        let (pulls_query, more_query) = (
+            PULL_REVIEWS.replace("REVIEW_FIELDS", &fields),
+            MORE_REVIEWS.replace("REVIEW_FIELDS", &fields),
+        );
         let steps = futures::stream::try_unfold(Some(None::<String>), move |cursor| {
             let listing = listing.clone();
+            let (pulls_query, more_query) = (pulls_query.clone(), more_query.clone());
             async move {
                 let Some(after) = cursor else { return Ok(None) };
                 let owner = listing.target.owner.clone();
                 let name = listing.target.repo.clone().unwrap_or_default();
                 let variables = serde_json::json!({ "owner": owner, "name": name, "after": after });
-                let answer = match listing.github.graphql(&owner, PULL_REVIEWS, variables).await {
+                let answer = match listing.github.graphql(&owner, &pulls_query, variables).await {
                     Ok(Some(answer)) => answer,
                     Ok(None) if after.is_none() => {
                         let rest: Batches = listing.clone().each_parent(parents);
@@ -946,7 +963,7 @@ impl Listing {
                         });
                         let answer = listing
                             .github
-                            .graphql(&owner, MORE_REVIEWS, variables)
+                            .graphql(&owner, &more_query, variables)
                             .await
                             .map_err(DataFusionError::from)?
                             .ok_or_else(|| {
@@ -1155,7 +1172,7 @@ const PULL_REVIEWS: &str = "query PullReviews($owner: String!, $name: String!, $
         number
         reviews(first: 100) {
           pageInfo { hasNextPage endCursor }
-          nodes { databaseId state submittedAt body author { login } commit { oid } }
+          nodes { REVIEW_FIELDS }
         }
       }
     }
@@ -1170,11 +1187,34 @@ const MORE_REVIEWS: &str =
     pullRequest(number: $number) {
       reviews(first: 100, after: $after) {
         pageInfo { hasNextPage endCursor }
-        nodes { databaseId state submittedAt body author { login } commit { oid } }
+        nodes { REVIEW_FIELDS }
       }
     }
   }
 }";
+
+/// The review fields a query asks for: those of the columns read (`raw`: all of them), at
+/// least the id (a node needs a field; `count(*)` reads none).
+fn review_fields(wanted: Option<&BTreeSet<&'static str>>) -> String {
+    const FIELDS: [(&str, &str); 6] = [
+        ("review_id", "databaseId"),
+        ("reviewer", "author { login }"),
+        ("state", "state"),
+        ("submitted_at", "submittedAt"),
+        ("commit_id", "commit { oid }"),
+        ("body", "body"),
+    ];
+    let all = wanted.is_none_or(|w| w.contains("raw"));
+    let mut fields: Vec<&str> = FIELDS
+        .iter()
+        .filter(|(column, _)| all || wanted.is_some_and(|w| w.contains(column)))
+        .map(|(_, field)| *field)
+        .collect();
+    if fields.is_empty() {
+        fields.push("databaseId");
+    }
+    fields.join(" ")
+}
 
 /// A GraphQL reviews connection's nodes in REST's shape (what the columns' pointers read).
 fn review_nodes(connection: &Value) -> Vec<Value> {
@@ -1301,6 +1341,22 @@ mod tests {
         assert_eq!(l.null_count(), 1);
         let s = json_column(&refs, "/s", Kind::Str).unwrap();
         assert_eq!(s.null_count(), 1);
+    }
+
+    #[test]
+    fn graphql_asks_for_the_fields_of_the_columns_read() {
+        let wanted = |names: &[&'static str]| names.iter().copied().collect::<BTreeSet<_>>();
+        assert_eq!(
+            review_fields(None),
+            "databaseId author { login } state submittedAt commit { oid } body"
+        );
+        assert_eq!(
+            review_fields(Some(&wanted(&["number", "reviewer"]))),
+            "author { login }"
+        );
+        assert_eq!(review_fields(Some(&wanted(&[]))), "databaseId");
+        assert_eq!(review_fields(Some(&wanted(&["raw"]))), review_fields(None));
+        assert!(!PULL_REVIEWS.replace("REVIEW_FIELDS", "state").contains("body"));
     }
 
     #[test]

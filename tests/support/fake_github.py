@@ -547,6 +547,7 @@ class Handler(BaseHTTPRequestHandler):
                 length = int(self.headers.get("Content-Length") or 0)
                 request = json.loads(self.rfile.read(length) or b"{}")
                 body, entry["query"] = graphql(state, token, request)
+                entry["graphql"] = request.get("query", "")
                 entry["cost"] = (body.get("data") or {}).get("rateLimit", {}).get("cost", 0)
                 status = 200
         elif state.app and len(parts) == 4 and parts[:2] == ["app", "installations"] and parts[3] == "access_tokens":
