@@ -154,33 +154,18 @@ impl GitHub {
         let mut failures = 0u32;
         let mut rejected = 0u32;
         loop {
-            let token = match (&fixed, &self.app) {
-                (Some(t), _) => Some(t.clone()),
-                (None, Some(app)) => Some(app.token(self.owner_of(url)).await?),
-                (None, None) => match self.tokens.pick(now()) {
-                    Pick::Token(t) => Some(t),
-                    Pick::Anonymous => {
-                        if !self.warned_anonymous.swap(true, Ordering::Relaxed) {
-                            tracing::warn!(
-                                "no GitHub token (GITHUB_TOKEN or GITFLEET_GITHUB_TOKENS): \
-                                 unauthenticated requests are limited to 60 an hour"
-                            );
-                        }
-                        None
+            let token = match &fixed {
+                Some(t) => Some(t.clone()),
+                None => {
+                    let token = self.next_token(self.owner_of(url)).await?;
+                    if token.is_none() && !self.warned_anonymous.swap(true, Ordering::Relaxed) {
+                        tracing::warn!(
+                            "no GitHub token (GITHUB_TOKEN or GITFLEET_GITHUB_TOKENS): \
+                             unauthenticated requests are limited to 60 an hour"
+                        );
                     }
-                    Pick::AllInvalid => {
-                        return Err(Error::GitHubAuth(
-                            "GitHub rejected every configured token (401 Bad credentials): check \
-                             GITHUB_TOKEN / GITFLEET_GITHUB_TOKENS"
-                                .into(),
-                        ))
-                    }
-                    Pick::WaitUntil(reset) => {
-                        self.wait_for_reset(reset, "every GitHub token is out of quota")
-                            .await?;
-                        continue;
-                    }
-                },
+                    token
+                }
             };
             let cached = self.cache.get(url);
             let mut request = self
@@ -390,39 +375,19 @@ impl GitHub {
                     *self.graphql_budget.lock().unwrap_or_else(|e| e.into_inner()) = None;
                 }
             }
-            let token = match &self.app {
-                Some(app) => Some(app.token(Some(owner)).await?),
-                None => match self.tokens.pick(now()) {
-                    Pick::Token(t) => Some(t),
-                    // GraphQL needs a token: without one it answers 401 whatever the query.
-                    Pick::Anonymous => {
-                        return Err(Error::GitHubAuth(format!(
-                            "{what}: GitHub's GraphQL API needs a token (GITHUB_TOKEN)"
-                        )))
-                    }
-                    Pick::AllInvalid => {
-                        return Err(Error::GitHubAuth(
-                            "GitHub rejected every configured token (401 Bad credentials): check \
-                             GITHUB_TOKEN / GITFLEET_GITHUB_TOKENS"
-                                .into(),
-                        ))
-                    }
-                    Pick::WaitUntil(reset) => {
-                        self.wait_for_reset(reset, "every GitHub token is out of quota")
-                            .await?;
-                        continue;
-                    }
-                },
-            };
-            let mut request = self
+            // GraphQL needs a token: without one it answers 401 whatever the query.
+            let token = self.next_token(Some(owner)).await?.ok_or_else(|| {
+                Error::GitHubAuth(format!(
+                    "{what}: GitHub's GraphQL API needs a token (GITHUB_TOKEN)"
+                ))
+            })?;
+            let request = self
                 .http
                 .post(&url)
                 .header(USER_AGENT, concat!("gitfleet/", env!("CARGO_PKG_VERSION")))
                 .header(reqwest::header::CONTENT_TYPE, "application/json")
-                .body(serde_json::json!({ "query": query, "variables": variables }).to_string());
-            if let Some(t) = &token {
-                request = request.bearer_auth(t.secret());
-            }
+                .body(serde_json::json!({ "query": query, "variables": variables }).to_string())
+                .bearer_auth(token.secret());
             let response = match request.send().await {
                 Ok(r) => r,
                 Err(e) => {
@@ -442,11 +407,11 @@ impl GitHub {
             match status {
                 200 => {}
                 401 => {
-                    if let (Some(t), 0) = (&token, rejected) {
+                    if rejected == 0 {
                         rejected += 1;
                         match &self.app {
-                            Some(app) => app.reject(t),
-                            None => TokenPool::invalidate(t),
+                            Some(app) => app.reject(&token),
+                            None => TokenPool::invalidate(&token),
                         }
                         continue;
                     }
@@ -498,6 +463,32 @@ impl GitHub {
             }
             tracing::debug!(cost, "GitHub GraphQL query");
             return Ok(Some(data));
+        }
+    }
+
+    /// The token the next request about `owner` goes out with: the GitHub App's installation
+    /// token when an App is set, else the configured token with the most quota left (waiting
+    /// for the earliest reset when every one is spent); None when no token is configured.
+    async fn next_token(&self, owner: Option<&str>) -> Result<Option<Arc<Token>>> {
+        if let Some(app) = &self.app {
+            return Ok(Some(app.token(owner).await?));
+        }
+        loop {
+            match self.tokens.pick(now()) {
+                Pick::Token(t) => return Ok(Some(t)),
+                Pick::Anonymous => return Ok(None),
+                Pick::AllInvalid => {
+                    return Err(Error::GitHubAuth(
+                        "GitHub rejected every configured token (401 Bad credentials): check \
+                         GITHUB_TOKEN / GITFLEET_GITHUB_TOKENS"
+                            .into(),
+                    ))
+                }
+                Pick::WaitUntil(reset) => {
+                    self.wait_for_reset(reset, "every GitHub token is out of quota")
+                        .await?
+                }
+            }
         }
     }
 
