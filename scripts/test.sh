@@ -16,6 +16,8 @@ command -v openssl >/dev/null || need_apt+=(openssl)
 command -v python3 >/dev/null || need_apt+=(python3 python3-venv)
 # Headless Chromium draws `gitfleet report`'s pages in tests/cli.rs and tests/github.rs.
 command -v chromium >/dev/null || need_apt+=(chromium)
+# GitHub linguist (Ruby) is the oracle for the files' language and vendored/generated flags.
+command -v github-linguist >/dev/null || need_apt+=(ruby-github-linguist)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "== installing ${need_apt[*]}"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null

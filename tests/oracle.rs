@@ -1336,3 +1336,194 @@ fn commit_files_patch_matches_git_log_p() {
         assert!(hunks > 5, "{}: {hunks} hunks", repo.display());
     }
 }
+
+/// GitHub linguist's verdict on every file of `rev` (tests/support/linguist_oracle.rb), as
+/// "path language vendored generated documentation in_language_stats" lines.
+fn linguist_oracle(repo: &Path, rev: &str) -> Vec<String> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/linguist_oracle.rb");
+    let out = std::process::Command::new("ruby")
+        .arg(&script)
+        .arg(repo)
+        .arg(rev)
+        .output()
+        .expect("ruby runs (scripts/test.sh installs ruby-github-linguist)");
+    assert!(
+        out.status.success(),
+        "linguist oracle failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    sorted(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            // linguist answers nil, not false, for a file without a language.
+            .map(|l| {
+                let l = l.replace('\t', "\x1f");
+                match l.strip_suffix('\x1f') {
+                    Some(head) => format!("{head}\x1ffalse"),
+                    None => l,
+                }
+            })
+            .collect(),
+    )
+}
+
+#[test]
+fn files_are_classified_as_github_linguist_does() {
+    let repo = fixture("linguist");
+    for rev in ["HEAD~1", "HEAD"] {
+        let ours = sorted_lines(&query(
+            &repo,
+            &format!(
+                "SELECT path, coalesce(language, 'NULL'), coalesce(language_group, 'NULL'), is_vendored, is_generated, is_documentation, in_language_stats FROM files('{}', '{rev}')",
+                repo.display()
+            ),
+        ));
+        // The one place the linguist data we ship (the `linguist` crate's, upstream 2025) and
+        // Debian's linguist 7.22.1 differ on this fixture: newer languages.yml dropped the
+        // INI group of "Git Attributes".
+        let oracle: Vec<String> = linguist_oracle(&repo, rev)
+            .into_iter()
+            .map(|l| {
+                l.replace(
+                    "Git Attributes\x1fINI\x1f",
+                    "Git Attributes\x1fGit Attributes\x1f",
+                )
+            })
+            .collect();
+        assert_eq!(ours, oracle, "files at {rev}");
+    }
+}
+
+#[test]
+fn commit_files_are_classified_as_linguist_does_at_their_commit() {
+    let repo = fixture("linguist");
+    let oracle_at = |rev: &str| -> std::collections::HashMap<String, String> {
+        linguist_oracle(&repo, rev)
+            .into_iter()
+            .map(|l| {
+                let fields: Vec<&str> = l.split('\x1f').collect();
+                let (language, flags) = (fields[1], &fields[3..6]);
+                (
+                    fields[0].to_string(),
+                    format!("{language}\x1f{}", flags.join("\x1f")),
+                )
+            })
+            .collect()
+    };
+    let (first, second) = (oracle_at("HEAD~1"), oracle_at("HEAD"));
+    let head = git(&repo, &["rev-parse", "HEAD"]).trim().to_string();
+    let rows = rows(&query(
+        &repo,
+        "SELECT sha, path, change_type, coalesce(language, 'NULL'), is_vendored, is_generated, is_documentation FROM commit_files ORDER BY sha, path",
+    ));
+    let mut checked = 0;
+    for row in &rows {
+        let (sha, path, change) = (&row[0], &row[1], &row[2]);
+        // A deleted file is what it was in the parent.
+        let oracle = if *sha == head && change != "D" {
+            &second
+        } else {
+            &first
+        };
+        let Some(expected) = oracle.get(path.as_str()) else {
+            panic!("linguist has no {path} for {sha} {change}");
+        };
+        assert_eq!(&row[3..].join("\x1f"), expected, "{sha} {change} {path}");
+        checked += 1;
+    }
+    // Every file of the first commit, and the second's edits, renames and deletions.
+    assert!(checked > first.len(), "{checked} rows checked");
+    assert!(rows.iter().any(|r| r[2] == "D") && rows.iter().any(|r| r[2] == "R"));
+
+    // churn_hotspots_source: the hot spots of the files linguist calls neither vendored nor
+    // generated at their commit.
+    let authored: std::collections::BTreeSet<&str> = rows
+        .iter()
+        .filter(|r| r[4] == "false" && r[5] == "false")
+        .map(|r| r[1].as_str())
+        .collect();
+    let sql = gitfleet::analyses::find("churn_hotspots_source").unwrap().sql;
+    let hot: Vec<Vec<String>> = common::rows(&query(&repo, sql));
+    assert_eq!(hot.len(), authored.len().min(25));
+    for row in &hot {
+        assert!(
+            authored.contains(row[1].as_str()),
+            "{} is vendored or generated",
+            row[1]
+        );
+    }
+    let everything = gitfleet::analyses::find("churn_hotspots").unwrap().sql;
+    let all: Vec<Vec<String>> = common::rows(&query(&repo, everything));
+    assert!(
+        all.iter().any(|r| !authored.contains(r[1].as_str())),
+        "the plain analysis keeps them"
+    );
+}
+
+#[test]
+fn languages_analysis_is_githubs_language_bar_with_tokei_lines() {
+    let repo = fixture("linguist");
+    // `github-linguist --breakdown --json`: per language, the bytes and files counted at HEAD.
+    let out = std::process::Command::new("github-linguist")
+        .args(["--breakdown", "--json"])
+        .current_dir(&repo)
+        .output()
+        .expect("github-linguist runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let breakdown: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let expected = sorted(
+        breakdown
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(language, v)| {
+                let files = v["files"].as_array().unwrap().len();
+                format!(
+                    "{language}\x1f{files}\x1f{}\x1f{}",
+                    v["size"],
+                    v["percentage"].as_str().unwrap()
+                )
+            })
+            .collect(),
+    );
+    let sql = gitfleet::analyses::ANALYSES
+        .iter()
+        .find(|a| a.name == "languages")
+        .unwrap()
+        .sql;
+    let ours = rows(&query(&repo, sql));
+    assert_eq!(
+        sorted(
+            ours.iter()
+                .map(|r| format!(
+                    "{}\x1f{}\x1f{}\x1f{:.2}",
+                    r[1],
+                    r[2],
+                    r[3],
+                    r[4].parse::<f64>().unwrap()
+                ))
+                .collect()
+        ),
+        expected
+    );
+    // tokei's counts, checked by hand on the fixture's files.
+    let counts = sorted_lines(&query(
+        &repo,
+        &format!(
+            "SELECT path, code_lines, comment_lines, blank_lines FROM files('{}', 'HEAD~1') WHERE path IN ('src/main.c', 'src/lib.rs', 'bin/tool', 'web/style.css', 'logo.png', 'data/records.json')",
+            repo.display()
+        ),
+    ));
+    assert_eq!(
+        counts,
+        [
+            "bin/tool\x1f1\x1f1\x1f0",
+            "data/records.json\x1f1\x1f0\x1f0",
+            "logo.png\x1fNULL\x1fNULL\x1fNULL",
+            "src/lib.rs\x1f3\x1f2\x1f1",
+            "src/main.c\x1f4\x1f1\x1f1",
+            "web/style.css\x1f1\x1f0\x1f0",
+        ]
+    );
+}

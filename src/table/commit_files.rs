@@ -1,5 +1,7 @@
 //! `commit_files`: one row per file a commit changed (against its first parent), with its
-//! `--numstat` counts and, only when selected, its patch (`git log -p --full-index`'s text).
+//! `--numstat` counts and, only when selected, its patch (`git log -p --full-index`'s text) and
+//! GitHub linguist's classification of the file (read from the commit's tree, a deleted file
+//! from its parent's).
 
 use std::sync::{Arc, LazyLock};
 
@@ -12,6 +14,7 @@ use super::sink::BatchSink;
 use super::spec::Partition;
 use crate::error::Result;
 use crate::source::git::commits::CommitNeeds;
+use crate::source::git::linguist::{Classification, RevisionClassifier};
 use crate::source::git::parallel::read_commits;
 
 pub(crate) fn schema() -> SchemaRef {
@@ -26,6 +29,10 @@ pub(crate) fn schema() -> SchemaRef {
             int64("deletions"),
             boolean("is_binary"),
             utf8("patch"),
+            utf8("language"),
+            boolean("is_vendored"),
+            boolean("is_generated"),
+            boolean("is_documentation"),
         ])
     });
     SCHEMA.clone()
@@ -51,6 +58,17 @@ fn produce(part: &Partition<'_>, sink: &mut BatchSink) -> Result<()> {
         ..Default::default()
     };
     let mut rows = FileRows::default();
+    let classify = ["language", "is_vendored", "is_generated", "is_documentation"]
+        .iter()
+        .any(|c| part.wants(c));
+    let repo = if classify {
+        Some(location.open_gix()?)
+    } else {
+        None
+    };
+    let mut classifier = repo
+        .as_ref()
+        .map(|repo| RevisionClassifier::new(repo, &location.name));
     let counters = sink.counters.clone();
     let plan = spec.read_plan(location, needs, &counters);
     read_commits(&plan, &mut |commit| {
@@ -65,6 +83,16 @@ fn produce(part: &Partition<'_>, sink: &mut BatchSink) -> Result<()> {
             rows.deletions.append_value(f.deletions);
             rows.is_binary.append_value(f.is_binary);
             rows.patch.append_option(f.patch.as_deref());
+            let class = match classifier.as_mut() {
+                // A deleted file is what it was in the first parent.
+                Some(classifier) => match (f.change_type == 'D', commit.parents.first()) {
+                    (true, Some(&parent)) => classifier.classify_in(parent, &f.path)?,
+                    (true, None) => None,
+                    (false, _) => classifier.classify_in(commit.id, &f.path)?,
+                },
+                None => None,
+            };
+            rows.classification(class.as_ref());
         }
         if rows.len >= sink.batch_rows() {
             return sink.send(rows.finish(&location.name)?);
@@ -86,9 +114,21 @@ struct FileRows {
     deletions: Int64Builder,
     is_binary: BooleanBuilder,
     patch: StringBuilder,
+    language: StringBuilder,
+    is_vendored: BooleanBuilder,
+    is_generated: BooleanBuilder,
+    is_documentation: BooleanBuilder,
 }
 
 impl FileRows {
+    fn classification(&mut self, class: Option<&Classification>) {
+        self.language.append_option(class.and_then(|c| c.language));
+        self.is_vendored.append_option(class.map(|c| c.vendored));
+        self.is_generated.append_option(class.map(|c| c.generated));
+        self.is_documentation
+            .append_option(class.map(|c| c.documentation));
+    }
+
     fn finish(&mut self, repo: &str) -> Result<RecordBatch> {
         let len = std::mem::take(&mut self.len);
         let columns: Vec<ArrayRef> = vec![
@@ -101,6 +141,10 @@ impl FileRows {
             Arc::new(self.deletions.finish()),
             Arc::new(self.is_binary.finish()),
             Arc::new(self.patch.finish()),
+            Arc::new(self.language.finish()),
+            Arc::new(self.is_vendored.finish()),
+            Arc::new(self.is_generated.finish()),
+            Arc::new(self.is_documentation.finish()),
         ];
         Ok(RecordBatch::try_new(schema(), columns)?)
     }

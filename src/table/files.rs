@@ -1,6 +1,7 @@
 //! `files`: the tree at HEAD (or a revision given to `files('/repo', 'rev')`), like
-//! `git ls-tree -r -l`. Blob contents are read only when `content`, `line_count` or
-//! `is_binary` is selected; `owners` applies the tree's CODEOWNERS file when selected.
+//! `git ls-tree -r -l`. Blob contents are read only when a column that needs them is selected
+//! (`content`, `line_count`, `is_binary`, the linguist classification, tokei's line counts);
+//! `owners` applies the tree's CODEOWNERS file when selected.
 
 use std::sync::{Arc, LazyLock};
 
@@ -12,7 +13,10 @@ use super::def::{Args, Pushdown, TableDef};
 use super::sink::BatchSink;
 use super::spec::Partition;
 use crate::error::{Error, Result};
+use crate::source::git::attributes::TreeAttributes;
+use crate::source::git::code_lines;
 use crate::source::git::codeowners::CodeOwners;
+use crate::source::git::linguist::{self, detect};
 use crate::source::git::text::{count_lines, is_binary};
 use crate::source::git::tree;
 
@@ -29,6 +33,16 @@ pub(crate) fn schema() -> SchemaRef {
             utf8("content"),
             utf8_list("owners"),
             int64("owners_rule"),
+            utf8("language"),
+            utf8("language_group"),
+            utf8("language_type"),
+            boolean("is_vendored"),
+            boolean("is_generated"),
+            boolean("is_documentation"),
+            boolean("in_language_stats"),
+            int64("code_lines"),
+            int64("comment_lines"),
+            int64("blank_lines"),
         ])
     });
     SCHEMA.clone()
@@ -50,9 +64,15 @@ fn produce(part: &Partition<'_>, sink: &mut BatchSink) -> Result<()> {
     let Some(root) = tree::resolve_tree(&repo, name, spec.rev.as_deref())? else {
         return Ok(()); // empty repository
     };
-    let read_blob = ["content", "line_count", "is_binary"]
-        .iter()
-        .any(|c| part.wants(c));
+    let want_class = CLASS_COLUMNS.iter().any(|c| part.wants(c));
+    let want_counts = COUNT_COLUMNS.iter().any(|c| part.wants(c));
+    let read_blob = want_class
+        || want_counts
+        || ["content", "line_count", "is_binary"]
+            .iter()
+            .any(|c| part.wants(c));
+    let mut attributes = TreeAttributes::new(&repo, name);
+    attributes.set_tree(root);
     let want_content = part.wants("content");
     let want_size = part.wants("size");
     let codeowners = if part.wants("owners") || part.wants("owners_rule") {
@@ -84,9 +104,26 @@ fn produce(part: &Partition<'_>, sink: &mut BatchSink) -> Result<()> {
             rows.is_binary.append_null();
             rows.line_count.append_null();
             rows.content.append_null();
+            rows.classification(None);
+            rows.counts(None);
         } else if read_blob {
             let blob = repo.find_blob(file.id).map_err(|e| Error::git(name, e))?;
+            let class = if want_class || want_counts {
+                let attrs = attributes.of(&file.path)?;
+                let mut class = linguist::classify(&file.path, &blob.data, &attrs);
+                // GitHub's language bar skips symbolic links, whatever their target's name.
+                class.in_language_stats &= file.mode != "120000";
+                Some(class)
+            } else {
+                None
+            };
             let binary = is_binary(&blob.data);
+            let counts = match (&class, want_counts && !binary) {
+                (Some(class), true) => code_lines::count(&file.path, class.language, &blob.data),
+                _ => None,
+            };
+            rows.classification(class.as_ref());
+            rows.counts(counts);
             rows.size.append_value(blob.data.len() as i64);
             rows.is_binary.append_value(binary);
             if binary {
@@ -110,6 +147,8 @@ fn produce(part: &Partition<'_>, sink: &mut BatchSink) -> Result<()> {
             rows.is_binary.append_null();
             rows.line_count.append_null();
             rows.content.append_null();
+            rows.classification(None);
+            rows.counts(None);
         }
         if rows.len >= sink.batch_rows() {
             return sink.send(rows.finish(name)?);
@@ -132,9 +171,52 @@ struct TreeRows {
     content: StringBuilder,
     owners: ListBuilder<StringBuilder>,
     owners_rule: Int64Builder,
+    language: StringBuilder,
+    language_group: StringBuilder,
+    language_type: StringBuilder,
+    is_vendored: BooleanBuilder,
+    is_generated: BooleanBuilder,
+    is_documentation: BooleanBuilder,
+    in_language_stats: BooleanBuilder,
+    code_lines: Int64Builder,
+    comment_lines: Int64Builder,
+    blank_lines: Int64Builder,
 }
 
+/// Columns answered by linguist's classification, and by tokei's line counts.
+const CLASS_COLUMNS: [&str; 7] = [
+    "language",
+    "language_group",
+    "language_type",
+    "is_vendored",
+    "is_generated",
+    "is_documentation",
+    "in_language_stats",
+];
+const COUNT_COLUMNS: [&str; 3] = ["code_lines", "comment_lines", "blank_lines"];
+
 impl TreeRows {
+    fn classification(&mut self, class: Option<&linguist::Classification>) {
+        let language = class.and_then(|c| c.language);
+        self.language.append_option(language);
+        self.language_group
+            .append_option(language.and_then(detect::group_of));
+        self.language_type
+            .append_option(language.and_then(detect::type_of));
+        self.is_vendored.append_option(class.map(|c| c.vendored));
+        self.is_generated.append_option(class.map(|c| c.generated));
+        self.is_documentation
+            .append_option(class.map(|c| c.documentation));
+        self.in_language_stats
+            .append_option(class.map(|c| c.in_language_stats));
+    }
+
+    fn counts(&mut self, counts: Option<code_lines::LineCounts>) {
+        self.code_lines.append_option(counts.map(|c| c.code));
+        self.comment_lines.append_option(counts.map(|c| c.comments));
+        self.blank_lines.append_option(counts.map(|c| c.blanks));
+    }
+
     fn finish(&mut self, repo: &str) -> Result<RecordBatch> {
         let len = std::mem::take(&mut self.len);
         let columns: Vec<ArrayRef> = vec![
@@ -148,6 +230,16 @@ impl TreeRows {
             Arc::new(self.content.finish()),
             Arc::new(self.owners.finish()),
             Arc::new(self.owners_rule.finish()),
+            Arc::new(self.language.finish()),
+            Arc::new(self.language_group.finish()),
+            Arc::new(self.language_type.finish()),
+            Arc::new(self.is_vendored.finish()),
+            Arc::new(self.is_generated.finish()),
+            Arc::new(self.is_documentation.finish()),
+            Arc::new(self.in_language_stats.finish()),
+            Arc::new(self.code_lines.finish()),
+            Arc::new(self.comment_lines.finish()),
+            Arc::new(self.blank_lines.finish()),
         ];
         Ok(RecordBatch::try_new(schema(), columns)?)
     }

@@ -4,13 +4,16 @@
 //! hot paths (history walk, tree diffs, blob reads, line diffs), where libgit2 is several times
 //! slower than git (`benches/README.md`).
 
+pub(crate) mod attributes;
 pub(crate) mod blame;
 pub(crate) mod bloom;
 pub(crate) mod bots;
+pub(crate) mod code_lines;
 pub(crate) mod codeowners;
 pub(crate) mod commits;
 pub(crate) mod diff;
 pub(crate) mod follow;
+pub(crate) mod linguist;
 pub(crate) mod location;
 pub(crate) mod odb;
 pub(crate) mod parallel;
