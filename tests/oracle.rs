@@ -1355,15 +1355,8 @@ fn linguist_oracle(repo: &Path, rev: &str) -> Vec<String> {
     sorted(
         String::from_utf8(out.stdout)
             .unwrap()
-            .lines()
-            // linguist answers nil, not false, for a file without a language.
-            .map(|l| {
-                let l = l.replace('\t', "\x1f");
-                match l.strip_suffix('\x1f') {
-                    Some(head) => format!("{head}\x1ffalse"),
-                    None => l,
-                }
-            })
+            .split_terminator('\0')
+            .map(|l| l.replace('\t', "\x1f"))
             .collect(),
     )
 }
@@ -1526,4 +1519,27 @@ fn languages_analysis_is_githubs_language_bar_with_tokei_lines() {
             "web/style.css\x1f1\x1f0\x1f0",
         ]
     );
+}
+
+#[test]
+fn generated_files_are_linguists_on_every_check_and_near_miss() {
+    let repo = fixture("linguist_generated");
+    let column = |lines: Vec<String>, field: usize| -> Vec<String> {
+        lines
+            .into_iter()
+            .map(|l| {
+                let fields: Vec<&str> = l.split('\x1f').collect();
+                format!("{}\x1f{}", fields[0], fields[field])
+            })
+            .collect()
+    };
+    let expected = column(linguist_oracle(&repo, "HEAD"), 4);
+    let ours = sorted_lines(&query(&repo, "SELECT path, is_generated FROM files"));
+    assert!(expected.len() > 400, "{} files", expected.len());
+    let generated = expected.iter().filter(|l| l.ends_with("true")).count();
+    assert!(generated > 150, "{generated} generated files in the corpus");
+    let ours: std::collections::BTreeSet<&String> = ours.iter().collect();
+    let expected: std::collections::BTreeSet<&String> = expected.iter().collect();
+    let differ: Vec<_> = ours.symmetric_difference(&expected).collect();
+    assert!(differ.is_empty(), "ours or linguist's alone: {differ:#?}");
 }

@@ -2,7 +2,8 @@
 # columns of `files` and `commit_files` (tests/oracle.rs). linguist reads `.gitattributes` from
 # the index, so the revision's tree is loaded into an in-memory index (nothing is written).
 #   ruby linguist_oracle.rb REPO [REV]
-# prints: path TAB language TAB group TAB vendored TAB generated TAB documentation TAB in_language_stats
+# prints: path TAB language TAB group TAB vendored TAB generated TAB documentation TAB in_language_stats NUL
+# (NUL-terminated: a path may hold a newline)
 require 'linguist'
 require 'rugged'
 
@@ -13,8 +14,10 @@ commit.tree.walk_blobs(:preorder) do |root, entry|
   path = "#{root}#{entry[:name]}"
   blob = Linguist::LazyBlob.new(repo, entry[:oid], path, entry[:filemode].to_s(8))
   language = blob.language
-  # The language bar (Linguist::Repository) skips symbolic links before asking the blob.
+  # The language bar (Linguist::Repository) skips symbolic links before asking the blob. Some
+  # of linguist's checks answer a truthy match or string rather than true: `!!` makes each a
+  # boolean (and nil, for a file without a language, false).
   in_stats = entry[:filemode] == 0o120000 ? false : blob.include_in_language_stats?
-  puts [path, language ? language.name : 'NULL', language ? language.group.name : 'NULL',
-        blob.vendored?, blob.generated?, blob.documentation?, in_stats].join("\t")
+  print [path, language ? language.name : 'NULL', language ? language.group.name : 'NULL',
+        !!blob.vendored?, !!blob.generated?, !!blob.documentation?, !!in_stats].join("\t") + "\0"
 end

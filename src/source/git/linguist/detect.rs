@@ -6,8 +6,8 @@
 //! heuristic steps come from the `linguist` crate; the shebang, XML and manpage steps are
 //! ported here from linguist 7.22.1 (`shebang.rb`, `strategy/*.rb`; MIT, `LICENSE-linguist`).
 //! linguist's last step, a Bayesian classifier trained on its samples, is not ported: a file
-//! still ambiguous after the heuristics takes the first candidate in languages.yml's order, as
-//! linguist itself does when the classifier cannot tell.
+//! still ambiguous after the heuristics takes the first of its candidates that linguist lists
+//! as popular, else the first in languages.yml's (alphabetical) order.
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -18,6 +18,35 @@ use regex::Regex;
 
 /// How much of a file the heuristics read (linguist's `HEURISTICS_CONSIDER_BYTES`).
 const HEURISTICS_BYTES: usize = 50 * 1024;
+
+/// linguist's popular.yml (7.22.1): the languages GitHub lists first.
+const POPULAR: &[&str] = &[
+    "C",
+    "C#",
+    "C++",
+    "CoffeeScript",
+    "CSS",
+    "Dart",
+    "DM",
+    "Elixir",
+    "Go",
+    "Groovy",
+    "HTML",
+    "Java",
+    "JavaScript",
+    "Kotlin",
+    "Objective-C",
+    "Perl",
+    "PHP",
+    "PowerShell",
+    "Python",
+    "Ruby",
+    "Rust",
+    "Scala",
+    "Shell",
+    "Swift",
+    "TypeScript",
+];
 
 /// Extensions too generic to name a language on their own (linguist's `generic.yml`): such a
 /// file is decided by its content or left to the manpage step.
@@ -73,22 +102,26 @@ pub(crate) fn language(path: &str, text: &str) -> Option<&'static str> {
         &mut candidates,
         names(::linguist::detect_language_by_filename(path)),
     ) || narrow(&mut candidates, by_shebang(text))
-        || (!is_generic(path)
-            && narrow(
-                &mut candidates,
-                names(::linguist::detect_language_by_extension(path)),
-            ))
+        || (!is_generic(path) && narrow(&mut candidates, by_extension(path)))
         || (candidates.is_empty() && narrow(&mut candidates, by_xml_header(text)))
         || (candidates.is_empty() && narrow(&mut candidates, by_manpage_name(path)));
     if !decided {
         // linguist 7.22's heuristics answer for the extension alone, whatever the candidates.
         let head = &text[..floor_char_boundary(text, HEURISTICS_BYTES)];
-        let found = names(::linguist::disambiguate(path, head));
+        // Heuristics match extensions case-insensitively (linguist downcases the name).
+        let found = names(::linguist::disambiguate(path.to_lowercase(), head));
         if !found.is_empty() {
             candidates = found;
         }
     }
-    candidates.first().copied()
+    // Where linguist's classifier would weigh the candidates, the popular ones come first: the
+    // classifier's training samples lean the same way (`.m` is Objective-C before Limbo, `.php`
+    // PHP before Hack).
+    candidates
+        .iter()
+        .find(|c| POPULAR.contains(c))
+        .or(candidates.first())
+        .copied()
 }
 
 /// One linguist strategy's step: its answer is `found` narrowed to the candidates so far (or
@@ -111,6 +144,33 @@ fn names(found: ::linguist::Result<Vec<DetectedLanguage>>) -> Vec<&'static str> 
     // this text; linguist would then have no answer from that step either.
     found
         .map(|v| v.into_iter().map(|l| l.name).collect())
+        .unwrap_or_default()
+}
+
+/// linguist's `Language.find_by_extension`: the languages of the file name's longest extension
+/// that names any (`.tar.gz` before `.gz`), matched case-insensitively.
+fn by_extension(path: &str) -> Vec<&'static str> {
+    static BY_EXTENSION: LazyLock<HashMap<String, Vec<&'static str>>> = LazyLock::new(|| {
+        let mut index: HashMap<String, Vec<&'static str>> = HashMap::new();
+        for (name, language) in LANGUAGES.iter() {
+            for extension in language.extensions.iter().flatten() {
+                index
+                    .entry(extension.to_lowercase())
+                    .or_default()
+                    .push(name.as_str());
+            }
+        }
+        for names in index.values_mut() {
+            names.sort_unstable();
+            names.dedup();
+        }
+        index
+    });
+    let name = path.rsplit('/').next().unwrap_or(path).to_lowercase();
+    // The part before the first dot is the name, not an extension (`.bashrc` is one).
+    name.match_indices('.')
+        .find_map(|(i, _)| BY_EXTENSION.get(&name[i..]))
+        .cloned()
         .unwrap_or_default()
 }
 
@@ -267,6 +327,9 @@ mod tests {
             Some("Roff Manpage")
         );
         assert_eq!(language("x.unknownext", "hello\n"), None);
+        // Extensions match whatever their case, the longest first.
+        assert_eq!(language("Keys.JAVA", "class Keys {}\n"), Some("Java"));
+        assert_eq!(by_extension("a/x.blade.php"), vec!["Blade"]);
         assert_eq!(by_alias("rust"), Some("Rust"));
         assert_eq!(by_alias("C++"), Some("C++"));
         assert_eq!(by_alias("no-such-language"), None);
