@@ -224,8 +224,8 @@ fn bad_paths_and_revisions_are_one_line_errors() {
             "unknown revision 'no-such-rev'",
         ),
         (
-            format!("SELECT * FROM blame('{r}', 'a', 'b', 'c')"),
-            "usage: blame(",
+            format!("SELECT * FROM blame('{r}', 'a', 'b', 'c', 'd')"),
+            "too many arguments; usage: blame('/path/or/url' [, 'path' [, 'revision' [, 'ignore-revs file']]])",
         ),
     ] {
         let err = try_query(&repo, &sql).expect_err(&sql);
@@ -340,106 +340,316 @@ fn a_real_history_of_repeated_lines_matches_git_blame() {
 /// sections of a directive, indented options and blank lines, blocks with braces; sections
 /// added, removed, renamed, moved and duplicated over many commits. Every line's blame is
 /// git's (imara-diff's Myers, used before, disagreed with git here).
+/// Writes `commits` commits of a generated file `f.txt` with many repeated lines (blank lines,
+/// braces, rst directives), moved and copied sections and rewritten paragraphs into a new
+/// repository at `repo`; `history` seeds it. Returns the commits, oldest first.
+fn repeated_lines_history(repo: &Path, history: u64, commits: usize) -> Vec<String> {
+    let _ = std::fs::remove_dir_all(repo);
+    std::fs::create_dir_all(repo).unwrap();
+    git(repo, &["init", "-q", "-b", "main"]);
+    let mut ids = Vec::new();
+    let mut state = history.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+    let mut below = move |n: usize| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % n as u64) as usize
+    };
+    let section = |below: &mut dyn FnMut(usize) -> usize| -> Vec<String> {
+        let mut lines = Vec::new();
+        if below(3) == 0 {
+            // A paragraph of its own words: rewriting it leaves lines without a match.
+            for _ in 0..1 + below(4) {
+                lines.push(format!("text {}", below(1 << 30)));
+            }
+        } else if below(2) == 0 {
+            lines.push(format!(".. autofunction:: name{}", below(12)));
+            for _ in 0..below(3) {
+                lines.push(["   :members:", "   :noindex:", "   :inherited-members:"][below(3)].into());
+            }
+        } else {
+            lines.push(format!("fn f{}() {{", below(12)));
+            for _ in 0..below(4) {
+                lines.push(["    x += 1;", "    }", "    if y {", "    return;", ""][below(5)].into());
+            }
+            lines.push("}".into());
+        }
+        lines.push(String::new());
+        lines
+    };
+    let mut sections: Vec<Vec<String>> = (0..120).map(|_| section(&mut below)).collect();
+    for commit in 0..commits {
+        for _ in 0..1 + below(3) {
+            let at = below(sections.len() + 1);
+            match below(7) {
+                0 | 1 => {
+                    let s = section(&mut below);
+                    sections.insert(at, s);
+                }
+                2 if at < sections.len() => {
+                    sections.remove(at);
+                }
+                3 if at < sections.len() => {
+                    let copy = sections[at].clone();
+                    let to = below(sections.len() + 1);
+                    sections.insert(to, copy);
+                }
+                4 if at < sections.len() => {
+                    let moved = sections.remove(at);
+                    let to = below(sections.len() + 1);
+                    sections.insert(to, moved);
+                }
+                5 if at < sections.len() => {
+                    // Rewrite a few neighbouring sections' words, keeping their shape.
+                    for s in sections.iter_mut().skip(at).take(2 + below(3)) {
+                        for line in s.iter_mut().filter(|l| l.starts_with("text ")) {
+                            *line = format!("text {}", below(1 << 30));
+                        }
+                    }
+                }
+                _ if at < sections.len() && below(2) == 0 => {
+                    let s = &mut sections[at];
+                    let line = below(s.len());
+                    s[line] = if below(2) == 0 {
+                        String::new()
+                    } else {
+                        format!("   :members: {}", below(4))
+                    };
+                }
+                _ => {}
+            }
+        }
+        let text: String = sections.iter().flatten().map(|l| format!("{l}\n")).collect();
+        std::fs::write(repo.join("f.txt"), text).unwrap();
+        git(repo, &["add", "-A"]);
+        git(
+            repo,
+            &[
+                "-c",
+                "user.name=A",
+                "-c",
+                "user.email=a@x",
+                "commit",
+                "-q",
+                "--allow-empty",
+                "-m",
+                &format!("c{commit}"),
+            ],
+        );
+        ids.push(git(repo, &["rev-parse", "HEAD"]).trim().to_string());
+    }
+    ids
+}
+
 #[test]
 fn generated_histories_of_repeated_lines_match_git_blame() {
     let root = scratch_dir("blame-repeated");
     for history in 0..6u64 {
         let repo = root.join(format!("r{history}"));
-        let _ = std::fs::remove_dir_all(&repo);
-        std::fs::create_dir_all(&repo).unwrap();
-        git(&repo, &["init", "-q", "-b", "main"]);
-        let mut state = history.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
-        let mut below = move |n: usize| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state % n as u64) as usize
-        };
-        let section = |below: &mut dyn FnMut(usize) -> usize| -> Vec<String> {
-            let mut lines = Vec::new();
-            if below(3) == 0 {
-                // A paragraph of its own words: rewriting it leaves lines without a match.
-                for _ in 0..1 + below(4) {
-                    lines.push(format!("text {}", below(1 << 30)));
-                }
-            } else if below(2) == 0 {
-                lines.push(format!(".. autofunction:: name{}", below(12)));
-                for _ in 0..below(3) {
-                    lines.push(["   :members:", "   :noindex:", "   :inherited-members:"][below(3)].into());
-                }
-            } else {
-                lines.push(format!("fn f{}() {{", below(12)));
-                for _ in 0..below(4) {
-                    lines.push(["    x += 1;", "    }", "    if y {", "    return;", ""][below(5)].into());
-                }
-                lines.push("}".into());
-            }
-            lines.push(String::new());
-            lines
-        };
-        let mut sections: Vec<Vec<String>> = (0..120).map(|_| section(&mut below)).collect();
-        for commit in 0..100 {
-            for _ in 0..1 + below(3) {
-                let at = below(sections.len() + 1);
-                match below(7) {
-                    0 | 1 => {
-                        let s = section(&mut below);
-                        sections.insert(at, s);
-                    }
-                    2 if at < sections.len() => {
-                        sections.remove(at);
-                    }
-                    3 if at < sections.len() => {
-                        let copy = sections[at].clone();
-                        let to = below(sections.len() + 1);
-                        sections.insert(to, copy);
-                    }
-                    4 if at < sections.len() => {
-                        let moved = sections.remove(at);
-                        let to = below(sections.len() + 1);
-                        sections.insert(to, moved);
-                    }
-                    5 if at < sections.len() => {
-                        // Rewrite a few neighbouring sections' words, keeping their shape.
-                        for s in sections.iter_mut().skip(at).take(2 + below(3)) {
-                            for line in s.iter_mut().filter(|l| l.starts_with("text ")) {
-                                *line = format!("text {}", below(1 << 30));
-                            }
-                        }
-                    }
-                    _ if at < sections.len() && below(2) == 0 => {
-                        let s = &mut sections[at];
-                        let line = below(s.len());
-                        s[line] = if below(2) == 0 {
-                            String::new()
-                        } else {
-                            format!("   :members: {}", below(4))
-                        };
-                    }
-                    _ => {}
-                }
-            }
-            let text: String = sections.iter().flatten().map(|l| format!("{l}\n")).collect();
-            std::fs::write(repo.join("f.txt"), text).unwrap();
-            git(&repo, &["add", "-A"]);
-            git(
-                &repo,
-                &[
-                    "-c",
-                    "user.name=A",
-                    "-c",
-                    "user.email=a@x",
-                    "commit",
-                    "-q",
-                    "--allow-empty",
-                    "-m",
-                    &format!("c{commit}"),
-                ],
-            );
-        }
+        repeated_lines_history(&repo, history, 100);
         let ours = our_blame(&repo, &format!("SELECT {COLUMNS} FROM blame"));
         assert_same_as_git(&repo, "HEAD", &ours, &["f.txt".to_string()]);
     }
+}
+
+/// `git blame --ignore-revs-file` and `blame.ignoreRevsFile`: the lines an ignored commit
+/// changed go to the parent lines git's fuzzy matching picks (or stay with it when nothing
+/// matches), on generated histories of repeated lines with ignored commits back to back.
+#[test]
+fn ignored_revisions_are_passed_over_as_git_passes_them() {
+    let root = scratch_dir("blame-ignore");
+    let mut differ = 0;
+    for history in 0..4u64 {
+        let repo = root.join(format!("r{history}"));
+        let ids = repeated_lines_history(&repo, 100 + history, 80);
+        let pick = |every: usize, phase: usize| -> String {
+            let mut text = String::from("# reformatting commits\n\n");
+            for (i, id) in ids.iter().enumerate().skip(1) {
+                if i % every == phase || i % 7 == 3 {
+                    text.push_str(&format!("{id} # c{i}\n"));
+                }
+            }
+            text
+        };
+        std::fs::write(repo.join(".git-blame-ignore-revs"), pick(4, 1)).unwrap();
+        std::fs::write(repo.join("other-revs"), pick(3, 2)).unwrap();
+        let files = ["f.txt".to_string()];
+        let plain = our_blame(&repo, &format!("SELECT {COLUMNS} FROM blame"));
+
+        // From the configuration, as plain `git blame` reads it.
+        git(
+            &repo,
+            &["config", "blame.ignoreRevsFile", ".git-blame-ignore-revs"],
+        );
+        let configured = our_blame(&repo, &format!("SELECT {COLUMNS} FROM blame"));
+        assert_same_as_git(&repo, "HEAD", &configured, &files);
+        differ += configured
+            .iter()
+            .filter(|(k, v)| plain.get(*k) != Some(*v))
+            .count();
+
+        // A file named in the query replaces the configured ones (git: `--ignore-revs-file ""`
+        // first drops them), and '' ignores nothing.
+        let path = repo.display();
+        let other = our_blame(
+            &repo,
+            &format!("SELECT {COLUMNS} FROM blame('{path}', 'f.txt', 'HEAD', 'other-revs')"),
+        );
+        let theirs = git_blame_with(
+            &repo,
+            &["--ignore-revs-file", "", "--ignore-revs-file", "other-revs"],
+            "HEAD",
+            "f.txt",
+        );
+        assert_eq!(other.len(), theirs.len());
+        for ((_, line), entry) in &other {
+            assert_eq!(Some(entry), theirs.get(line), "other-revs, line {line}");
+        }
+        let none = our_blame(
+            &repo,
+            &format!("SELECT {COLUMNS} FROM blame('{path}', 'f.txt', 'HEAD', '')"),
+        );
+        assert_eq!(none, plain);
+    }
+    assert!(differ > 50, "ignoring commits moved only {differ} lines");
+}
+
+/// The shapes a reformatting commit has: one long chunk re-indented and re-wrapped (lines
+/// matched far from their proportional position), a file renamed by it, an ignored merge, and
+/// lines it added that match nothing.
+#[test]
+fn an_ignored_reformat_rename_and_merge_match_git() {
+    let dir = scratch_dir("blame-ignore-reformat");
+    let repo = dir.join("repo");
+    let _ = std::fs::remove_dir_all(&repo);
+    git(&dir, &["init", "-q", "-b", "main", "repo"]);
+    let commit = |message: &str| {
+        git(&repo, &["add", "-A"]);
+        git(
+            &repo,
+            &[
+                "-c",
+                "user.name=A",
+                "-c",
+                "user.email=a@x",
+                "commit",
+                "-q",
+                "-m",
+                message,
+            ],
+        );
+        git(&repo, &["rev-parse", "HEAD"]).trim().to_string()
+    };
+    let code = |indent: &str, names: &[&str], wrap: bool| -> String {
+        let mut out = String::new();
+        for (i, name) in names.iter().cycle().take(70).enumerate() {
+            if wrap && i % 5 == 0 {
+                out.push_str(&format!(
+                    "{indent}let {name}_{i} =\n{indent}    compute({i}, \"{name}\");\n"
+                ));
+            } else {
+                out.push_str(&format!("{indent}let {name}_{i} = compute({i}, \"{name}\");\n"));
+            }
+            if i % 9 == 0 {
+                out.push('\n');
+            }
+        }
+        out
+    };
+    let names = ["alpha", "beta", "gamma", "delta", "epsilon"];
+    std::fs::write(repo.join("main.rs"), code("    ", &names, false)).unwrap();
+    std::fs::write(repo.join("old_name.rs"), code("", &names[..3], false)).unwrap();
+    commit("first");
+    std::fs::write(repo.join("main.rs"), code("  ", &names, false) + "// tail\n").unwrap();
+    commit("edit");
+    // The reformat: re-indented, re-wrapped, a renamed file, new lines of its own.
+    std::fs::write(
+        repo.join("main.rs"),
+        String::from("// SPDX-License-Identifier: MIT\nQQQ ZZZ\n") + &code("\t", &names, true) + "// tail\n",
+    )
+    .unwrap();
+    std::fs::remove_file(repo.join("old_name.rs")).unwrap();
+    // Renamed with a quarter of its lines re-indented: still similar enough to be a rename.
+    let renamed: String = code("", &names[..3], false)
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            if i % 4 == 0 {
+                format!("  {l}\n")
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect();
+    std::fs::write(repo.join("new_name.rs"), renamed).unwrap();
+    let reformat = commit("reformat");
+    // A side branch edits, and the merge re-wraps again.
+    git(&repo, &["checkout", "-q", "-b", "side", "HEAD~1"]);
+    std::fs::write(repo.join("side.txt"), "side\n").unwrap();
+    commit("side");
+    git(&repo, &["checkout", "-q", "main"]);
+    git(
+        &repo,
+        &[
+            "-c",
+            "user.name=A",
+            "-c",
+            "user.email=a@x",
+            "merge",
+            "-q",
+            "--no-ff",
+            "--no-edit",
+            "side",
+        ],
+    );
+    std::fs::write(
+        repo.join("main.rs"),
+        String::from("QQQ ZZZ\n") + &code("\t", &names, false) + "// tail, merged\n",
+    )
+    .unwrap();
+    git(&repo, &["add", "-A"]);
+    git(
+        &repo,
+        &[
+            "-c",
+            "user.name=A",
+            "-c",
+            "user.email=a@x",
+            "commit",
+            "-q",
+            "--amend",
+            "--no-edit",
+        ],
+    );
+    let merge = git(&repo, &["rev-parse", "HEAD"]).trim().to_string();
+    std::fs::write(repo.join("revs"), format!("{reformat}\n{merge}\n")).unwrap();
+    git(&repo, &["config", "blame.ignoreRevsFile", "revs"]);
+    let ours = our_blame(&repo, &format!("SELECT {COLUMNS} FROM blame"));
+    let files = [
+        "main.rs".to_string(),
+        "new_name.rs".to_string(),
+        "side.txt".to_string(),
+    ];
+    assert_same_as_git(&repo, "HEAD", &ours, &files);
+    // Lines went through the rename, and some stayed with the commits ignored.
+    assert!(ours.values().any(|l| l.1 == "old_name.rs"));
+    assert!(ours.values().any(|l| l.0 == reformat));
+}
+
+#[test]
+fn a_bad_ignore_revs_file_is_one_line() {
+    let repo = fixture("basic");
+    let path = repo.display();
+    let err = try_query(
+        &repo,
+        &format!("SELECT count(*) FROM blame('{path}', '', 'HEAD', 'no-such-file')"),
+    )
+    .unwrap_err();
+    assert!(
+        err.contains("cannot read the ignore-revs file no-such-file"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
 }
 
 /// A shallow clone reads as git reads it: the boundary commits have no parents (their diff is

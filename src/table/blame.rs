@@ -14,6 +14,7 @@ use super::sink::BatchSink;
 use super::spec::Partition;
 use crate::error::Result;
 use crate::source::git::blame::{self, BlamedFile, CommitInfo, CommitInfos};
+use crate::source::git::ignore_revs;
 
 pub(crate) fn schema() -> SchemaRef {
     static SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
@@ -69,6 +70,7 @@ fn produce(part: &Partition<'_>, sink: &mut BatchSink) -> Result<()> {
         return Ok(()); // empty repository
     };
     let files = blame::files_to_blame(&repo, name, commit, &spec.paths)?;
+    let ignore_revs = ignore_revs::resolve(&repo, name, spec.ignore_revs.as_deref(), commit)?;
     let counters = sink.counters.clone();
     counters.total.store(files.len() as u64, Ordering::Relaxed);
     let workers = super::spec::workers_per_scan();
@@ -83,6 +85,7 @@ fn produce(part: &Partition<'_>, sink: &mut BatchSink) -> Result<()> {
         &repo,
         commit,
         files,
+        &ignore_revs,
         workers,
         &mut |file: BlamedFile| {
             counters.files.fetch_add(1, Ordering::Relaxed);

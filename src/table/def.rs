@@ -20,7 +20,7 @@ pub(crate) enum Args {
     RepositoryOnly,
     /// `commits('/repo' [, 'revision range'])`.
     Revision(&'static str),
-    /// `blame('/repo' [, 'path' [, 'revision']])`.
+    /// `blame('/repo' [, 'path' [, 'revision' [, 'ignore-revs file']]])`.
     PathAndRevision,
     /// `file_history('/repo', 'path' [, 'revision'])`: the path is required.
     FileAndRevision,
@@ -68,7 +68,7 @@ impl TableDef {
             Args::Repositories => ", ...".to_string(),
             Args::RepositoryOnly => String::new(),
             Args::Revision(what) => format!(" [, '{what}']"),
-            Args::PathAndRevision => " [, 'path' [, 'revision']]".to_string(),
+            Args::PathAndRevision => " [, 'path' [, 'revision' [, 'ignore-revs file']]]".to_string(),
             Args::FileAndRevision => ", 'path' [, 'revision']".to_string(),
         };
         format!("{}('/path/or/url'{rest})", self.name)

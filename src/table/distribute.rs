@@ -395,6 +395,7 @@ mod tests {
             paths: Default::default(),
             bots: vec![],
             merges: None,
+            ignore_revs: None,
         };
         let scans = WorkerScans {
             cache_dir: "/worker".into(),

@@ -42,7 +42,8 @@ impl TableFunctionImpl for GitTableFunction {
             Args::Repositories => usize::MAX,
             Args::RepositoryOnly => 1,
             Args::Revision(_) => 2,
-            Args::PathAndRevision | Args::FileAndRevision => 3,
+            Args::PathAndRevision => 4,
+            Args::FileAndRevision => 3,
         };
         if strings.len() > most {
             return plan_err!("{name}(): too many arguments; usage: {usage}");
@@ -62,7 +63,10 @@ impl TableFunctionImpl for GitTableFunction {
             Args::PathAndRevision | Args::FileAndRevision => {
                 let path = strings.get(1).cloned().filter(|p| !p.is_empty());
                 let rev = strings.get(2).cloned();
-                provider(vec![strings.swap_remove(0)], rev).with_path(path)
+                let ignore_revs = strings.get(3).cloned();
+                provider(vec![strings.swap_remove(0)], rev)
+                    .with_path(path)
+                    .with_ignore_revs(ignore_revs)
             }
         }))
     }

@@ -34,12 +34,19 @@ pub(crate) struct GitTableProvider {
     rev: Option<String>,
     /// The one file `blame('/repo', 'path')` names.
     path: Option<String>,
+    /// blame's ignore-revs file, from the table function's fourth argument.
+    ignore_revs: Option<String>,
 }
 
 impl GitTableProvider {
     /// Restricts a blame scan to one file, which must exist.
     pub(crate) fn with_path(mut self, path: Option<String>) -> Self {
         self.path = path;
+        self
+    }
+
+    pub(crate) fn with_ignore_revs(mut self, file: Option<String>) -> Self {
+        self.ignore_revs = file;
         self
     }
 
@@ -55,6 +62,7 @@ impl GitTableProvider {
             repos,
             rev,
             path: None,
+            ignore_revs: None,
         }
     }
 
@@ -215,6 +223,7 @@ impl TableProvider for GitTableProvider {
                 .clone()
                 .filter(|_| self.settings.stats_cache),
             bots: self.settings.bots.clone(),
+            ignore_revs: self.ignore_revs.clone(),
         };
         let mut exec = GitScanExec::new(spec)?;
         exec.clones = self.settings.fleet.clone();

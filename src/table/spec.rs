@@ -71,6 +71,10 @@ pub(crate) struct ScanSpec {
     /// `is_merge` pushed down: only merges (true) or only other commits (false) are read.
     #[serde(default)]
     pub merges: Option<bool>,
+    /// blame: the ignore-revs file from `blame('/repo', 'path', 'rev', 'file')` (`""`: none);
+    /// None reads `blame.ignoreRevsFile` from the repository's configuration, as git does.
+    #[serde(default)]
+    pub ignore_revs: Option<String>,
 }
 
 /// Threads one repository's scan may use for its expensive part (diffs): every core.
@@ -149,6 +153,7 @@ mod tests {
             cache_dir: Some("/tmp/cache".into()),
             bots: vec!["ci-*@corp.example".into()],
             merges: Some(false),
+            ignore_revs: Some(".git-blame-ignore-revs".into()),
         };
         let json = serde_json::to_string(&spec).unwrap();
         let back: ScanSpec = serde_json::from_str(&json).unwrap();

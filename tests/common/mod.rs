@@ -239,7 +239,15 @@ pub type GitLine = (String, String, i64, String, String, i64, String, String, St
 /// as recorded (`%an`/`%ae`): git blame applies .mailmap to it, the blame table (like commits)
 /// does not.
 pub fn git_blame(repo: &Path, rev: &str, path: &str) -> BTreeMap<i64, GitLine> {
-    let out = git_bytes(repo, &["blame", "--porcelain", rev, "--", path]);
+    git_blame_with(repo, &[], rev, path)
+}
+
+/// [`git_blame`] with more options (`--ignore-revs-file F`, ...).
+pub fn git_blame_with(repo: &Path, options: &[&str], rev: &str, path: &str) -> BTreeMap<i64, GitLine> {
+    let mut args = vec!["blame", "--porcelain"];
+    args.extend_from_slice(options);
+    args.extend_from_slice(&[rev, "--", path]);
+    let out = git_bytes(repo, &args);
     let mut headers: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
     let mut lines = BTreeMap::new();
     let mut current: Option<(String, i64, i64)> = None;

@@ -208,6 +208,8 @@ pub struct Blamer<'r> {
     skipped_by_filters: usize,
     /// A shallow clone's boundary commits (sorted), which blame reads as roots, as git does.
     shallow: Vec<ObjectId>,
+    /// Commits whose changes are passed over (sorted; `git blame --ignore-rev`).
+    ignore_revs: Vec<ObjectId>,
 }
 
 impl<'r> Blamer<'r> {
@@ -236,7 +238,15 @@ impl<'r> Blamer<'r> {
             changed_paths,
             skipped_by_filters: 0,
             shallow,
+            ignore_revs: Vec::new(),
         })
+    }
+
+    /// Blames as `git blame --ignore-rev` each of `revs` does.
+    pub fn ignoring(mut self, mut revs: Vec<ObjectId>) -> Self {
+        revs.sort_unstable();
+        self.ignore_revs = revs;
+        self
     }
 
     /// Whether the commit-graph's Bloom filters are in use.
@@ -290,6 +300,7 @@ impl<'r> Blamer<'r> {
             BStr::new(path.as_bytes()),
             options,
             &mut maybe_changed,
+            &self.ignore_revs,
         )
         .map_err(|e| Error::git(name, format!("blame {path}: {e}")))?;
         self.resources.clear_resource_cache_keep_allocation();
@@ -403,13 +414,14 @@ pub(crate) fn blame_files(
     repo: &gix::Repository,
     commit: ObjectId,
     files: Vec<TreeFile>,
+    ignore_revs: &[ObjectId],
     workers: usize,
     emit: &mut dyn FnMut(BlamedFile) -> Result<bool>,
 ) -> Result<()> {
     let name = location.name.as_str();
     if files.len() <= 1 {
         let repo = with_object_cache(repo.clone());
-        let mut blamer = Blamer::new(&repo, name)?;
+        let mut blamer = Blamer::new(&repo, name)?.ignoring(ignore_revs.to_vec());
         for file in files {
             let lines = blamer.blame(commit, &file.path)?;
             emit(BlamedFile {
@@ -436,7 +448,7 @@ pub(crate) fn blame_files(
                     }
                 };
                 let mut blamer = match Blamer::new(&repo, name) {
-                    Ok(b) => b,
+                    Ok(b) => b.ignoring(ignore_revs.to_vec()),
                     Err(e) => {
                         let _ = tx.send(Err(e));
                         return;

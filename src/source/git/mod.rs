@@ -13,6 +13,7 @@ pub(crate) mod codeowners;
 pub(crate) mod commits;
 pub(crate) mod diff;
 pub(crate) mod follow;
+pub(crate) mod ignore_revs;
 pub(crate) mod linguist;
 pub(crate) mod location;
 pub(crate) mod odb;

@@ -74,7 +74,7 @@ pub fn file(
     file_path: &BStr,
     options: Options,
 ) -> Result<Outcome> {
-    file_with_changed_paths(odb, start, cache, resource_cache, file_path, options, &mut |_, _| None)
+    file_with_changed_paths(odb, start, cache, resource_cache, file_path, options, &mut |_, _| None, &[])
 }
 
 /// Like [`file()`], with `changed_paths(commit, path)` answering whether `path` may differ between
@@ -82,6 +82,9 @@ pub fn file(
 /// `Some(false)` only if it certainly does not, `Some(true)` or `None` if it may or nobody knows.
 /// A certain "no" passes the blame to the first parent without looking `path` up in its tree,
 /// which is what git does with the filters (GitFleet addition, see `vendor/README.md` of GitFleet).
+/// The lines each of `ignore_revs` (sorted) changed go to the parent lines git's fuzzy matching
+/// finds for them, as `git blame --ignore-rev` does.
+#[expect(clippy::too_many_arguments)]
 pub fn file_with_changed_paths(
     odb: impl gix_object::Find + gix_object::FindHeader,
     start: Start,
@@ -90,6 +93,7 @@ pub fn file_with_changed_paths(
     file_path: &BStr,
     options: Options,
     changed_paths: &mut dyn FnMut(&gix_hash::oid, &BStr) -> Option<bool>,
+    ignore_revs: &[ObjectId],
 ) -> Result<Outcome> {
     let _span = gix_trace::coarse!("gix_blame::file()", ?file_path, ?start);
 
@@ -289,6 +293,9 @@ pub fn file_with_changed_paths(
         }
 
         let more_than_one_parent = parent_ids.len() > 1;
+        // GitFleet: the parents' versions of the file, for an ignored commit (`--ignore-rev`).
+        let ignored = ignore_revs.binary_search(&suspect).is_ok();
+        let mut parent_versions: Vec<(ObjectId, ObjectId, ObjectId, Option<BString>)> = Vec::new();
         for (index, (parent_id, parent_commit_time)) in parent_ids.iter().enumerate() {
             queue.insert(*parent_commit_time, *parent_id);
             let changes_for_file_path = tree_diff_at_file_path(
@@ -344,6 +351,9 @@ pub fn file_with_changed_paths(
                     unreachable!("We already found file_path in suspect^{{tree}}, so it can't be deleted")
                 }
                 TreeDiffChange::Modification { previous_id, id } => {
+                    if ignored {
+                        parent_versions.push((*parent_id, previous_id, id, None));
+                    }
                     let changes = blob_changes(
                         &odb,
                         resource_cache,
@@ -376,6 +386,9 @@ pub fn file_with_changed_paths(
                     source_id,
                     id,
                 } => {
+                    if ignored {
+                        parent_versions.push((*parent_id, source_id, id, Some(source_location.clone())));
+                    }
                     let changes = blob_changes(
                         &odb,
                         resource_cache,
@@ -411,6 +424,30 @@ pub fn file_with_changed_paths(
                     }
                 }
             }
+        }
+
+        // GitFleet: an ignored commit passes the lines it changed to the parent lines most like
+        // them (git's second pass in `pass_blame()`, parent by parent).
+        for (parent_id, parent_blob, blob, source_file_name) in parent_versions {
+            if !hunks_to_blame
+                .iter()
+                .any(|h| h.suspects.len() == 1 && h.has_suspect(&suspect))
+            {
+                break;
+            }
+            let (mut old, mut new) = (Vec::new(), Vec::new());
+            let old = odb.find_blob(&parent_blob, &mut old)?.data;
+            let new = odb.find_blob(&blob, &mut new)?.data;
+            let hunks = diff_hunks(old, new, options.diff_algorithm);
+            hunks_to_blame = super::ignore::pass_ignored(
+                hunks_to_blame,
+                suspect,
+                parent_id,
+                old,
+                new,
+                &hunks,
+                source_file_name,
+            );
         }
 
         hunks_to_blame.retain_mut(|unblamed_hunk| {
@@ -802,6 +839,33 @@ fn blob_changes(
     let old = odb.find_blob(&previous_oid, &mut old)?.data;
     let new = odb.find_blob(&oid, &mut new)?.data;
     Ok(blob_changes_from_data(old, new, diff_algorithm, stats))
+}
+
+/// GitFleet: the diff's hunks (before and after line ranges) as `blob_changes_from_data` sees
+/// them.
+fn diff_hunks(
+    old_data: &[u8],
+    new_data: &[u8],
+    diff_algorithm: gix_diff::blob::Algorithm,
+) -> Vec<(std::ops::Range<u32>, std::ops::Range<u32>)> {
+    let minimal = match diff_algorithm {
+        gix_diff::blob::Algorithm::Myers => false,
+        gix_diff::blob::Algorithm::MyersMinimal => true,
+        gix_diff::blob::Algorithm::Histogram => {
+            let input = gix_diff::blob::InternedInput::new(old_data, new_data);
+            let mut diff = gix_diff::blob::Diff::compute(diff_algorithm, &input);
+            diff.postprocess_lines(&input);
+            return diff.hunks().map(|h| (h.before, h.after)).collect();
+        }
+    };
+    let options = gitfleet_diffcore::XdiffOptions {
+        minimal,
+        ..Default::default()
+    };
+    gitfleet_diffcore::xdiff_hunks(old_data, new_data, options)
+        .into_iter()
+        .map(|h| (h.before, h.after))
+        .collect()
 }
 
 fn blob_changes_from_data(
