@@ -1,5 +1,5 @@
 //! SQL behaviour specs: every `tests/slt/*.slt` file runs against the engine, with `{{basic}}`,
-//! `{{trailers}}` and `{{empty}}` replaced by the fixture repositories' paths.
+//! `{{trailers}}`, `{{linguist}}` and `{{empty}}` replaced by the fixture repositories' paths.
 
 mod common;
 
@@ -80,6 +80,7 @@ fn slt_specs() {
     let basic = common::fixture("basic");
     let empty = common::empty_repo();
     let trailers = common::fixture("trailers");
+    let linguist = common::fixture("linguist");
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/slt");
     let out_dir = common::scratch_dir("slt");
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -97,7 +98,8 @@ fn slt_specs() {
             .unwrap()
             .replace("{{basic}}", &basic.display().to_string())
             .replace("{{empty}}", &empty.display().to_string())
-            .replace("{{trailers}}", &trailers.display().to_string());
+            .replace("{{trailers}}", &trailers.display().to_string())
+            .replace("{{linguist}}", &linguist.display().to_string());
         let target = out_dir.join(file.file_name().unwrap());
         std::fs::write(&target, text).unwrap();
         let basic = basic.clone();
