@@ -34,18 +34,37 @@ echo "-- languages"
 measure "gitfleet languages" "$bin" -r "$repo" run languages --format csv
 cp "$work/out" "$work/languages.csv"
 mkdir "$work/tree"
-git -C "$repo" archive HEAD | tar -x -C "$work/tree"
+git -C "$repo" archive HEAD | tar -x -m -C "$work/tree"
 if command -v tokei >/dev/null; then
-  measure "tokei" tokei --output json "$work/tree"
-  python3 - "$work/out" "$work/languages.csv" <<'PY'
+  measure "tokei" tokei --files --output json "$work/tree"
+  mv "$work/out" "$work/tokei.json"
+  "$bin" -r "$repo" sql --format csv \
+    "SELECT path, code_lines, comment_lines, blank_lines FROM files WHERE code_lines IS NOT NULL" > "$work/files.csv"
+  python3 - "$work/tokei.json" "$work/files.csv" "$work/tree/" <<'PY'
 import csv, json, sys
-tokei = json.load(open(sys.argv[1]))
-code = {k: v["code"] for k, v in tokei.items() if k != "Total"}
-ours = {r["language"]: int(r["code_lines"] or 0) for r in csv.DictReader(open(sys.argv[2]))}
-print("code lines:", "gitfleet", sum(ours.values()), "(languages in GitHub's bar)",
-      "tokei", sum(code.values()), "(every file tokei knows, vendored and docs included)")
-for name in sorted(ours, key=lambda n: -ours[n])[:8]:
-    print(f"  {name}: gitfleet {ours[name]}, tokei {code.get(name, '-')}")
+def total(stats):
+    c, m, b = stats["code"], stats["comments"], stats["blanks"]
+    for children in stats.get("blobs", {}).values():
+        cc, cm, cb = total(children)
+        c, m, b = c + cc, m + cm, b + cb
+    return c, m, b
+tokei = {}
+for language, v in json.load(open(sys.argv[1])).items():
+    for report in v.get("reports", []):
+        tokei[report["name"].removeprefix(sys.argv[3])] = total(report["stats"])
+ours = {r["path"]: (int(r["code_lines"]), int(r["comment_lines"]), int(r["blank_lines"]))
+        for r in csv.DictReader(open(sys.argv[2]))}
+both = set(tokei) & set(ours)
+differ = sorted(p for p in both if tokei[p] != ours[p])
+print(f"files counted: gitfleet {len(ours)}, tokei {len(tokei)}, both {len(both)}; "
+      f"equal code/comment/blank lines on {len(both) - len(differ)} of {len(both)}")
+for p in differ[:10]:
+    print(f"  {p}: gitfleet {ours[p]}, tokei {tokei[p]}")
+only = sorted(set(ours) - set(tokei))
+print(f"only gitfleet: {len(only)} (tokei skips hidden files by default; a #! script tokei reads from "
+      f"disk is counted by linguist's language here)", only[:3])
+only = sorted(set(tokei) - set(ours))
+print(f"only tokei: {len(only)}", only[:3])
 PY
 fi
 if command -v github-linguist >/dev/null; then
