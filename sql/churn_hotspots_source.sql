@@ -8,7 +8,7 @@ SELECT
     sum(deletions) AS removed,
     sum(additions + deletions) AS churn
 FROM commit_files
-WHERE NOT is_vendored AND NOT is_generated
+WHERE is_vendored IS NOT TRUE AND is_generated IS NOT TRUE
 GROUP BY repo, path
 ORDER BY commits DESC, churn DESC, path
 LIMIT 25;

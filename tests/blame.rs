@@ -622,17 +622,22 @@ fn an_ignored_reformat_rename_and_merge_match_git() {
         ],
     );
     let merge = git(&repo, &["rev-parse", "HEAD"]).trim().to_string();
+    // Renamed after the ignored commits: the lines they pass on must be looked up under the
+    // old name in their parents.
+    git(&repo, &["mv", "main.rs", "app.rs"]);
+    commit("rename after");
     std::fs::write(repo.join("revs"), format!("{reformat}\n{merge}\n")).unwrap();
     git(&repo, &["config", "blame.ignoreRevsFile", "revs"]);
     let ours = our_blame(&repo, &format!("SELECT {COLUMNS} FROM blame"));
     let files = [
-        "main.rs".to_string(),
+        "app.rs".to_string(),
         "new_name.rs".to_string(),
         "side.txt".to_string(),
     ];
     assert_same_as_git(&repo, "HEAD", &ours, &files);
     // Lines went through the rename, and some stayed with the commits ignored.
     assert!(ours.values().any(|l| l.1 == "old_name.rs"));
+    assert!(ours.values().any(|l| l.1 == "main.rs"));
     assert!(ours.values().any(|l| l.0 == reformat));
 }
 

@@ -118,7 +118,8 @@ fn produce(part: &Partition<'_>, sink: &mut BatchSink) -> Result<()> {
                 None
             };
             let binary = is_binary(&blob.data);
-            let counts = match (&class, want_counts && !binary) {
+            // tokei counts regular files only, not a symbolic link's target path.
+            let counts = match (&class, want_counts && !binary && file.mode != "120000") {
                 (Some(class), true) => code_lines::count(&file.path, class.language, &blob.data),
                 _ => None,
             };

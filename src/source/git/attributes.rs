@@ -27,6 +27,9 @@ pub(crate) struct LinguistAttributes {
     pub language: Option<String>,
 }
 
+/// Entries a cache may hold before it starts over.
+const CACHE_LIMIT: usize = 1 << 16;
+
 const NAMES: [&str; 5] = [
     "linguist-vendored",
     "linguist-generated",
@@ -48,8 +51,8 @@ pub(crate) struct TreeAttributes<'r> {
     repo: &'r gix::Repository,
     name: &'r str,
     root: Option<ObjectId>,
-    /// Directory path (`""` for the root, else `a/b`) -> its tree in the current root.
-    dirs: HashMap<String, Option<ObjectId>>,
+    /// (root tree, directory path: `""` for the root, else `a/b`) -> the directory's tree.
+    dirs: HashMap<(ObjectId, String), Option<ObjectId>>,
     /// Tree -> its `.gitattributes` blob; trees recur across commits, so this outlives a root.
     attribute_files: HashMap<ObjectId, Option<ObjectId>>,
     patterns: HashMap<Chain, Rc<Patterns>>,
@@ -73,9 +76,16 @@ impl<'r> TreeAttributes<'r> {
 
     /// Answers for paths of `tree` from now on.
     pub(crate) fn set_tree(&mut self, tree: ObjectId) {
-        if self.root != Some(tree) {
-            self.root = Some(tree);
-            self.dirs.clear();
+        self.root = Some(tree);
+        // A scan of a long history meets millions of trees: the caches start over rather than
+        // grow with it.
+        for len in [self.dirs.len(), self.attribute_files.len(), self.patterns.len()] {
+            if len > CACHE_LIMIT {
+                self.dirs.clear();
+                self.attribute_files.clear();
+                self.patterns.clear();
+                break;
+            }
         }
     }
 
@@ -100,7 +110,7 @@ impl<'r> TreeAttributes<'r> {
                 dir.push('/');
             }
             dir.push_str(component);
-            dir_tree = self.subtree(tree, &dir, component)?;
+            dir_tree = self.subtree(root, tree, &dir, component)?;
         }
         if chain.is_empty() {
             return Ok(LinguistAttributes::default());
@@ -139,8 +149,15 @@ impl<'r> TreeAttributes<'r> {
         Ok(out)
     }
 
-    fn subtree(&mut self, parent_tree: ObjectId, dir: &str, component: &str) -> Result<Option<ObjectId>> {
-        if let Some(known) = self.dirs.get(dir) {
+    fn subtree(
+        &mut self,
+        root: ObjectId,
+        parent_tree: ObjectId,
+        dir: &str,
+        component: &str,
+    ) -> Result<Option<ObjectId>> {
+        let key = (root, dir.to_string());
+        if let Some(known) = self.dirs.get(&key) {
             return Ok(*known);
         }
         let tree = self
@@ -153,7 +170,7 @@ impl<'r> TreeAttributes<'r> {
             .iter()
             .find(|e| e.mode.is_tree() && e.filename == component.as_bytes())
             .map(|e| e.oid.to_owned());
-        self.dirs.insert(dir.to_string(), found);
+        self.dirs.insert(key, found);
         Ok(found)
     }
 

@@ -69,6 +69,9 @@ pub(crate) struct RevisionClassifier<'r> {
     repo: &'r gix::Repository,
     name: &'r str,
     attributes: TreeAttributes<'r>,
+    /// The last commits' trees: a commit's changed files come one after another, and a deleted
+    /// one sends us to the parent and back.
+    trees: Vec<(ObjectId, ObjectId)>,
 }
 
 impl<'r> RevisionClassifier<'r> {
@@ -77,18 +80,29 @@ impl<'r> RevisionClassifier<'r> {
             repo,
             name,
             attributes: TreeAttributes::new(repo, name),
+            trees: Vec::new(),
         }
     }
 
     /// The file at `path` in commit `commit`'s tree; None when it is not a file there (a
-    /// submodule, or a commit that is not in the repository).
+    /// submodule).
     pub(crate) fn classify_in(&mut self, commit: ObjectId, path: &str) -> Result<Option<Classification>> {
-        let tree = self
-            .repo
-            .find_commit(commit)
-            .and_then(|c| c.tree_id())
-            .map_err(|e| Error::git(self.name, e))?
-            .detach();
+        let tree = match self.trees.iter().find(|(c, _)| *c == commit) {
+            Some(&(_, tree)) => tree,
+            None => {
+                let tree = self
+                    .repo
+                    .find_commit(commit)
+                    .and_then(|c| c.tree_id())
+                    .map_err(|e| Error::git(self.name, e))?
+                    .detach();
+                if self.trees.len() >= 4 {
+                    self.trees.remove(0);
+                }
+                self.trees.push((commit, tree));
+                tree
+            }
+        };
         let Some(entry) = self
             .repo
             .find_tree(tree)
