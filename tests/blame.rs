@@ -523,21 +523,15 @@ fn an_ignored_reformat_rename_and_merge_match_git() {
     let repo = dir.join("repo");
     let _ = std::fs::remove_dir_all(&repo);
     git(&dir, &["init", "-q", "-b", "main", "repo"]);
+    // git as author and committer A.
+    let git_a = |args: &[&str]| {
+        let mut all = vec!["-c", "user.name=A", "-c", "user.email=a@x"];
+        all.extend_from_slice(args);
+        git(&repo, &all)
+    };
     let commit = |message: &str| {
         git(&repo, &["add", "-A"]);
-        git(
-            &repo,
-            &[
-                "-c",
-                "user.name=A",
-                "-c",
-                "user.email=a@x",
-                "commit",
-                "-q",
-                "-m",
-                message,
-            ],
-        );
+        git_a(&["commit", "-q", "-m", message]);
         git(&repo, &["rev-parse", "HEAD"]).trim().to_string()
     };
     let code = |indent: &str, names: &[&str], wrap: bool| -> String {
@@ -588,39 +582,14 @@ fn an_ignored_reformat_rename_and_merge_match_git() {
     std::fs::write(repo.join("side.txt"), "side\n").unwrap();
     commit("side");
     git(&repo, &["checkout", "-q", "main"]);
-    git(
-        &repo,
-        &[
-            "-c",
-            "user.name=A",
-            "-c",
-            "user.email=a@x",
-            "merge",
-            "-q",
-            "--no-ff",
-            "--no-edit",
-            "side",
-        ],
-    );
+    git_a(&["merge", "-q", "--no-ff", "--no-edit", "side"]);
     std::fs::write(
         repo.join("main.rs"),
         String::from("QQQ ZZZ\n") + &code("\t", &names, false) + "// tail, merged\n",
     )
     .unwrap();
     git(&repo, &["add", "-A"]);
-    git(
-        &repo,
-        &[
-            "-c",
-            "user.name=A",
-            "-c",
-            "user.email=a@x",
-            "commit",
-            "-q",
-            "--amend",
-            "--no-edit",
-        ],
-    );
+    git_a(&["commit", "-q", "--amend", "--no-edit"]);
     let merge = git(&repo, &["rev-parse", "HEAD"]).trim().to_string();
     // Renamed after the ignored commits: the lines they pass on must be looked up under the
     // old name in their parents.
