@@ -612,18 +612,51 @@ fn an_ignored_reformat_rename_and_merge_match_git() {
 
 #[test]
 fn a_bad_ignore_revs_file_is_one_line() {
-    let repo = fixture("basic");
-    let path = repo.display();
-    let err = try_query(
+    // Only the repository's own files: a query (a `serve` client's) reads nothing else, and a
+    // malformed line would show its text in the error.
+    let dir = scratch_dir("blame-outside");
+    let outside = dir.join("secret.txt");
+    std::fs::write(&outside, "secret\n").unwrap();
+    let repo = dir.join("repo");
+    let _ = std::fs::remove_dir_all(&repo);
+    git(&dir, &["init", "-q", "repo"]);
+    std::fs::write(repo.join("a.txt"), "a\n").unwrap();
+    git(&repo, &["add", "a.txt"]);
+    git(
         &repo,
-        &format!("SELECT count(*) FROM blame('{path}', '', 'HEAD', 'no-such-file')"),
-    )
-    .unwrap_err();
+        &["-c", "user.name=A", "-c", "user.email=a@x", "commit", "-qm", "a"],
+    );
+    std::os::unix::fs::symlink(&outside, repo.join("link-out")).unwrap();
+    let path = repo.display();
+    for file in [
+        outside.display().to_string(),
+        "../secret.txt".to_string(),
+        "~/x".to_string(),
+        "link-out".to_string(),
+    ] {
+        let sql = format!("SELECT count(*) FROM blame('{path}', '', 'HEAD', '{file}')");
+        let err = try_query(&repo, &sql).unwrap_err();
+        assert!(
+            err.contains("must be a path inside the repository"),
+            "{file}: {err}"
+        );
+        assert!(!err.contains("secret\n") && err.lines().count() == 1, "{err}");
+    }
+    let sql = format!("SELECT count(*) FROM blame('{path}', '', 'HEAD', 'no-such-file')");
+    let err = try_query(&repo, &sql).unwrap_err();
     assert!(
         err.contains("cannot read the ignore-revs file no-such-file"),
         "{err}"
     );
     assert_eq!(err.lines().count(), 1, "{err}");
+    // The repository's own file is read, and a malformed line named.
+    std::fs::write(repo.join("revs"), "not-an-id\n").unwrap();
+    let sql = format!("SELECT count(*) FROM blame('{path}', '', 'HEAD', 'revs')");
+    let err = try_query(&repo, &sql).unwrap_err();
+    assert!(
+        err.contains("invalid object name 'not-an-id' in revs line 1"),
+        "{err}"
+    );
 }
 
 /// A shallow clone reads as git reads it: the boundary commits have no parents (their diff is

@@ -21,6 +21,7 @@ pub(crate) fn resolve(
     match choice {
         Some("") => {}
         Some(file) => {
+            check_inside(repo, name, file)?;
             let text = read(repo, name, file, commit)?.ok_or_else(|| {
                 Error::InvalidArgument(format!("{name}: blame: cannot read the ignore-revs file {file}"))
             })?;
@@ -45,6 +46,35 @@ pub(crate) fn resolve(
     ids.sort_unstable();
     ids.dedup();
     Ok(ids)
+}
+
+/// A file named in a query must be the repository's own: a relative path without `..`, and in a
+/// working tree not a link out of it. Whoever may query a repository (a `serve` client granted
+/// it) may read its files, but nothing else on the machine, and a malformed line's text is
+/// shown in the error.
+fn check_inside(repo: &gix::Repository, name: &str, file: &str) -> Result<()> {
+    let path = std::path::Path::new(file);
+    let outside = || {
+        Error::InvalidArgument(format!(
+            "{name}: blame: the ignore-revs file must be a path inside the repository, not {file}"
+        ))
+    };
+    if path.is_absolute()
+        || file.starts_with('~')
+        || path
+            .components()
+            .any(|c| !matches!(c, std::path::Component::Normal(_) | std::path::Component::CurDir))
+    {
+        return Err(outside());
+    }
+    if let Some(dir) = repo.workdir() {
+        if let (Ok(top), Ok(target)) = (dir.canonicalize(), dir.join(path).canonicalize()) {
+            if !target.starts_with(&top) {
+                return Err(outside());
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The file's text: an absolute (or `~/`) path from disk; a relative one from the working tree's
