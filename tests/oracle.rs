@@ -1338,7 +1338,8 @@ fn commit_files_patch_matches_git_log_p() {
 }
 
 /// GitHub linguist's verdict on every file of `rev` (tests/support/linguist_oracle.rb), as
-/// "path language vendored generated documentation in_language_stats" lines.
+/// "path language group vendored generated documentation in_language_stats" lines (fields
+/// joined by \x1f).
 fn linguist_oracle(repo: &Path, rev: &str) -> Vec<String> {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/linguist_oracle.rb");
     let out = std::process::Command::new("ruby")

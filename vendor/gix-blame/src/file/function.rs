@@ -843,8 +843,10 @@ fn blob_changes(
     Ok(blob_changes_from_data(old, new, diff_algorithm, stats))
 }
 
-/// GitFleet: the diff's hunks (before and after line ranges) as `blob_changes_from_data` sees
-/// them.
+/// GitFleet: the diff's hunks (before and after line ranges). git's own diff (a port of xdiff's
+/// Myers with git's heuristics) wherever git would use Myers: lines that occur several times
+/// can be matched in many equally short ways, and which copy matches decides which commit a
+/// line is blamed on. Histogram keeps imara-diff's.
 fn diff_hunks(
     old_data: &[u8],
     new_data: &[u8],
@@ -876,32 +878,9 @@ fn blob_changes_from_data(
     diff_algorithm: gix_diff::blob::Algorithm,
     stats: &mut Statistics,
 ) -> Vec<Change> {
-    // GitFleet: git's own diff (a port of xdiff's Myers with git's heuristics) wherever git
-    // would use Myers. Lines that occur several times can be matched in many equally short
-    // ways, and which copy matches decides which commit a line is blamed on.
-    let minimal = match diff_algorithm {
-        gix_diff::blob::Algorithm::Myers => Some(false),
-        gix_diff::blob::Algorithm::MyersMinimal => Some(true),
-        gix_diff::blob::Algorithm::Histogram => None,
-    };
-    if let Some(minimal) = minimal {
-        let options = gitfleet_diffcore::XdiffOptions {
-            minimal,
-            ..Default::default()
-        };
-        let hunks = gitfleet_diffcore::xdiff_hunks(old_data, new_data, options);
-        let after_lines = gitfleet_diffcore::count_lines(new_data) as u32;
-        stats.blobs_diffed += 1;
-        return changes_from_hunks(hunks.into_iter().map(|h| (h.before, h.after)), after_lines);
-    }
-
-    let input = gix_diff::blob::InternedInput::new(old_data, new_data);
-
-    let mut diff = gix_diff::blob::Diff::compute(diff_algorithm, &input);
-    diff.postprocess_lines(&input);
-
+    let hunks = diff_hunks(old_data, new_data, diff_algorithm);
     stats.blobs_diffed += 1;
-    changes_from_hunks(diff.hunks().map(|h| (h.before, h.after)), input.after.len() as u32)
+    changes_from_hunks(hunks.into_iter(), gitfleet_diffcore::count_lines(new_data) as u32)
 }
 
 /// GitFleet: the blame's change list from a diff's hunks (before and after line ranges).
