@@ -452,6 +452,117 @@ fn generated_histories_of_repeated_lines_match_git_blame() {
     }
 }
 
+/// Commits that rename many files at once, some edited on the way, some to the same name in
+/// other directories, on both sides of a merge: every file of HEAD blamed together, as
+/// `git blame` blames each (the renames each commit makes are found once and shared by the
+/// files it renamed).
+#[test]
+fn commits_renaming_many_files_match_git_blame() {
+    let dir = scratch_dir("blame-mass-rename");
+    let repo = dir.join("repo");
+    let _ = std::fs::remove_dir_all(&repo);
+    git(&dir, &["init", "-q", "-b", "main", "repo"]);
+    let commit = |message: &str| {
+        git(&repo, &["add", "-A"]);
+        commit_as(&repo, ("A", "a@x"), &["-m", message]);
+    };
+    let body = |name: &str, lines: usize| -> String {
+        (0..lines)
+            .map(|i| match i % 7 {
+                0 => "\n".to_string(),
+                1 => "}\n".to_string(),
+                _ => format!("    {name}({i});\n"),
+            })
+            .collect()
+    };
+    std::fs::create_dir_all(repo.join("old/sub")).unwrap();
+    for i in 0..12 {
+        // Two pairs share their content, and two files are 3 lines long.
+        let name = format!("f{}", i % 10);
+        let lines = if i >= 10 { 3 } else { 20 + i * 3 };
+        std::fs::write(repo.join(format!("old/file{i}.c")), body(&name, lines)).unwrap();
+    }
+    std::fs::write(repo.join("old/sub/util.c"), body("util", 30)).unwrap();
+    commit("first");
+    git(&repo, &["checkout", "-q", "-b", "side"]);
+    // The side branch moves two files of its own and edits one.
+    git(&repo, &["mv", "old/file1.c", "old/sub/file1.c"]);
+    git(&repo, &["mv", "old/file2.c", "side2.c"]);
+    std::fs::write(repo.join("side2.c"), body("f2", 26) + "side();\n").unwrap();
+    commit("side: move two");
+    git(&repo, &["checkout", "-q", "main"]);
+    std::fs::write(repo.join("old/file3.c"), body("f3", 29) + "tail();\n").unwrap();
+    commit("main: edit");
+    // The mass move: every file to new/, four edited, util.c to the same basename elsewhere.
+    git(&repo, &["mv", "old", "new"]);
+    for i in [0, 4, 7, 11] {
+        let path = repo.join(format!("new/file{i}.c"));
+        let mut text = std::fs::read_to_string(&path).unwrap();
+        text = text.replacen("}\n", "} // moved\n", 1);
+        std::fs::write(&path, text + "moved();\n").unwrap();
+    }
+    std::fs::create_dir_all(repo.join("lib")).unwrap();
+    git(&repo, &["mv", "new/sub/util.c", "lib/util.c"]);
+    commit("move everything");
+    let merged = git_command(&repo)
+        .args([
+            "-c",
+            "user.name=A",
+            "-c",
+            "user.email=a@x",
+            "merge",
+            "-q",
+            "--no-edit",
+            "side",
+        ])
+        .output()
+        .unwrap();
+    if !merged.status.success() {
+        // Rename/rename conflicts are resolved by taking the side's paths.
+        git(&repo, &["add", "-A"]);
+        commit("merge side");
+    }
+    for i in [5, 8] {
+        let path = repo.join(format!("new/file{i}.c"));
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, format!("header();\n{text}")).unwrap();
+    }
+    commit("after the move");
+    let files = text_files(&repo, "HEAD");
+    assert!(files.len() >= 12, "{files:?}");
+    let ours = our_blame(&repo, &format!("SELECT {COLUMNS} FROM blame"));
+    assert_same_as_git(&repo, "HEAD", &ours, &files);
+    // The renames were followed: lines of the first commit keep their old paths.
+    assert!(
+        ours.values().any(|l| l.1.starts_with("old/")),
+        "no line kept its old path"
+    );
+}
+
+/// A generated history (edits, renames with and without edits, binary files, merges) blamed
+/// whole, every file against `git blame`.
+#[test]
+fn a_generated_history_matches_git_blame_file_by_file() {
+    let repo = scratch_dir("blame-generated").join("repo.git");
+    let _ = std::fs::remove_dir_all(&repo);
+    common::history::build(
+        &repo,
+        &common::history::Spec {
+            commits: 300,
+            initial_files: 40,
+            seed: 7,
+        },
+    );
+    let files = text_files(&repo, "HEAD");
+    let ours = our_blame(&repo, &format!("SELECT {COLUMNS} FROM blame"));
+    assert_same_as_git(&repo, "HEAD", &ours, &files);
+    // Renames were followed: some lines come from a file of another name.
+    assert!(
+        ours.iter().any(|((path, _), l)| &l.1 != path),
+        "no rename followed"
+    );
+}
+
 /// `git blame --ignore-revs-file` and `blame.ignoreRevsFile`: the lines an ignored commit
 /// changed go to the parent lines git's fuzzy matching picks (or stay with it when nothing
 /// matches), on generated histories of repeated lines with ignored commits back to back.

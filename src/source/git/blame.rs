@@ -12,6 +12,7 @@ use gix::bstr::{BStr, ByteSlice};
 use gix::object::tree::EntryKind;
 use gix::ObjectId;
 
+use super::blame_renames::BlameRenames;
 use super::bloom::{ChangedPaths, PathKey};
 use super::commits::Person;
 use super::odb;
@@ -210,6 +211,8 @@ pub struct Blamer<'r> {
     shallow: Vec<ObjectId>,
     /// Commits whose changes are passed over (sorted; `git blame --ignore-rev`).
     ignore_revs: Vec<ObjectId>,
+    /// Where created files came from, found as git blame finds it.
+    renames: BlameRenames<'r>,
 }
 
 impl<'r> Blamer<'r> {
@@ -239,6 +242,7 @@ impl<'r> Blamer<'r> {
             skipped_by_filters: 0,
             shallow,
             ignore_revs: Vec::new(),
+            renames: BlameRenames::new(repo, name),
         })
     }
 
@@ -288,6 +292,10 @@ impl<'r> Blamer<'r> {
             }
             filters.maybe_changed(commit, &key.as_ref()?.1)
         };
+        let renames = &mut self.renames;
+        let mut find_rename = |parent_tree: &gix::oid, tree: &gix::oid, path: &BStr| {
+            renames.find(parent_tree, tree, path).map_err(|e| e.to_string())
+        };
         let objects = ShallowObjects {
             inner: &self.repo.objects,
             shallow: &self.shallow,
@@ -301,9 +309,10 @@ impl<'r> Blamer<'r> {
             options,
             &mut maybe_changed,
             &self.ignore_revs,
+            Some(&mut find_rename),
         )
         .map_err(|e| Error::git(name, format!("blame {path}: {e}")))?;
-        self.resources.clear_resource_cache_keep_allocation();
+        self.resources.clear_resource_cache();
         self.skipped_by_filters += outcome.statistics.commits_skipped_by_changed_paths;
         let lines: Vec<&[u8]> = outcome.blob.lines_with_terminator().collect();
         let mut out = Vec::with_capacity(lines.len());

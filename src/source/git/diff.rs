@@ -616,7 +616,7 @@ fn type_changed(old: EntryKind, new: EntryKind) -> bool {
 /// Trees are shared, not copied, between the store and the diff. Older versions are the pack
 /// cache's job: on the benchmark history 8 MB here was as fast as 64 MB.
 #[derive(Default)]
-struct TreeStore {
+pub(super) struct TreeStore {
     trees: HashMap<ObjectId, TreeData>,
     order: VecDeque<ObjectId>,
     bytes: usize,
@@ -626,7 +626,7 @@ struct TreeStore {
 const TREE_STORE_BYTES: usize = 8 * 1024 * 1024;
 
 impl TreeStore {
-    fn load(&mut self, repo: &gix::Repository, name: &str, id: &gix::oid) -> Result<TreeData> {
+    pub(super) fn load(&mut self, repo: &gix::Repository, name: &str, id: &gix::oid) -> Result<TreeData> {
         if let Some(tree) = self.trees.get(id) {
             return Ok(Rc::clone(tree));
         }

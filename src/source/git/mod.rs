@@ -6,6 +6,7 @@
 
 pub(crate) mod attributes;
 pub(crate) mod blame;
+pub(crate) mod blame_renames;
 pub(crate) mod bloom;
 pub(crate) mod bots;
 pub(crate) mod code_lines;

@@ -83,6 +83,16 @@ pub(crate) trait Blobs {
     fn size(&mut self, id: &ObjectId) -> Result<u64>;
     /// The blob's content.
     fn data(&mut self, id: &ObjectId) -> Result<Vec<u8>>;
+    /// The blob's spans as git's similarity estimate hashes them. An implementation may keep
+    /// them across detections (blame asks about the same deleted files once per created file).
+    fn spans(&mut self, id: &ObjectId) -> Result<Rc<[Span]>> {
+        Ok(blob_spans(&self.data(id)?))
+    }
+}
+
+/// A blob's spans for git's similarity estimate (binary files hash as binary).
+pub(crate) fn blob_spans(data: &[u8]) -> Rc<[Span]> {
+    hash_spans(data, !is_binary(data)).into()
 }
 
 /// What detection found.
@@ -421,8 +431,7 @@ impl Detection<'_> {
         if let Some(spans) = self.spans.get(id) {
             return Ok(Rc::clone(spans));
         }
-        let data = self.blobs.data(id)?;
-        let spans: Rc<[Span]> = hash_spans(&data, !is_binary(&data)).into();
+        let spans = self.blobs.spans(id)?;
         self.spans.insert(*id, Rc::clone(&spans));
         Ok(spans)
     }

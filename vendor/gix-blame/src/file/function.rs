@@ -74,8 +74,26 @@ pub fn file(
     file_path: &BStr,
     options: Options,
 ) -> Result<Outcome> {
-    file_with_changed_paths(odb, start, cache, resource_cache, file_path, options, &mut |_, _| None, &[])
+    file_with_changed_paths(
+        odb,
+        start,
+        cache,
+        resource_cache,
+        file_path,
+        options,
+        &mut |_, _| None,
+        &[],
+        None,
+    )
 }
+
+/// GitFleet: finds where a file that a commit created came from, as `git blame` does
+/// (`find_rename` in blame.c): `(parent tree, tree, path)` to the path and blob in the parent
+/// tree it was renamed from. git looks for a source of that one file only (`single_follow`);
+/// gix's tracker pairs every file the commit created with every file it deleted, which at a
+/// merge whose other parent predates a large move costs seconds per blamed file.
+pub type FindRename<'a> = dyn FnMut(&gix_hash::oid, &gix_hash::oid, &BStr) -> std::result::Result<Option<(BString, ObjectId)>, String>
+    + 'a;
 
 /// Like [`file()`], with `changed_paths(commit, path)` answering whether `path` may differ between
 /// `commit` and its first parent, as the commit-graph's changed-path Bloom filters do:
@@ -83,7 +101,8 @@ pub fn file(
 /// A certain "no" passes the blame to the first parent without looking `path` up in its tree,
 /// which is what git does with the filters (GitFleet addition, see `vendor/README.md` of GitFleet).
 /// The lines each of `ignore_revs` (sorted) changed go to the parent lines git's fuzzy matching
-/// finds for them, as `git blame --ignore-rev` does.
+/// finds for them, as `git blame --ignore-rev` does. With `find_rename`, renames are found
+/// through it instead of gix's tracker (when `options.rewrites` is set).
 #[expect(clippy::too_many_arguments)]
 pub fn file_with_changed_paths(
     odb: impl gix_object::Find + gix_object::FindHeader,
@@ -94,6 +113,7 @@ pub fn file_with_changed_paths(
     options: Options,
     changed_paths: &mut dyn FnMut(&gix_hash::oid, &BStr) -> Option<bool>,
     ignore_revs: &[ObjectId],
+    mut find_rename: Option<&mut FindRename<'_>>,
 ) -> Result<Outcome> {
     let _span = gix_trace::coarse!("gix_blame::file()", ?file_path, ?start);
 
@@ -313,6 +333,7 @@ pub fn file_with_changed_paths(
                 &mut buf2,
                 &mut buf3,
                 options.rewrites,
+                find_rename.as_deref_mut(),
             )?;
             let Some(modification) = changes_for_file_path else {
                 if more_than_one_parent {
@@ -632,6 +653,7 @@ fn tree_diff_at_file_path(
     lhs_tree_buf: &mut Vec<u8>,
     rhs_tree_buf: &mut Vec<u8>,
     rewrites: Option<gix_diff::Rewrites>,
+    find_rename: Option<&mut FindRename<'_>>,
 ) -> Result<Option<TreeDiffChange>> {
     let parent_tree_id = find_commit(cache, &odb, &parent_id, commit_buf)
         .or_raise(|| message("Could not find existing iterator over a tree"))?
@@ -667,6 +689,22 @@ fn tree_diff_at_file_path(
     let Some(rewrites) = rewrites else {
         return Ok(result);
     };
+    // GitFleet: only a file the commit created can have been renamed (copies are not looked
+    // for), and the caller finds its source as git does.
+    if let Some(find_rename) = find_rename {
+        let Some(TreeDiffChange::Addition { id: added }) = result else {
+            return Ok(result);
+        };
+        return match find_rename(&parent_tree_id, &tree_id, file_path) {
+            Ok(Some((source_location, source_id))) => Ok(Some(TreeDiffChange::Rewrite {
+                source_location,
+                source_id,
+                id: added,
+            })),
+            Ok(None) => Ok(result),
+            Err(error) => Err(message!("finding where {file_path} came from: {error}").raise()),
+        };
+    }
 
     let result = tree_diff_with_rewrites_at_file_path(
         &odb,
