@@ -280,15 +280,25 @@ pub fn build_cached(dir: &Path, spec: &Spec) {
     let _ = std::fs::remove_dir_all(&tmp);
     std::fs::create_dir_all(tmp.parent().unwrap()).unwrap();
     build(&tmp, spec);
-    let ok = Command::new("git")
-        .current_dir(&tmp)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .args(["commit-graph", "write", "--reachable", "--changed-paths"])
-        .status()
-        .unwrap()
-        .success();
-    assert!(ok, "commit-graph");
+    let git = |args: &[&str]| {
+        Command::new("git")
+            .current_dir(&tmp)
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .args(args)
+            .status()
+            .unwrap()
+            .success()
+    };
+    // fast-import stores each new version as a delta of the previous one, so the newest
+    // objects sit at the end of chains up to 50 long; a server's pack (what a clone receives)
+    // has them the other way round. Without this, a newest-first scan inflates about twice
+    // as much on both sides (80k history: stats at 1.9x git's CPU instead of 0.97x).
+    assert!(git(&["repack", "-adfq", "--depth=50"]), "repack");
+    assert!(
+        git(&["commit-graph", "write", "--reachable", "--changed-paths"]),
+        "commit-graph"
+    );
     std::fs::rename(&tmp, dir).unwrap();
     eprintln!("generated in {:.1}s", start.elapsed().as_secs_f64());
 }
