@@ -17,10 +17,10 @@ use gix::bstr::{BStr, BString};
 use gix::diff::tree::visit::Change;
 use gix::ObjectId;
 
-use super::diff::TreeStore;
+use super::diff::{RepoBlobs, TreeStore};
 use super::renames::{self, Blobs, RenameFile, RenameOptions};
 use super::tree_diff;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use gitfleet_diffcore::Span;
 
 /// Tree pairs whose deleted and created files are kept.
@@ -60,8 +60,7 @@ impl<'r> BlameRenames<'r> {
             pairs: HashMap::new(),
             pair_order: VecDeque::new(),
             blobs: CachedBlobs {
-                repo,
-                name,
+                inner: RepoBlobs { repo, name },
                 spans: HashMap::new(),
                 order: VecDeque::new(),
                 bytes: 0,
@@ -140,8 +139,7 @@ impl<'r> BlameRenames<'r> {
 
 /// Blob access for scoring, keeping span hashes up to [`KEPT_SPAN_BYTES`].
 struct CachedBlobs<'r> {
-    repo: &'r gix::Repository,
-    name: &'r str,
+    inner: RepoBlobs<'r>,
     spans: HashMap<ObjectId, Rc<[Span]>>,
     order: VecDeque<ObjectId>,
     bytes: usize,
@@ -149,13 +147,11 @@ struct CachedBlobs<'r> {
 
 impl Blobs for CachedBlobs<'_> {
     fn size(&mut self, id: &ObjectId) -> Result<u64> {
-        let header = self.repo.find_header(*id).map_err(|e| Error::git(self.name, e))?;
-        Ok(header.size())
+        self.inner.size(id)
     }
 
     fn data(&mut self, id: &ObjectId) -> Result<Vec<u8>> {
-        let blob = self.repo.find_blob(*id).map_err(|e| Error::git(self.name, e))?;
-        Ok(blob.detach().data)
+        self.inner.data(id)
     }
 
     fn spans(&mut self, id: &ObjectId) -> Result<Rc<[Span]>> {

@@ -587,9 +587,9 @@ fn modification(change: &Change, path: &BStr) -> Option<RawChange> {
 }
 
 /// Blob sizes and contents for rename scoring, from the repository's object database.
-struct RepoBlobs<'r> {
-    repo: &'r gix::Repository,
-    name: &'r str,
+pub(super) struct RepoBlobs<'r> {
+    pub(super) repo: &'r gix::Repository,
+    pub(super) name: &'r str,
 }
 
 impl renames::Blobs for RepoBlobs<'_> {
