@@ -104,24 +104,14 @@ impl<'r> BlameRenames<'r> {
         let mut load = |id: &gix::oid| trees.load(repo, name, id);
         let (old, new) = (load(&parent_tree)?, load(&tree)?);
         let (mut deleted, mut created) = (Vec::new(), HashMap::new());
-        let mut visit = |change: Change, location: &BStr| match change {
-            Change::Deletion { entry_mode, oid, .. } if !entry_mode.is_tree() => deleted.push(RenameFile {
-                path: location.to_vec(),
-                id: oid,
-                kind: entry_mode.kind(),
-            }),
-            Change::Addition { entry_mode, oid, .. } if !entry_mode.is_tree() => {
-                created.insert(
-                    location.to_owned(),
-                    RenameFile {
-                        path: location.to_vec(),
-                        id: oid,
-                        kind: entry_mode.kind(),
-                    },
-                );
-            }
-            _ => {}
-        };
+        let mut visit =
+            |change: Change, location: &BStr| match (&change, RenameFile::of_change(&change, location)) {
+                (Change::Deletion { .. }, Some(file)) => deleted.push(file),
+                (Change::Addition { .. }, Some(file)) => {
+                    created.insert(location.to_owned(), file);
+                }
+                _ => {}
+            };
         tree_diff::diff(&old, &new, repo.object_hash(), name, &mut load, &mut visit)?;
         // Pairing depends on order: git's queue is sorted by path.
         deleted.sort_by(|a, b| a.path.cmp(&b.path));

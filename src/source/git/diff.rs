@@ -448,19 +448,12 @@ impl<'r> Differ<'r> {
         let new = load(&tree)?;
         let mut raw = Vec::new();
         let (mut deleted, mut added) = (Vec::new(), Vec::new());
-        let mut visit = |change: Change, location: &BStr| match change {
-            Change::Addition { entry_mode, oid, .. } if !entry_mode.is_tree() => added.push(RenameFile {
-                path: location.to_vec(),
-                id: oid,
-                kind: entry_mode.kind(),
-            }),
-            Change::Deletion { entry_mode, oid, .. } if !entry_mode.is_tree() => deleted.push(RenameFile {
-                path: location.to_vec(),
-                id: oid,
-                kind: entry_mode.kind(),
-            }),
-            change => raw.extend(modification(&change, location)),
-        };
+        let mut visit =
+            |change: Change, location: &BStr| match (&change, RenameFile::of_change(&change, location)) {
+                (Change::Addition { .. }, Some(file)) => added.push(file),
+                (Change::Deletion { .. }, Some(file)) => deleted.push(file),
+                _ => raw.extend(modification(&change, location)),
+            };
         let old_data = old.as_deref().unwrap_or_default();
         tree_diff::diff(old_data, &new, repo.object_hash(), name, &mut load, &mut visit)?;
         // Pairing depends on order: git's queue is sorted by path.

@@ -77,6 +77,25 @@ pub(crate) struct RenameFile {
     pub kind: EntryKind,
 }
 
+impl RenameFile {
+    /// The file a tree diff's addition or deletion names; None for other changes and subtrees.
+    pub(crate) fn of_change(
+        change: &gix::diff::tree::visit::Change,
+        location: &gix::bstr::BStr,
+    ) -> Option<Self> {
+        use gix::diff::tree::visit::Change;
+        let (Change::Addition { entry_mode, oid, .. } | Change::Deletion { entry_mode, oid, .. }) = change
+        else {
+            return None;
+        };
+        (!entry_mode.is_tree()).then(|| RenameFile {
+            path: location.to_vec(),
+            id: *oid,
+            kind: entry_mode.kind(),
+        })
+    }
+}
+
 /// Blob access for similarity scoring.
 pub(crate) trait Blobs {
     /// The blob's size in bytes, without reading its content where the store allows.
