@@ -30,6 +30,7 @@ pub(crate) mod table;
 #[doc(hidden)]
 pub mod testing {
     pub use crate::source::git::blame::Blamer;
+    pub use crate::source::git::blame_walk::{blame_paths, BlamedPaths, WalkStats};
     pub use crate::source::git::bloom::{ChangedPaths, PathKey};
 }
 

@@ -877,3 +877,61 @@ fn a_failing_file_fails_the_blame_without_hanging() {
     let error = result.expect_err("a missing blob is an error");
     assert!(error.contains("f00.txt"), "{error}");
 }
+
+/// A file that was a symlink in the parent has no origin there (git's `T`), so every line
+/// starts over, even the one equal to the link's target. At a merge whose first parent has the
+/// symlink and whose second has the file, the lines come from the second. Whole-repository and
+/// one-file blames both.
+#[test]
+fn a_file_that_was_a_symlink_starts_over_as_git_blames_it() {
+    let dir = scratch_dir("blame-type-change");
+    git(&dir, &["init", "-q", "-b", "main", "repo"]);
+    let repo = dir.join("repo");
+    let commit = |message: &str| {
+        git(&repo, &["add", "-A"]);
+        commit_as(&repo, ("U", "u@x"), &["-m", message]);
+    };
+    let symlink = || {
+        std::fs::remove_file(repo.join("a.txt")).unwrap();
+        std::os::unix::fs::symlink("target", repo.join("a.txt")).unwrap();
+    };
+    std::fs::write(repo.join("a.txt"), "one\nthree\ntarget").unwrap();
+    std::fs::write(repo.join("b.txt"), "b\n").unwrap();
+    commit("files");
+    symlink();
+    commit("a symlink");
+    std::fs::remove_file(repo.join("a.txt")).unwrap();
+    std::fs::write(repo.join("a.txt"), "one\ntwo\ntarget").unwrap();
+    commit("a file again");
+    git(&repo, &["checkout", "-q", "-b", "side"]);
+    std::fs::write(repo.join("b.txt"), "b\nside\n").unwrap();
+    commit("side");
+    git(&repo, &["checkout", "-q", "main"]);
+    symlink();
+    commit("a symlink again");
+    // The merge takes the side's file.
+    let merge = git_command(&repo)
+        .args(["-c", "user.name=U", "-c", "user.email=u@x"])
+        .args(["merge", "-q", "--no-ff", "--no-commit", "side"])
+        .output()
+        .unwrap();
+    assert!(merge.status.success(), "{merge:?}");
+    std::fs::remove_file(repo.join("a.txt")).unwrap();
+    git(&repo, &["checkout", "side", "--", "a.txt"]);
+    commit("merge side");
+    assert_eq!(
+        std::fs::read_to_string(repo.join("a.txt")).unwrap(),
+        "one\ntwo\ntarget"
+    );
+    let files = text_files(&repo, "HEAD");
+    let ours = our_blame(&repo, &format!("SELECT {COLUMNS} FROM blame"));
+    assert_same_as_git(&repo, "HEAD", &ours, &files);
+    let one = our_blame(
+        &repo,
+        &format!("SELECT {COLUMNS} FROM blame WHERE path = 'a.txt'"),
+    );
+    assert_same_as_git(&repo, "HEAD", &one, &["a.txt".to_string()]);
+    // The line equal to the link's target is the file's, not the link's.
+    let file_again = git(&repo, &["log", "-1", "--format=%H", "--grep=a file again"]);
+    assert_eq!(ours[&("a.txt".to_string(), 3)].0, file_again.trim());
+}

@@ -10,7 +10,7 @@ use std::path::Path;
 
 use common::history::{build, Spec};
 use common::*;
-use gitfleet::testing::Blamer;
+use gitfleet::testing::{blame_paths, Blamer};
 use gitfleet::testing::{ChangedPaths, PathKey};
 use gix::ObjectId;
 
@@ -189,8 +189,37 @@ fn blame_with_the_filters_matches_git_blame() {
         blamer.commits_skipped_by_filters()
     );
 
+    // The shared walk (every blame without --ignore-rev), one file at a time: the same answers,
+    // and the filters spare it most trees.
+    let mut skipped = 0;
+    for path in &files {
+        let (blamed, stats) = blame_paths(&handle, head, &[path]).unwrap();
+        assert_eq!(blamed.len(), 1);
+        let ours: Vec<(u32, String, u32, String)> = blamed[0]
+            .1
+            .iter()
+            .map(|l| {
+                let orig_path = l.orig_path.clone().unwrap_or_else(|| path.clone());
+                (l.line_no, l.commit.to_string(), l.orig_line_no, orig_path)
+            })
+            .collect();
+        let theirs: Vec<(u32, String, u32, String)> = git_blame(&repo, "HEAD", path)
+            .into_iter()
+            .map(|(line, l)| (line as u32, l.0, l.2 as u32, l.1))
+            .collect();
+        assert_eq!(ours, theirs, "{path} in the shared walk");
+        assert!(stats.tree_diffs < stats.commits, "{path}: {stats:?}");
+        skipped += stats.skipped_by_filters;
+    }
+    assert!(
+        skipped > files.len() * 100,
+        "the walk hardly used the filters: {skipped}"
+    );
+
     // commitGraph.readChangedPaths=false turns them off, as in git.
     git(&repo, &["config", "commitGraph.readChangedPaths", "false"]);
     let handle = gix::open(&repo).unwrap();
     assert!(!Blamer::new(&handle, "repo").unwrap().uses_changed_paths());
+    let (_, stats) = blame_paths(&handle, head, &[files[0].as_str()]).unwrap();
+    assert_eq!(stats.skipped_by_filters, 0, "{stats:?}");
 }

@@ -1,8 +1,11 @@
 //! Line ownership of the files at a revision, as `git blame` computes it with its defaults
-//! (whole-file renames followed, no -M/-C, all parents of merges): gix-blame for each file,
-//! the files spread over the cores, each worker with its own repository handle. As in git, the
-//! commit-graph's changed-path Bloom filters let the walk pass over commits that did not touch
-//! the file without reading their trees (`bloom.rs`; gix-blame is patched for that hook).
+//! (whole-file renames followed, no -M/-C, all parents of merges): which files, and blaming
+//! them. Every file shares one walk of the history (`blame_walk.rs`), except with
+//! `--ignore-rev`, whose fuzzy matching git does a file at a time: then gix-blame blames each
+//! file, the files spread over the cores, each worker with its own repository handle. In both,
+//! as in git, the commit-graph's changed-path Bloom filters let the walk pass over commits that
+//! did not touch the files without reading their trees (`bloom.rs`; gix-blame is patched for
+//! that hook).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -430,6 +433,13 @@ pub(crate) fn blame_files(
     emit: &mut dyn FnMut(BlamedFile) -> Result<bool>,
 ) -> Result<()> {
     let name = location.name.as_str();
+    // The files share one walk of the history (`blame_walk.rs`); ignored revisions are
+    // matched a file at a time, as git does, by gix-blame.
+    if ignore_revs.is_empty() {
+        let repo = with_object_cache(repo.clone());
+        super::blame_walk::blame_together(&repo, name, commit, files, emit)?;
+        return Ok(());
+    }
     if files.len() <= 1 {
         let repo = with_object_cache(repo.clone());
         let mut blamer = Blamer::new(&repo, name)?.ignoring(ignore_revs.to_vec());

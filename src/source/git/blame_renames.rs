@@ -17,7 +17,7 @@ use gix::bstr::{BStr, BString};
 use gix::diff::tree::visit::Change;
 use gix::ObjectId;
 
-use super::diff::{RepoBlobs, TreeStore};
+use super::diff::{ObjectStore, RepoBlobs};
 use super::renames::{self, Blobs, RenameFile, RenameOptions};
 use super::tree_diff;
 use crate::error::Result;
@@ -39,7 +39,7 @@ pub(crate) struct BlameRenames<'r> {
     repo: &'r gix::Repository,
     name: &'r str,
     options: RenameOptions,
-    trees: TreeStore,
+    trees: ObjectStore,
     pairs: HashMap<(ObjectId, ObjectId), Rc<PairChanges>>,
     pair_order: VecDeque<(ObjectId, ObjectId)>,
     blobs: CachedBlobs<'r>,
@@ -56,7 +56,7 @@ impl<'r> BlameRenames<'r> {
                 enabled: true,
                 ..RenameOptions::from_config(&repo.config_snapshot())
             },
-            trees: TreeStore::default(),
+            trees: ObjectStore::trees(),
             pairs: HashMap::new(),
             pair_order: VecDeque::new(),
             blobs: CachedBlobs {

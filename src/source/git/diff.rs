@@ -94,7 +94,7 @@ pub(crate) struct Differ<'r> {
     renames: RenameOptions,
     /// The largest `diff.renameLimit` a commit so far needed for inexact rename detection.
     needed_rename_limit: Option<usize>,
-    trees: TreeStore,
+    trees: ObjectStore,
     /// `followed_change`'s lookups of one path: tree id -> the file there.
     followed: (String, HashMap<ObjectId, Option<(ObjectId, EntryKind)>>),
 }
@@ -124,7 +124,7 @@ impl<'r> Differ<'r> {
             name,
             renames: RenameOptions::from_config(&repo.config_snapshot()),
             needed_rename_limit: None,
-            trees: TreeStore::default(),
+            trees: ObjectStore::trees(),
             followed: Default::default(),
         })
     }
@@ -604,13 +604,17 @@ fn type_changed(old: EntryKind, new: EntryKind) -> bool {
     is_link(old) != is_link(new) || is_submodule(old) != is_submodule(new)
 }
 
-/// Decoded trees kept across commits, capped by bytes. A commit's parent tree is read again as
-/// the next commit's own tree (newest-first walk), and large directories change in most commits.
-/// Trees are shared, not copied, between the store and the diff. Older versions are the pack
-/// cache's job: on the benchmark history 8 MB here was as fast as 64 MB.
-#[derive(Default)]
-pub(super) struct TreeStore {
-    trees: HashMap<ObjectId, TreeData>,
+/// Decoded objects of one kind kept across commits, capped by bytes, shared (not copied) with
+/// the caller.
+/// - Trees (`trees()`): a commit's parent tree is read again as the next commit's own tree
+///   (newest-first walk), and large directories change in most commits. Older versions are the
+///   pack cache's job: on the benchmark history 8 MB here was as fast as 64 MB.
+/// - Blobs (`blobs()`): blame reads a file's version once as the parent's side of a diff and
+///   again, commits later, as the child's side of the next one.
+pub(super) struct ObjectStore {
+    kind: gix::objs::Kind,
+    cap: usize,
+    objects: HashMap<ObjectId, TreeData>,
     order: VecDeque<ObjectId>,
     bytes: usize,
     scratch: Vec<u8>,
@@ -618,41 +622,61 @@ pub(super) struct TreeStore {
 
 const TREE_STORE_BYTES: usize = 8 * 1024 * 1024;
 
-impl TreeStore {
+impl ObjectStore {
+    pub(super) fn trees() -> Self {
+        Self::new(gix::objs::Kind::Tree, TREE_STORE_BYTES)
+    }
+
+    pub(super) fn blobs(cap: usize) -> Self {
+        Self::new(gix::objs::Kind::Blob, cap)
+    }
+
+    fn new(kind: gix::objs::Kind, cap: usize) -> Self {
+        ObjectStore {
+            kind,
+            cap,
+            objects: HashMap::new(),
+            order: VecDeque::new(),
+            bytes: 0,
+            scratch: Vec::new(),
+        }
+    }
+
     pub(super) fn load(&mut self, repo: &gix::Repository, name: &str, id: &gix::oid) -> Result<TreeData> {
-        if let Some(tree) = self.trees.get(id) {
-            return Ok(Rc::clone(tree));
+        if let Some(found) = self.objects.get(id) {
+            return Ok(Rc::clone(found));
         }
         use gix::objs::Find;
         // gix resolves delta chains in a buffer several times the object's size: one scratch
-        // buffer is reused for that, and the tree is copied out at its exact size.
+        // buffer is reused for that, and the object is copied out at its exact size.
+        let expected = self.kind;
         let kind = repo
             .objects
             .try_find(id, &mut self.scratch)
             .map_err(|e| Error::git(name, e))?
-            .ok_or_else(|| Error::git(name, format!("tree {id} not found")))?
+            .ok_or_else(|| Error::git(name, format!("{expected} {id} not found")))?
             .kind;
-        if kind != gix::objs::Kind::Tree {
+        if kind != expected {
             return Err(Error::git(
                 name,
-                format!("object {id} is a {kind}, expected a tree"),
+                format!("object {id} is a {kind}, expected a {expected}"),
             ));
         }
-        let tree: TreeData = Rc::from(self.scratch.as_slice());
-        self.put(id.to_owned(), &tree);
-        Ok(tree)
+        let object: TreeData = Rc::from(self.scratch.as_slice());
+        self.put(id.to_owned(), &object);
+        Ok(object)
     }
 
-    fn put(&mut self, id: ObjectId, tree: &TreeData) {
-        if tree.len() > TREE_STORE_BYTES / 8 || self.trees.contains_key(&id) {
+    fn put(&mut self, id: ObjectId, object: &TreeData) {
+        if object.len() > self.cap / 8 || self.objects.contains_key(&id) {
             return;
         }
-        self.bytes += tree.len();
-        self.trees.insert(id, Rc::clone(tree));
+        self.bytes += object.len();
+        self.objects.insert(id, Rc::clone(object));
         self.order.push_back(id);
-        while self.bytes > TREE_STORE_BYTES {
+        while self.bytes > self.cap {
             let Some(old) = self.order.pop_front() else { break };
-            if let Some(evicted) = self.trees.remove(&old) {
+            if let Some(evicted) = self.objects.remove(&old) {
                 self.bytes -= evicted.len();
             }
         }
@@ -665,7 +689,7 @@ mod tests {
 
     #[test]
     fn tree_store_stays_under_its_byte_cap() {
-        let mut store = TreeStore::default();
+        let mut store = ObjectStore::trees();
         let id = |n: u32| {
             let mut bytes = [0u8; 20];
             bytes[..4].copy_from_slice(&n.to_be_bytes());
@@ -676,10 +700,13 @@ mod tests {
             store.put(id(n), &tree);
             assert!(store.bytes <= TREE_STORE_BYTES);
         }
-        assert!(store.trees.contains_key(&id(39)), "newest kept");
-        assert!(!store.trees.contains_key(&id(0)), "oldest evicted");
+        assert!(store.objects.contains_key(&id(39)), "newest kept");
+        assert!(!store.objects.contains_key(&id(0)), "oldest evicted");
         store.put(id(100), &Rc::from(vec![0u8; TREE_STORE_BYTES / 4]));
-        assert!(!store.trees.contains_key(&id(100)), "huge trees are not stored");
-        assert_eq!(store.bytes, store.trees.values().map(|t| t.len()).sum::<usize>());
+        assert!(!store.objects.contains_key(&id(100)), "huge trees are not stored");
+        assert_eq!(
+            store.bytes,
+            store.objects.values().map(|t| t.len()).sum::<usize>()
+        );
     }
 }

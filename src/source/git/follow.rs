@@ -21,6 +21,7 @@ use gix::ObjectId;
 
 use super::commits::{CommitNeeds, CommitReader, CommitRecord, ScanCounters, TimeBounds};
 use super::diff::{Differ, FileChange};
+use super::graph::{node, Node};
 use crate::error::{Error, Result};
 
 /// Calls `emit` with each commit that changed the file at `path` (as of `start`) and how, in
@@ -87,55 +88,6 @@ pub(crate) fn follow(
         }
     }
     Ok(())
-}
-
-/// What the walk needs of a commit.
-#[derive(Debug)]
-struct Node {
-    id: ObjectId,
-    /// Committer time: git's walk order.
-    time: i64,
-    parents: Vec<ObjectId>,
-    tree: ObjectId,
-}
-
-fn node(
-    repo: &gix::Repository,
-    name: &str,
-    graph: Option<&gix::commitgraph::Graph>,
-    shallow: &[ObjectId],
-    id: ObjectId,
-) -> Result<Node> {
-    if let Some(commit) = graph.and_then(|g| g.commit_by_id(id)) {
-        let graph = graph.expect("the commit came from it");
-        let parents = commit
-            .iter_parents()
-            .map(|p| p.map(|position| graph.id_at(position).to_owned()))
-            .collect::<std::result::Result<Vec<_>, _>>()
-            .map_err(|e| Error::git(name, e))?;
-        return Ok(Node {
-            id,
-            time: i64::try_from(commit.committer_timestamp()).unwrap_or(i64::MAX),
-            parents,
-            tree: commit.root_tree_id().to_owned(),
-        });
-    }
-    let commit = repo.find_commit(id).map_err(|e| Error::git(name, e))?;
-    let decoded = commit.decode().map_err(|e| Error::git(name, e))?;
-    let committer =
-        gix::actor::SignatureRef::from_bytes(decoded.committer).map_err(|e| Error::git(name, e))?;
-    // A shallow clone's boundary commits read as roots, as git reads them.
-    let parents = if shallow.binary_search(&id).is_ok() {
-        Vec::new()
-    } else {
-        decoded.parents().collect()
-    };
-    Ok(Node {
-        id,
-        time: committer.trim().time().map(|t| t.seconds).unwrap_or_default(),
-        parents,
-        tree: decoded.tree(),
-    })
 }
 
 /// git's walk queue: the newest committer date first, ties in the order they were added.

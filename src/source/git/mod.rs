@@ -7,6 +7,7 @@
 pub(crate) mod attributes;
 pub(crate) mod blame;
 pub(crate) mod blame_renames;
+pub(crate) mod blame_walk;
 pub(crate) mod bloom;
 pub(crate) mod bots;
 pub(crate) mod code_lines;
@@ -14,6 +15,7 @@ pub(crate) mod codeowners;
 pub(crate) mod commits;
 pub(crate) mod diff;
 pub(crate) mod follow;
+pub(crate) mod graph;
 pub(crate) mod ignore_revs;
 pub(crate) mod linguist;
 pub(crate) mod location;

@@ -41,9 +41,24 @@ pub(crate) fn diff(
     load: &mut LoadTree<'_>,
     visit: &mut VisitChange<'_>,
 ) -> Result<()> {
+    diff_below(old, new, hash, repo_name, load, visit, &mut |_| true)
+}
+
+/// [`diff`], entering only the directories (by path) for which `enter` says yes: the changes
+/// below the others are not read.
+pub(crate) fn diff_below(
+    old: &[u8],
+    new: &[u8],
+    hash: gix::hash::Kind,
+    repo_name: &str,
+    load: &mut LoadTree<'_>,
+    visit: &mut VisitChange<'_>,
+    enter: &mut dyn FnMut(&BStr) -> bool,
+) -> Result<()> {
     let mut diff = TreeDiff {
         load,
         visit,
+        enter,
         hash,
         repo_name,
         path: Vec::new(),
@@ -75,6 +90,7 @@ struct Pending {
 struct TreeDiff<'a, 'l, 'v> {
     load: &'a mut LoadTree<'l>,
     visit: &'a mut VisitChange<'v>,
+    enter: &'a mut dyn FnMut(&BStr) -> bool,
     hash: gix::hash::Kind,
     repo_name: &'a str,
     /// The directory being compared, without a trailing slash.
@@ -228,13 +244,15 @@ impl TreeDiff<'_, '_, '_> {
         new: Option<&gix::oid>,
         relation: Option<Relation>,
     ) {
-        let len = self.enter(name);
-        self.pending.push_back(Pending {
-            path: self.path.clone(),
-            old: old.map(ToOwned::to_owned),
-            new: new.map(ToOwned::to_owned),
-            relation,
-        });
+        let len = self.push_name(name);
+        if (self.enter)(self.path.as_bstr()) {
+            self.pending.push_back(Pending {
+                path: self.path.clone(),
+                old: old.map(ToOwned::to_owned),
+                new: new.map(ToOwned::to_owned),
+                relation,
+            });
+        }
         self.path.truncate(len);
     }
 
@@ -244,7 +262,7 @@ impl TreeDiff<'_, '_, '_> {
     }
 
     /// Appends a path component; returns the length to truncate back to.
-    fn enter(&mut self, name: &BStr) -> usize {
+    fn push_name(&mut self, name: &BStr) -> usize {
         let len = self.path.len();
         if len > 0 {
             self.path.push(b'/');
@@ -254,10 +272,18 @@ impl TreeDiff<'_, '_, '_> {
     }
 
     fn emit(&mut self, name: &BStr, change: Change) {
-        let len = self.enter(name);
+        let len = self.push_name(name);
         (self.visit)(change, self.path.as_bstr());
         self.path.truncate(len);
     }
+}
+
+/// The directories `path` is in: `a`, `a/b` for `a/b/c`.
+pub(crate) fn parents_of(path: &[u8]) -> impl Iterator<Item = &[u8]> {
+    path.iter()
+        .enumerate()
+        .filter(|&(_, &b)| b == b'/')
+        .map(move |(i, _)| &path[..i])
 }
 
 #[derive(Clone, Copy)]
@@ -653,6 +679,65 @@ mod tests {
         )
         .unwrap();
         recorder.records
+    }
+
+    /// Paths changed, with `enter` choosing the directories entered.
+    fn changed_paths(
+        old: &[u8],
+        new: &[u8],
+        trees: &Trees,
+        enter: &mut dyn FnMut(&BStr) -> bool,
+    ) -> Vec<BString> {
+        let mut load = |id: &gix::oid| -> Result<TreeData> { Ok(Rc::from(trees.0[id].as_slice())) };
+        let mut paths = Vec::new();
+        let mut visit = |_: Change, path: &BStr| paths.push(BString::from(path));
+        diff_below(old, new, SHA1, "test", &mut load, &mut visit, enter).unwrap();
+        paths.sort();
+        paths
+    }
+
+    #[test]
+    fn only_the_directories_entered_are_read() {
+        let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+        // Directories whose name's bytes sum to an even number are entered.
+        let chosen = |dir: &[u8]| {
+            dir.rsplit(|&b| b == b'/')
+                .next()
+                .unwrap()
+                .iter()
+                .map(|&b| u32::from(b))
+                .sum::<u32>()
+                % 2
+                == 0
+        };
+        let mut left_out = 0;
+        for round in 0..500 {
+            let mut trees = Trees::default();
+            let base = random_dir(&mut rng, 3, [3, 12, 60][round % 3]);
+            let next = mutate(&mut rng, &base, 3);
+            let (old, _) = write(&base, &mut trees);
+            let (new, _) = write(&next, &mut trees);
+            let all = changed_paths(&old, &new, &trees, &mut |_| true);
+            // A change is reported when every directory above it was entered.
+            let expected: Vec<BString> = all
+                .iter()
+                .filter(|p| super::parents_of(p).all(chosen))
+                .cloned()
+                .collect();
+            left_out += all.len() - expected.len();
+            let mut entered = Vec::new();
+            let got = changed_paths(&old, &new, &trees, &mut |dir| {
+                entered.push(BString::from(dir));
+                chosen(dir)
+            });
+            assert_eq!(got, expected, "round {round}");
+            // Only directories that changed are asked about.
+            assert!(entered.iter().all(|d| all.contains(d)), "round {round}");
+        }
+        assert!(
+            left_out > 100,
+            "the choice left out too little to test: {left_out}"
+        );
     }
 
     #[test]

@@ -18,4 +18,4 @@ mod types;
 pub use types::{BlameEntry, BlamePathEntry, BlameRanges, Options, Outcome, Start, Statistics};
 
 mod file;
-pub use file::function::{FindRename, file, file_with_changed_paths};
+pub use file::function::{FindRename, diff_hunks, file, file_with_changed_paths};

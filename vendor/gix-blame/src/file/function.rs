@@ -789,6 +789,21 @@ fn tree_diff_without_rewrites_at_file_path(
                         path: self.inner.path_clone(),
                         relation,
                     },
+                    // GitFleet: a file that was a symlink, or the reverse, has no origin in the
+                    // parent (git's `T`): the same as created there.
+                    Modification {
+                        previous_entry_mode,
+                        entry_mode,
+                        oid,
+                        ..
+                    } if previous_entry_mode.is_link() != entry_mode.is_link() => {
+                        gix_diff::tree::recorder::Change::Addition {
+                            entry_mode,
+                            oid,
+                            path: self.inner.path_clone(),
+                            relation: None,
+                        }
+                    }
                     Modification {
                         previous_entry_mode,
                         previous_oid,
@@ -885,7 +900,7 @@ fn blob_changes(
 /// Myers with git's heuristics) wherever git would use Myers: lines that occur several times
 /// can be matched in many equally short ways, and which copy matches decides which commit a
 /// line is blamed on. Histogram keeps imara-diff's.
-fn diff_hunks(
+pub fn diff_hunks(
     old_data: &[u8],
     new_data: &[u8],
     diff_algorithm: gix_diff::blob::Algorithm,
