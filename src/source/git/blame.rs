@@ -8,7 +8,7 @@
 //! that hook).
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 
 use gix::bstr::{BStr, ByteSlice};
@@ -410,19 +410,28 @@ fn resource_cache(repo: &gix::Repository) -> std::result::Result<gix::diff::blob
     )
 }
 
-/// Blame reads the same blobs and trees over and over. 16 MB per worker: on git.git's
-/// `builtin/` 64 MB saved 4% of the CPU time and 1 GB 25%, while each worker's cache is resident
-/// memory for the whole scan (whole HEAD: 1.20 GB peak RSS at 64 MB; benches/README.md).
-fn with_object_cache(mut repo: gix::Repository) -> gix::Repository {
-    repo.object_cache_size_if_unset(16 << 20);
+/// A repository handle set up for blame. Blame reads the same blobs and trees over and over.
+/// - The shared walk keeps the trees and blobs it reads again itself, so gix's object cache
+///   would only hold copies: without it, whole HEAD of git.git took 27.2 CPU-s against 28.7,
+///   with 55 MB less memory.
+/// - gix-blame (`--ignore-rev`) gets a 16 MB object cache per worker: on git.git's `builtin/`
+///   64 MB saved 4% of the CPU time and 1 GB 25%, while each worker's cache is resident memory
+///   for the whole scan (benches/README.md).
+fn for_blame(mut repo: gix::Repository, ignore_revs: &[ObjectId]) -> gix::Repository {
+    if !ignore_revs.is_empty() {
+        repo.object_cache_size_if_unset(16 << 20);
+    }
     odb::use_history_pack_cache(&mut repo);
     repo
 }
 
 /// Blames `files` on `workers` threads; `emit` gets each file as it is done (not in order)
 /// and may return false to stop.
-/// `repo` is the caller's handle, used as is when there is only one file (a single-file blame
-/// takes a few milliseconds: another handle and a thread would be a good part of them).
+/// The files are dealt out to the threads in turn, each thread blaming its share with its own
+/// repository handle (one shared walk, or gix-blame file by file with `ignore_revs`). Dealt in
+/// path order, each share has some of every directory and of every size.
+/// `repo` is the caller's handle, used as is on one thread (a single-file blame takes a few
+/// milliseconds: another handle and a thread would be a good part of them).
 pub(crate) fn blame_files(
     location: &RepoLocation,
     repo: &gix::Repository,
@@ -433,58 +442,29 @@ pub(crate) fn blame_files(
     emit: &mut dyn FnMut(BlamedFile) -> Result<bool>,
 ) -> Result<()> {
     let name = location.name.as_str();
-    // The files share one walk of the history (`blame_walk.rs`); ignored revisions are
-    // matched a file at a time, as git does, by gix-blame.
-    if ignore_revs.is_empty() {
-        let repo = with_object_cache(repo.clone());
-        super::blame_walk::blame_together(&repo, name, commit, files, emit)?;
-        return Ok(());
-    }
-    if files.len() <= 1 {
-        let repo = with_object_cache(repo.clone());
-        let mut blamer = Blamer::new(&repo, name)?.ignoring(ignore_revs.to_vec());
-        for file in files {
-            let lines = blamer.blame(commit, &file.path)?;
-            emit(BlamedFile {
-                path: file.path,
-                lines,
-            })?;
-        }
-        return Ok(());
-    }
-    let next = AtomicUsize::new(0);
     let workers = workers.clamp(1, files.len().max(1));
+    let stop = AtomicBool::new(false);
+    if workers == 1 {
+        let repo = for_blame(repo.clone(), ignore_revs);
+        return blame_share(&repo, name, commit, files, ignore_revs, &stop, emit);
+    }
+    let mut shares: Vec<Vec<TreeFile>> = (0..workers).map(|_| Vec::new()).collect();
+    for (i, file) in files.into_iter().enumerate() {
+        shares[i % workers].push(file);
+    }
     // Bounded: a slow consumer holds the workers back instead of buffering whole repositories.
     let (tx, rx) = mpsc::sync_channel::<Result<BlamedFile>>(workers * 2);
     std::thread::scope(|scope| {
-        for _ in 0..workers {
-            let tx = tx.clone();
-            let (files, next) = (&files, &next);
+        for share in shares {
+            let (tx, stop) = (tx.clone(), &stop);
             scope.spawn(move || {
-                let repo = match location.open_gix() {
-                    Ok(r) => with_object_cache(r),
-                    Err(e) => {
-                        let _ = tx.send(Err(e));
-                        return;
-                    }
-                };
-                let mut blamer = match Blamer::new(&repo, name) {
-                    Ok(b) => b.ignoring(ignore_revs.to_vec()),
-                    Err(e) => {
-                        let _ = tx.send(Err(e));
-                        return;
-                    }
-                };
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(file) = files.get(i) else { return };
-                    let result = blamer.blame(commit, &file.path).map(|lines| BlamedFile {
-                        path: file.path.clone(),
-                        lines,
-                    });
-                    if tx.send(result).is_err() {
-                        return; // the consumer stopped
-                    }
+                let mut send = |file: BlamedFile| Ok(tx.send(Ok(file)).is_ok());
+                let outcome = location
+                    .open_gix()
+                    .map(|repo| for_blame(repo, ignore_revs))
+                    .and_then(|repo| blame_share(&repo, name, commit, share, ignore_revs, stop, &mut send));
+                if let Err(e) = outcome {
+                    let _ = tx.send(Err(e));
                 }
             });
         }
@@ -499,13 +479,43 @@ pub(crate) fn blame_files(
             Ok(())
         };
         let outcome = consume();
-        // On an early stop or an error, the workers stop at their next file, and those
+        // On an early stop or an error, the workers stop at their next step, and those
         // waiting to hand over a file are released by the closed channel (the scope waits for
         // every worker before it returns).
-        next.store(usize::MAX / 2, Ordering::Relaxed);
+        stop.store(true, Ordering::Relaxed);
         drop(rx);
         outcome
     })
+}
+
+/// One thread's share of the files, until done, `emit` says stop, or `stop` is set.
+fn blame_share(
+    repo: &gix::Repository,
+    name: &str,
+    commit: ObjectId,
+    files: Vec<TreeFile>,
+    ignore_revs: &[ObjectId],
+    stop: &AtomicBool,
+    emit: &mut dyn FnMut(BlamedFile) -> Result<bool>,
+) -> Result<()> {
+    if ignore_revs.is_empty() {
+        super::blame_walk::blame_together(repo, name, commit, files, stop, emit)?;
+        return Ok(());
+    }
+    let mut blamer = Blamer::new(repo, name)?.ignoring(ignore_revs.to_vec());
+    for file in files {
+        if stop.load(Ordering::Relaxed) {
+            break;
+        }
+        let lines = blamer.blame(commit, &file.path)?;
+        if !emit(BlamedFile {
+            path: file.path,
+            lines,
+        })? {
+            break;
+        }
+    }
+    Ok(())
 }
 
 /// Author, committer and summary of commits, read once each.
