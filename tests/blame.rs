@@ -935,3 +935,57 @@ fn a_file_that_was_a_symlink_starts_over_as_git_blames_it() {
     let file_again = git(&repo, &["log", "-1", "--format=%H", "--grep=a file again"]);
     assert_eq!(ours[&("a.txt".to_string(), 3)].0, file_again.trim());
 }
+
+/// A file whose name is not UTF-8 is blamed under its real name: the table shows the name
+/// with a replacement character, and each line's commit is git's.
+#[test]
+fn a_file_name_that_is_not_utf8_is_blamed_as_git_blames_it() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = scratch_dir("blame-latin1-name");
+    git(&dir, &["init", "-q", "-b", "main", "repo"]);
+    let repo = dir.join("repo");
+    let raw = std::ffi::OsStr::from_bytes(b"caf\xe9.txt");
+    let commit = |message: &str| {
+        git(&repo, &["add", "-A"]);
+        commit_as(&repo, ("U", "u@x"), &["-m", message]);
+    };
+    std::fs::write(repo.join(raw), "one\ntwo\nthree\n").unwrap();
+    std::fs::write(repo.join("plain.txt"), "plain\n").unwrap();
+    commit("first");
+    std::fs::write(repo.join(raw), "one\nTWO\nthree\n").unwrap();
+    commit("second");
+    let blame = git_command(&repo)
+        .args(["blame", "--porcelain", "HEAD", "--"])
+        .arg(raw)
+        .output()
+        .unwrap();
+    assert!(blame.status.success(), "{blame:?}");
+    // "<sha> <orig> <final> [<count>]" heads each line's entry.
+    let theirs: Vec<(i64, String)> = String::from_utf8_lossy(&blame.stdout)
+        .lines()
+        .filter_map(|l| {
+            let parts: Vec<&str> = l.split(' ').collect();
+            (parts.len() >= 3 && parts[0].len() == 40 && parts[2].parse::<i64>().is_ok())
+                .then(|| (parts[2].parse().unwrap(), parts[0].to_string()))
+        })
+        .collect();
+    let ours: Vec<(i64, String)> = rows(&query(
+        &repo,
+        "SELECT line_no, sha FROM blame WHERE path LIKE 'caf%' ORDER BY line_no",
+    ))
+    .into_iter()
+    .map(|r| (r[0].parse().unwrap(), r[1].clone()))
+    .collect();
+    assert_eq!(ours, theirs);
+    let second = git(&repo, &["rev-parse", "HEAD"]);
+    assert_eq!(
+        ours[1].1,
+        second.trim(),
+        "the changed line is the second commit's"
+    );
+    let paths = rows(&query(
+        &repo,
+        "SELECT DISTINCT path FROM blame WHERE path LIKE 'caf%'",
+    ));
+    assert_eq!(paths, [["caf\u{FFFD}.txt".to_string()]]);
+}

@@ -152,6 +152,7 @@ fn named_files(
             Some((mode, id)) if !matches!(mode.kind(), EntryKind::Tree | EntryKind::Commit) => {
                 let file = TreeFile {
                     path: path.to_string(),
+                    raw_path: path.as_bytes().to_vec(),
                     mode: format!("{:06o}", mode.value()),
                     id,
                     is_submodule: false,
@@ -454,15 +455,16 @@ pub(crate) fn blame_files(
     }
     // Bounded: a slow consumer holds the workers back instead of buffering whole repositories.
     let (tx, rx) = mpsc::sync_channel::<Result<BlamedFile>>(workers * 2);
+    // One object store for all workers: each handle of its own would map the packs again, and
+    // the pages each reads count once per mapping.
+    let shared = repo.clone().into_sync();
     std::thread::scope(|scope| {
         for share in shares {
-            let (tx, stop) = (tx.clone(), &stop);
+            let (tx, stop, shared) = (tx.clone(), &stop, &shared);
             scope.spawn(move || {
                 let mut send = |file: BlamedFile| Ok(tx.send(Ok(file)).is_ok());
-                let outcome = location
-                    .open_gix()
-                    .map(|repo| for_blame(repo, ignore_revs))
-                    .and_then(|repo| blame_share(&repo, name, commit, share, ignore_revs, stop, &mut send));
+                let repo = for_blame(shared.to_thread_local(), ignore_revs);
+                let outcome = blame_share(&repo, name, commit, share, ignore_revs, stop, &mut send);
                 if let Err(e) = outcome {
                     let _ = tx.send(Err(e));
                 }

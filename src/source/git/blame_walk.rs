@@ -19,6 +19,18 @@
 //!    diff git's blame runs), a parent whose blob an earlier one has taking none;
 //! 4. the lines left are blamed on the commit; a root commit takes all that reach it.
 //!
+//! Two invariants carry this: every origin waiting at a (commit, path) holds that commit's
+//! blob there, whichever files' lines it holds; and `Paths` counts a line as waiting under its
+//! path from the moment it arrives until it is blamed, so the tree diffs never leave out a
+//! directory where lines still wait. A commit is diffed once each time the walk takes it up:
+//! once, unless clock skew brings lines to it after it was taken up.
+//!
+//! Known departures from git, both out of reach of ordinary histories: git's `find_origin`
+//! reuses an origin already waiting at (parent, path) without asking whether the path changed
+//! type there, so a symlink reached by a rename can lend its lines to a file of the same name;
+//! and git stops using the commit-graph when replace refs or grafts exist, which the walk does
+//! not check. A parent commit that cannot be read is an error here; git passes over it.
+//!
 //! `--ignore-rev` is not done here: git's fuzzy matching of an ignored commit's lines looks at
 //! them a file at a time, so such blames go file by file (`blame.rs`).
 
@@ -119,8 +131,8 @@ struct Blamed {
 enum Before {
     /// The parent has another blob of the same kind there.
     Blob(ObjectId),
-    /// The parent has no file of the same kind there (absent, a directory, a symlink for a
-    /// file or the reverse): git's `A` and `T`.
+    /// The parent has no file of the same kind there (absent, a directory, a submodule, a
+    /// symlink for a file or the reverse): git's `A` and `T`.
     Nothing,
 }
 
@@ -237,7 +249,8 @@ impl Paths {
     /// `lines` fewer lines wait under `path`.
     fn remove(&mut self, path: PathId, lines: u64) {
         let waiting = &mut self.waiting[path as usize];
-        *waiting -= lines;
+        debug_assert!(*waiting >= lines, "lines are never lost on the way");
+        *waiting = waiting.saturating_sub(lines);
         if *waiting == 0 && lines > 0 {
             for dir in tree_diff::parents_of(&self.names[path as usize]) {
                 if let MapEntry::Occupied(mut count) = self.dirs.entry(dir.to_vec()) {
@@ -325,7 +338,8 @@ impl<'r> Walk<'r> {
                 continue;
             }
             self.left[index] = count;
-            let path = self.paths.intern(file.path.as_bytes());
+            // The name as stored: one that is not UTF-8 is only approximated by `file.path`.
+            let path = self.paths.intern(&file.raw_path);
             self.paths.add(path, u64::from(count));
             let lines = Lines {
                 file: index as u32,
@@ -369,7 +383,10 @@ impl<'r> Walk<'r> {
         }
         let suspects = self.waiting.entry(commit).or_default();
         match suspects.entry(path) {
-            MapEntry::Occupied(mut waiting) => waiting.get_mut().lines.extend(origin.lines),
+            MapEntry::Occupied(mut waiting) => {
+                debug_assert_eq!(waiting.get().blob, origin.blob, "one blob per (commit, path)");
+                waiting.get_mut().lines.extend(origin.lines);
+            }
             MapEntry::Vacant(slot) => {
                 slot.insert(origin);
             }
@@ -392,7 +409,10 @@ impl<'r> Walk<'r> {
         };
         for (path, origin) in from {
             match into.entry(path) {
-                MapEntry::Occupied(mut waiting) => waiting.get_mut().lines.extend(origin.lines),
+                MapEntry::Occupied(mut waiting) => {
+                    debug_assert_eq!(waiting.get().blob, origin.blob, "one blob per (commit, path)");
+                    waiting.get_mut().lines.extend(origin.lines);
+                }
                 MapEntry::Vacant(slot) => {
                     slot.insert(origin);
                 }
@@ -414,7 +434,7 @@ impl<'r> Walk<'r> {
         };
         let Some(&first) = commit.parents.first() else {
             for (path, origin) in suspects {
-                self.blame(id, path, origin.lines);
+                self.assign(id, path, origin.lines)?;
             }
             return Ok(());
         };
@@ -428,6 +448,12 @@ impl<'r> Walk<'r> {
         }
         for (path, origin, before) in changed {
             self.pass(&commit, path, origin, before)?;
+        }
+        // Parents read for their trees but given no lines are not needed again.
+        for parent in &commit.parents {
+            if !self.waiting.contains_key(parent) {
+                self.nodes.remove(parent);
+            }
         }
         Ok(())
     }
@@ -497,13 +523,13 @@ impl<'r> Walk<'r> {
     }
 
     /// git's `pass_blame` for one origin that differs from the first parent.
-    fn pass(&mut self, commit: &Node, path: PathId, origin: Origin, first: Before) -> Result<()> {
+    fn pass(&mut self, commit: &Node, path: PathId, origin: Origin, first_parent: Before) -> Result<()> {
         let parents = &commit.parents;
         let mut found: Vec<Option<(PathId, ObjectId)>> = vec![None; parents.len()];
         // git's find_origin, parent by parent: the first with the same blob takes every line.
         for (index, &parent) in parents.iter().enumerate() {
             let blob = match index {
-                0 => match first {
+                0 => match first_parent {
                     Before::Blob(blob) => Some(blob),
                     Before::Nothing => None,
                 },
@@ -558,8 +584,7 @@ impl<'r> Walk<'r> {
                 self.wait(parent, source, Origin { blob, lines: passed })?;
             }
         }
-        self.blame(commit.id, path, lines);
-        Ok(())
+        self.assign(commit.id, path, lines)
     }
 
     /// The blob at `path` in `tree` when it is a file of the same kind as at `path` in
@@ -623,7 +648,7 @@ impl<'r> Walk<'r> {
     }
 
     /// `lines` of `path` are blamed on `commit`.
-    fn blame(&mut self, commit: ObjectId, path: PathId, lines: Vec<Lines>) {
+    fn assign(&mut self, commit: ObjectId, path: PathId, lines: Vec<Lines>) -> Result<()> {
         self.paths
             .remove(path, lines.iter().map(|l| u64::from(l.len)).sum());
         for lines in lines {
@@ -635,11 +660,21 @@ impl<'r> Walk<'r> {
                 path,
                 source: lines.source,
             });
-            self.left[file] -= lines.len;
+            // Lines are never made up or lost on the way; if they were, say so, not wrap.
+            self.left[file] = self.left[file].checked_sub(lines.len).ok_or_else(|| {
+                Error::git(
+                    self.name,
+                    format!(
+                        "blame {}: more lines blamed than the file has",
+                        self.files[file].path
+                    ),
+                )
+            })?;
             if self.left[file] == 0 {
                 self.done.push(file);
             }
         }
+        Ok(())
     }
 
     /// A finished file's lines, in order.
@@ -652,7 +687,7 @@ impl<'r> Walk<'r> {
         let mut lines = Vec::with_capacity(contents.len());
         for piece in blamed {
             let name = self.paths.name(piece.path);
-            let orig_path = (name != tree_file.path.as_bytes()).then(|| name.to_str_lossy().into_owned());
+            let orig_path = (name != tree_file.raw_path).then(|| name.to_str_lossy().into_owned());
             for i in 0..piece.len {
                 let line_no = piece.blamed + i;
                 let content = contents.get(line_no as usize).copied().unwrap_or_default();

@@ -7,7 +7,10 @@ use crate::error::{Error, Result};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct TreeFile {
+    /// The path as text (a name that is not UTF-8 has replacement characters).
     pub path: String,
+    /// The path's bytes as stored in the tree.
+    pub raw_path: Vec<u8>,
     /// Octal mode as git prints it, e.g. `100644`.
     pub mode: String,
     pub id: ObjectId,
@@ -47,32 +50,30 @@ pub(crate) fn walk_files(
     tree: ObjectId,
     visit: &mut dyn FnMut(TreeFile) -> Result<bool>,
 ) -> Result<()> {
-    walk_dir(repo, name, tree, "", visit).map(|_| ())
+    walk_dir(repo, name, tree, b"", visit).map(|_| ())
 }
 
 fn walk_dir(
     repo: &gix::Repository,
     name: &str,
     tree: ObjectId,
-    prefix: &str,
+    prefix: &[u8],
     visit: &mut dyn FnMut(TreeFile) -> Result<bool>,
 ) -> Result<bool> {
     let tree = repo.find_tree(tree).map_err(|e| Error::git(name, e))?;
-    let entries: Vec<(String, gix::object::tree::EntryMode, ObjectId)> = tree
+    let entries: Vec<(Vec<u8>, gix::object::tree::EntryMode, ObjectId)> = tree
         .decode()
         .map_err(|e| Error::git(name, e))?
         .entries
         .iter()
-        .map(|e| {
-            let file = String::from_utf8_lossy(e.filename);
-            (format!("{prefix}{file}"), e.mode, e.oid.to_owned())
-        })
+        .map(|e| ([prefix, e.filename].concat(), e.mode, e.oid.to_owned()))
         .collect();
-    for (path, mode, id) in entries {
+    for (raw_path, mode, id) in entries {
         let keep_going = match mode.kind() {
-            EntryKind::Tree => walk_dir(repo, name, id, &format!("{path}/"), visit)?,
+            EntryKind::Tree => walk_dir(repo, name, id, &[&raw_path[..], b"/"].concat(), visit)?,
             kind => visit(TreeFile {
-                path,
+                path: String::from_utf8_lossy(&raw_path).into_owned(),
+                raw_path,
                 mode: format!("{:06o}", mode.value()),
                 id,
                 is_submodule: kind == EntryKind::Commit,

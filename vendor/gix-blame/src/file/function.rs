@@ -789,14 +789,16 @@ fn tree_diff_without_rewrites_at_file_path(
                         path: self.inner.path_clone(),
                         relation,
                     },
-                    // GitFleet: a file that was a symlink, or the reverse, has no origin in the
-                    // parent (git's `T`): the same as created there.
+                    // GitFleet: a file that was a symlink or a submodule, or the reverse, has no
+                    // origin in the parent (git's `T`): the same as created there.
                     Modification {
                         previous_entry_mode,
                         entry_mode,
                         oid,
                         ..
-                    } if previous_entry_mode.is_link() != entry_mode.is_link() => {
+                    } if previous_entry_mode.is_link() != entry_mode.is_link()
+                        || previous_entry_mode.is_commit() != entry_mode.is_commit() =>
+                    {
                         gix_diff::tree::recorder::Change::Addition {
                             entry_mode,
                             oid,
