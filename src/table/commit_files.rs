@@ -10,7 +10,7 @@ use arrow::datatypes::SchemaRef;
 
 use super::columns::{boolean, int64, repeated, schema_of, utf8};
 use super::def::{Args, Pushdown, TableDef};
-use super::sink::BatchSink;
+use super::sink::{BatchSink, BATCH_BYTES};
 use super::spec::Partition;
 use crate::error::Result;
 use crate::source::git::commits::CommitNeeds;
@@ -94,7 +94,7 @@ fn produce(part: &Partition<'_>, sink: &mut BatchSink) -> Result<()> {
             };
             rows.classification(class.as_ref());
         }
-        if rows.len >= sink.batch_rows() {
+        if rows.len >= sink.batch_rows() || rows.patch.values_slice().len() >= BATCH_BYTES {
             return sink.send(rows.finish(&location.name)?);
         }
         Ok(true)

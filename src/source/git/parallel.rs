@@ -25,6 +25,9 @@ const CHUNK: usize = 64;
 /// of ones its own delta-base cache still holds. On git.git's stats scan, 1024 instead of 64
 /// took 31.4 CPU-s instead of 34.0 (two runs each, 2 cores; `benches/README.md`).
 const STATS_CHUNK: usize = 1024;
+/// Commits per unit of work when each file's patch comes back: a commit's patches can be
+/// megabytes (git.git's translation updates), and `3 x workers` units are in flight.
+const PATCH_CHUNK: usize = 8;
 
 /// What to read and how.
 pub(crate) struct ReadPlan<'a> {
@@ -187,7 +190,9 @@ fn read_all(
         while wanted && ids.peek().is_some() {
             // Runs start short and double up to STATS_CHUNK, so first rows (and a LIMIT) cost
             // no more than before while a long scan gets long runs.
-            let chunk_len = if plan.needs.files {
+            let chunk_len = if plan.needs.file_patches {
+                PATCH_CHUNK
+            } else if plan.needs.files {
                 CHUNK
             } else {
                 (CHUNK << sent.min(8)).min(STATS_CHUNK)
