@@ -70,7 +70,11 @@ fn produce(part: &Partition<'_>, sink: &mut BatchSink) -> Result<()> {
         .as_ref()
         .map(|repo| RevisionClassifier::new(repo, &location.name));
     let counters = sink.counters.clone();
-    let plan = spec.read_plan(location, needs, &counters);
+    // The classifier reads trees and blobs the scan reads too: one object store for both.
+    let shared = repo.as_ref().map(|r| r.clone().into_sync());
+    let plan = spec
+        .read_plan(location, needs, &counters)
+        .through(shared.as_ref());
     read_commits(&plan, &mut |commit| {
         let sha = commit.id.to_string();
         for f in &commit.files {

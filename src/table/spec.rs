@@ -100,6 +100,7 @@ impl ScanSpec {
             cache_root: self.cache_dir.as_deref(),
             counters,
             count_total: super::progress::watched(),
+            repo: None,
         }
     }
 }

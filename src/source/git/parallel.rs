@@ -42,6 +42,17 @@ pub(crate) struct ReadPlan<'a> {
     pub counters: &'a ScanCounters,
     /// Count the walk's commits first into `counters.total` (a front end shows progress).
     pub count_total: bool,
+    /// A handle to read through instead of opening the repository again: a caller that reads
+    /// the same objects itself shares the object store, so the packs are mapped once.
+    pub repo: Option<&'a gix::ThreadSafeRepository>,
+}
+
+impl<'a> ReadPlan<'a> {
+    /// The plan, reading through `repo` (see [`ReadPlan::repo`]).
+    pub(crate) fn through(mut self, repo: Option<&'a gix::ThreadSafeRepository>) -> Self {
+        self.repo = repo;
+        self
+    }
 }
 
 type ChunkResult = (usize, Result<Vec<CommitRecord>>);
@@ -52,7 +63,10 @@ pub(crate) fn read_commits(
     emit: &mut dyn FnMut(CommitRecord) -> Result<bool>,
 ) -> Result<()> {
     let use_cache = plan.needs.stats && !plan.needs.files;
-    let mut repo = plan.location.open_gix()?;
+    let mut repo = match plan.repo {
+        Some(repo) => repo.to_thread_local(),
+        None => plan.location.open_gix()?,
+    };
     let mut cache = match plan.cache_root {
         Some(root) if use_cache => {
             // Rename settings change the stats, so they are part of the cache's key.
