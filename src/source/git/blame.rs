@@ -325,20 +325,47 @@ impl<'r> Blamer<'r> {
                 .source_file_name
                 .as_ref()
                 .map(|p| p.to_str_lossy().into_owned());
-            for i in 0..entry.len.get() {
-                let line_no = entry.start_in_blamed_file + i;
-                let content = lines.get(line_no as usize).copied().unwrap_or_default();
-                out.push(BlamedLine {
-                    line_no: line_no + 1,
-                    commit: entry.commit_id,
-                    orig_path: orig_path.clone(),
-                    orig_line_no: entry.start_in_source_file + i + 1,
-                    content: content.strip_suffix(b"\n").unwrap_or(content).to_vec(),
-                });
-            }
+            let run = LineRun {
+                blamed: entry.start_in_blamed_file,
+                len: entry.len.get(),
+                commit: entry.commit_id,
+                source: entry.start_in_source_file,
+            };
+            run.push_lines(&lines, orig_path, &mut out);
         }
         out.sort_by_key(|l| l.line_no);
         Ok(out)
+    }
+}
+
+/// Consecutive lines of a file blamed on one commit: `len` lines from `blamed` (0-based) in the
+/// file, from `source` (0-based) in the commit's version.
+pub(crate) struct LineRun {
+    pub(crate) blamed: u32,
+    pub(crate) len: u32,
+    pub(crate) commit: ObjectId,
+    pub(crate) source: u32,
+}
+
+impl LineRun {
+    /// Appends the run's lines to `out`; `contents` are the file's lines, with terminators.
+    pub(crate) fn push_lines(
+        &self,
+        contents: &[&[u8]],
+        orig_path: Option<String>,
+        out: &mut Vec<BlamedLine>,
+    ) {
+        for i in 0..self.len {
+            let line_no = self.blamed + i;
+            let content = contents.get(line_no as usize).copied().unwrap_or_default();
+            out.push(BlamedLine {
+                line_no: line_no + 1,
+                commit: self.commit,
+                orig_path: orig_path.clone(),
+                orig_line_no: self.source + i + 1,
+                content: content.strip_suffix(b"\n").unwrap_or(content).to_vec(),
+            });
+        }
     }
 }
 

@@ -46,7 +46,7 @@ use gix::object::tree::{EntryKind, EntryMode};
 use gix::objs::TreeRefIter;
 use gix::ObjectId;
 
-use super::blame::{BlamedFile, BlamedLine, PathSelection};
+use super::blame::{BlamedFile, BlamedLine, LineRun, PathSelection};
 use super::blame_renames::BlameRenames;
 use super::bloom::{ChangedPaths, PathKey};
 use super::diff::ObjectStore;
@@ -117,13 +117,10 @@ struct Origin {
 /// The origins waiting at one commit, by path.
 type Suspects = HashMap<PathId, Origin>;
 
-/// Lines of a file that are blamed: on `commit`, from `source` in `path` there.
+/// Lines of a file that are blamed, and the path they had in the commit blamed.
 struct Blamed {
-    blamed: u32,
-    len: u32,
-    commit: ObjectId,
+    run: LineRun,
     path: PathId,
-    source: u32,
 }
 
 /// How a waiting path differs from the commit's first parent.
@@ -653,13 +650,13 @@ impl<'r> Walk<'r> {
             .remove(path, lines.iter().map(|l| u64::from(l.len)).sum());
         for lines in lines {
             let file = lines.file as usize;
-            self.blamed[file].push(Blamed {
+            let run = LineRun {
                 blamed: lines.blamed,
                 len: lines.len,
                 commit,
-                path,
                 source: lines.source,
-            });
+            };
+            self.blamed[file].push(Blamed { run, path });
             // Lines are never made up or lost on the way; if they were, say so, not wrap.
             self.left[file] = self.left[file].checked_sub(lines.len).ok_or_else(|| {
                 Error::git(
@@ -680,7 +677,7 @@ impl<'r> Walk<'r> {
     /// A finished file's lines, in order.
     fn lines_of(&mut self, file: usize) -> Result<BlamedFile> {
         let mut blamed = std::mem::take(&mut self.blamed[file]);
-        blamed.sort_unstable_by_key(|b| b.blamed);
+        blamed.sort_unstable_by_key(|b| b.run.blamed);
         let tree_file = &self.files[file];
         let data = self.read_blob(tree_file.id)?;
         let contents: Vec<&[u8]> = data.lines_with_terminator().collect();
@@ -688,17 +685,7 @@ impl<'r> Walk<'r> {
         for piece in blamed {
             let name = self.paths.name(piece.path);
             let orig_path = (name != tree_file.raw_path).then(|| name.to_str_lossy().into_owned());
-            for i in 0..piece.len {
-                let line_no = piece.blamed + i;
-                let content = contents.get(line_no as usize).copied().unwrap_or_default();
-                lines.push(BlamedLine {
-                    line_no: line_no + 1,
-                    commit: piece.commit,
-                    orig_path: orig_path.clone(),
-                    orig_line_no: piece.source + i + 1,
-                    content: content.strip_suffix(b"\n").unwrap_or(content).to_vec(),
-                });
-            }
+            piece.run.push_lines(&contents, orig_path, &mut lines);
         }
         Ok(BlamedFile {
             path: tree_file.path.clone(),
