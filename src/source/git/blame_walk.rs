@@ -378,16 +378,7 @@ impl<'r> Walk<'r> {
         if !self.waiting.contains_key(&commit) {
             self.enqueue(commit)?;
         }
-        let suspects = self.waiting.entry(commit).or_default();
-        match suspects.entry(path) {
-            MapEntry::Occupied(mut waiting) => {
-                debug_assert_eq!(waiting.get().blob, origin.blob, "one blob per (commit, path)");
-                waiting.get_mut().lines.extend(origin.lines);
-            }
-            MapEntry::Vacant(slot) => {
-                slot.insert(origin);
-            }
-        }
+        join(self.waiting.entry(commit).or_default(), path, origin);
         Ok(())
     }
 
@@ -405,15 +396,7 @@ impl<'r> Walk<'r> {
             false => (suspects, waiting),
         };
         for (path, origin) in from {
-            match into.entry(path) {
-                MapEntry::Occupied(mut waiting) => {
-                    debug_assert_eq!(waiting.get().blob, origin.blob, "one blob per (commit, path)");
-                    waiting.get_mut().lines.extend(origin.lines);
-                }
-                MapEntry::Vacant(slot) => {
-                    slot.insert(origin);
-                }
-            }
+            join(&mut into, path, origin);
         }
         self.waiting.insert(commit, into);
         Ok(())
@@ -691,6 +674,20 @@ impl<'r> Walk<'r> {
             path: tree_file.path.clone(),
             lines,
         })
+    }
+}
+
+/// Adds `origin`'s lines to those waiting at `path` among `suspects` (the same commit, so the
+/// same blob).
+fn join(suspects: &mut Suspects, path: PathId, origin: Origin) {
+    match suspects.entry(path) {
+        MapEntry::Occupied(mut waiting) => {
+            debug_assert_eq!(waiting.get().blob, origin.blob, "one blob per (commit, path)");
+            waiting.get_mut().lines.extend(origin.lines);
+        }
+        MapEntry::Vacant(slot) => {
+            slot.insert(origin);
+        }
     }
 }
 
