@@ -19,7 +19,7 @@ use crate::source::git::blame::resolve_commit;
 use crate::source::git::commits::CommitRecord;
 use crate::source::git::diff::FileChange;
 use crate::source::git::follow::follow;
-use crate::source::git::odb;
+use crate::source::git::odb::DeltaBaseCache;
 
 pub(crate) fn schema() -> SchemaRef {
     static SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
@@ -62,7 +62,7 @@ fn produce(part: &Partition<'_>, sink: &mut BatchSink) -> Result<()> {
         .ok_or_else(|| Error::InvalidArgument(format!("file_history needs a file: {}", TABLE.usage())))?;
     let mut repo = location.open_gix()?;
     // Every commit's trees are read: keep delta bases across commits, as the history scans do.
-    odb::use_history_pack_cache(&mut repo);
+    DeltaBaseCache::attach_new(&mut repo);
     let Some(start) = resolve_commit(&repo, name, spec.rev.as_deref())? else {
         return Ok(()); // empty repository
     };

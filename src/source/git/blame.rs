@@ -18,7 +18,7 @@ use gix::ObjectId;
 use super::blame_renames::BlameRenames;
 use super::bloom::{ChangedPaths, PathKey};
 use super::commits::Person;
-use super::odb;
+use super::odb::DeltaBaseCache;
 use super::text::is_binary;
 use super::tree::{self, TreeFile};
 use super::RepoLocation;
@@ -445,11 +445,11 @@ fn resource_cache(repo: &gix::Repository) -> std::result::Result<gix::diff::blob
 /// - gix-blame (`--ignore-rev`) gets a 16 MB object cache per worker: on git.git's `builtin/`
 ///   64 MB saved 4% of the CPU time and 1 GB 25%, while each worker's cache is resident memory
 ///   for the whole scan (benches/README.md).
-fn for_blame(mut repo: gix::Repository, ignore_revs: &[ObjectId]) -> gix::Repository {
+fn for_blame(mut repo: gix::Repository, bases: &DeltaBaseCache, ignore_revs: &[ObjectId]) -> gix::Repository {
     if !ignore_revs.is_empty() {
         repo.object_cache_size_if_unset(16 << 20);
     }
-    odb::use_history_pack_cache(&mut repo);
+    bases.attach(&mut repo);
     repo
 }
 
@@ -472,8 +472,9 @@ pub(crate) fn blame_files(
     let name = location.name.as_str();
     let workers = workers.clamp(1, files.len().max(1));
     let stop = AtomicBool::new(false);
+    let bases = DeltaBaseCache::for_history(repo);
     if workers == 1 {
-        let repo = for_blame(repo.clone(), ignore_revs);
+        let repo = for_blame(repo.clone(), &bases, ignore_revs);
         return blame_share(&repo, name, commit, files, ignore_revs, &stop, emit);
     }
     let mut shares: Vec<Vec<TreeFile>> = (0..workers).map(|_| Vec::new()).collect();
@@ -487,10 +488,10 @@ pub(crate) fn blame_files(
     let shared = repo.clone().into_sync();
     std::thread::scope(|scope| {
         for share in shares {
-            let (tx, stop, shared) = (tx.clone(), &stop, &shared);
+            let (tx, stop, shared, bases) = (tx.clone(), &stop, &shared, &bases);
             scope.spawn(move || {
                 let mut send = |file: BlamedFile| Ok(tx.send(Ok(file)).is_ok());
-                let repo = for_blame(shared.to_thread_local(), ignore_revs);
+                let repo = for_blame(shared.to_thread_local(), bases, ignore_revs);
                 let outcome = blame_share(&repo, name, commit, share, ignore_revs, stop, &mut send);
                 if let Err(e) = outcome {
                     let _ = tx.send(Err(e));

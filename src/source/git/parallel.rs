@@ -11,7 +11,7 @@ use gix::ObjectId;
 
 use super::commits::{walk, CommitNeeds, CommitReader, CommitRecord, ScanCounters, TimeBounds};
 use super::diff::DiffStats;
-use super::odb;
+use super::odb::DeltaBaseCache;
 use super::renames::RenameOptions;
 use super::stats_cache::StatsCache;
 use super::RepoLocation;
@@ -91,10 +91,11 @@ pub(crate) fn read_commits(
         }
         emit(record)
     };
+    let bases = DeltaBaseCache::for_history(&repo);
     if plan.needs.stats || plan.needs.files {
-        odb::use_history_pack_cache(&mut repo);
+        bases.attach(&mut repo);
     }
-    let result = read_all(plan, &repo, cache.as_ref(), &mut emit);
+    let result = read_all(plan, &repo, &bases, cache.as_ref(), &mut emit);
     // Whatever was computed is kept, even when the consumer stopped early or a later commit failed.
     if let Some(cache) = &mut cache {
         cache.store(&computed);
@@ -114,9 +115,11 @@ pub(crate) fn read_commits(
     result
 }
 
+/// `bases` is the delta-base cache the workers' handles share.
 fn read_all(
     plan: &ReadPlan<'_>,
     repo: &gix::Repository,
+    bases: &DeltaBaseCache,
     cache: Option<&StatsCache>,
     emit: &mut dyn FnMut(CommitRecord) -> Result<bool>,
 ) -> Result<()> {
@@ -152,7 +155,7 @@ fn read_all(
             let shared = &shared;
             scope.spawn(move || {
                 let mut repo = shared.to_thread_local();
-                odb::use_history_pack_cache(&mut repo);
+                bases.attach(&mut repo);
                 let mut reader = match CommitReader::new(&repo, name, plan.needs, cache, plan.counters) {
                     Ok(r) => r,
                     Err(e) => {
@@ -266,7 +269,8 @@ pub(crate) fn map_walk<T: Send>(
 ) -> Result<()> {
     let name = plan.location.name.as_str();
     let mut repo = plan.location.open_gix()?;
-    odb::use_history_pack_cache(&mut repo);
+    let bases = DeltaBaseCache::for_history(&repo);
+    bases.attach(&mut repo);
     count_for_progress(plan, &repo)?;
     let ids = walk(&repo, name, plan.rev, None)?;
     let workers = plan.workers.max(1);
@@ -281,10 +285,10 @@ pub(crate) fn map_walk<T: Send>(
         for _ in 0..workers {
             let job_rx = Arc::clone(&job_rx);
             let result_tx = result_tx.clone();
-            let shared = &shared;
+            let (shared, bases) = (&shared, &bases);
             scope.spawn(move || {
                 let mut repo = shared.to_thread_local();
-                odb::use_history_pack_cache(&mut repo);
+                bases.attach(&mut repo);
                 let mut next = || job_rx.lock().unwrap_or_else(|e| e.into_inner()).recv().ok();
                 let mut done = |index: usize, result: Result<T>| result_tx.send((index, result)).is_ok();
                 worker(&repo, &mut next, &mut done);
