@@ -15,6 +15,7 @@ use super::spec::Partition;
 use crate::error::Result;
 use crate::source::git::commits::CommitNeeds;
 use crate::source::git::linguist::{Classification, RevisionClassifier};
+use crate::source::git::odb::DeltaBaseCache;
 use crate::source::git::parallel::read_commits;
 
 pub(crate) fn schema() -> SchemaRef {
@@ -61,20 +62,24 @@ fn produce(part: &Partition<'_>, sink: &mut BatchSink) -> Result<()> {
     let classify = ["language", "is_vendored", "is_generated", "is_documentation"]
         .iter()
         .any(|c| part.wants(c));
-    let repo = if classify {
-        Some(location.open_gix()?)
+    let (repo, bases) = if classify {
+        let mut repo = location.open_gix()?;
+        let bases = DeltaBaseCache::for_rows(&repo);
+        bases.attach(&mut repo);
+        (Some(repo), Some(bases))
     } else {
-        None
+        (None, None)
     };
     let mut classifier = repo
         .as_ref()
         .map(|repo| RevisionClassifier::new(repo, &location.name));
     let counters = sink.counters.clone();
-    // The classifier reads trees and blobs the scan reads too: one object store for both.
+    // The classifier reads the blobs the scan has just read: one object store and one
+    // delta-base cache for both, so it finds them decoded.
     let shared = repo.as_ref().map(|r| r.clone().into_sync());
     let plan = spec
         .read_plan(location, needs, &counters)
-        .through(shared.as_ref());
+        .through(shared.as_ref().zip(bases.as_ref()));
     read_commits(&plan, &mut |commit| {
         let sha = commit.id.to_string();
         for f in &commit.files {

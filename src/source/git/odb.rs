@@ -14,6 +14,12 @@ use gix::odb::pack::cache::DecodeEntry;
 /// memory under `git log --numstat`'s.
 const DEFAULT_CACHE_BYTES: usize = 64 << 20;
 
+/// The same for scans that hand out a row per file or line (`commit_files`, `diff_lines`):
+/// their rows and patches in flight take the memory the stats scans give the cache. On git.git
+/// `SELECT * FROM commit_files` peaked at 268 MB anonymous memory with 32 MB, 351 MB with 64 MB,
+/// for 6% more CPU.
+const ROWS_CACHE_BYTES: usize = 32 << 20;
+
 /// What an entry costs beyond its bytes (map slot, list node, allocation header), so that many
 /// small objects cannot hold more than the cap unseen.
 const ENTRY_OVERHEAD: usize = 64;
@@ -54,11 +60,21 @@ impl DeltaBaseCache {
     /// A cache for one scan of `repo`: `core.deltaBaseCacheLimit` bytes when the repository
     /// sets it, as git reads it, or [`DEFAULT_CACHE_BYTES`].
     pub(crate) fn for_history(repo: &gix::Repository) -> Self {
+        Self::configured_or(repo, DEFAULT_CACHE_BYTES)
+    }
+
+    /// A cache for one scan of `repo` that emits a row per file or line
+    /// ([`ROWS_CACHE_BYTES`] unless the repository sets `core.deltaBaseCacheLimit`).
+    pub(crate) fn for_rows(repo: &gix::Repository) -> Self {
+        Self::configured_or(repo, ROWS_CACHE_BYTES)
+    }
+
+    fn configured_or(repo: &gix::Repository, default: usize) -> Self {
         let configured = repo
             .config_snapshot()
             .integer("core.deltaBaseCacheLimit")
             .and_then(|bytes| usize::try_from(bytes).ok());
-        Self::with_capacity(configured.unwrap_or(DEFAULT_CACHE_BYTES))
+        Self::with_capacity(configured.unwrap_or(default))
     }
 
     fn with_capacity(bytes: usize) -> Self {
@@ -141,6 +157,33 @@ mod tests {
             None,
             "another pack's object at the same offset"
         );
+    }
+
+    #[test]
+    fn the_size_is_the_repositorys_delta_base_cache_limit_when_it_sets_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let git = |args: &[&str]| {
+            let status = std::process::Command::new("git")
+                .args(args)
+                .current_dir(dir.path())
+                .status()
+                .unwrap();
+            assert!(status.success(), "git {args:?}");
+        };
+        git(&["init", "-q"]);
+        let size = |rows: bool| {
+            let repo = gix::open(dir.path()).unwrap();
+            let cache = if rows {
+                DeltaBaseCache::for_rows(&repo)
+            } else {
+                DeltaBaseCache::for_history(&repo)
+            };
+            let capacity = cache.lru().capacity();
+            capacity
+        };
+        assert_eq!((size(false), size(true)), (DEFAULT_CACHE_BYTES, ROWS_CACHE_BYTES));
+        git(&["config", "core.deltaBaseCacheLimit", "3m"]);
+        assert_eq!((size(false), size(true)), (3 << 20, 3 << 20));
     }
 
     #[test]

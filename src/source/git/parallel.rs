@@ -42,14 +42,18 @@ pub(crate) struct ReadPlan<'a> {
     pub counters: &'a ScanCounters,
     /// Count the walk's commits first into `counters.total` (a front end shows progress).
     pub count_total: bool,
-    /// A handle to read through instead of opening the repository again: a caller that reads
-    /// the same objects itself shares the object store, so the packs are mapped once.
-    pub repo: Option<&'a gix::ThreadSafeRepository>,
+    /// A handle and delta-base cache to read through instead of opening the repository again:
+    /// a caller that reads the same objects itself shares the object store, so the packs are
+    /// mapped once, and finds the objects the scan just decoded in the cache.
+    pub repo: Option<(&'a gix::ThreadSafeRepository, &'a DeltaBaseCache)>,
 }
 
 impl<'a> ReadPlan<'a> {
     /// The plan, reading through `repo` (see [`ReadPlan::repo`]).
-    pub(crate) fn through(mut self, repo: Option<&'a gix::ThreadSafeRepository>) -> Self {
+    pub(crate) fn through(
+        mut self,
+        repo: Option<(&'a gix::ThreadSafeRepository, &'a DeltaBaseCache)>,
+    ) -> Self {
         self.repo = repo;
         self
     }
@@ -63,9 +67,17 @@ pub(crate) fn read_commits(
     emit: &mut dyn FnMut(CommitRecord) -> Result<bool>,
 ) -> Result<()> {
     let use_cache = plan.needs.stats && !plan.needs.files;
-    let mut repo = match plan.repo {
-        Some(repo) => repo.to_thread_local(),
-        None => plan.location.open_gix()?,
+    let (mut repo, bases) = match plan.repo {
+        Some((repo, bases)) => (repo.to_thread_local(), bases.clone()),
+        None => {
+            let repo = plan.location.open_gix()?;
+            let bases = if plan.needs.files {
+                DeltaBaseCache::for_rows(&repo)
+            } else {
+                DeltaBaseCache::for_history(&repo)
+            };
+            (repo, bases)
+        }
     };
     let mut cache = match plan.cache_root {
         Some(root) if use_cache => {
@@ -91,7 +103,6 @@ pub(crate) fn read_commits(
         }
         emit(record)
     };
-    let bases = DeltaBaseCache::for_history(&repo);
     if plan.needs.stats || plan.needs.files {
         bases.attach(&mut repo);
     }
@@ -269,7 +280,7 @@ pub(crate) fn map_walk<T: Send>(
 ) -> Result<()> {
     let name = plan.location.name.as_str();
     let mut repo = plan.location.open_gix()?;
-    let bases = DeltaBaseCache::for_history(&repo);
+    let bases = DeltaBaseCache::for_rows(&repo);
     bases.attach(&mut repo);
     count_for_progress(plan, &repo)?;
     let ids = walk(&repo, name, plan.rev, None)?;
