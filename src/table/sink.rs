@@ -16,7 +16,7 @@ use crate::source::git::commits::ScanCounters;
 pub(crate) const BATCH_ROWS: usize = 8192;
 /// Bytes of text per record batch, at most (about): tables with a column that can be
 /// megabytes a row (`commit_files.patch`) cut a batch here before it has `BATCH_ROWS` rows.
-pub(crate) const BATCH_BYTES: usize = 8 << 20;
+pub(crate) const BATCH_BYTES: usize = 4 << 20;
 
 /// Where a partition's producer sends full-width batches; projection and limit happen here.
 pub(crate) struct BatchSink {
