@@ -15,6 +15,15 @@ ENV = dict(os.environ, GIT_CONFIG_GLOBAL="/dev/null", GIT_CONFIG_NOSYSTEM="1", T
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.fixture(autouse=True)
+def private_cache_dir(tmp_path, monkeypatch):
+    """Every test gets a cache directory of its own (`GITFLEET_CACHE_DIR`, read when a session
+    starts). In the user's `~/.cache/gitfleet`, GitHub answers were kept from run to run, keyed
+    by URL: a later fake server that happened to get the same port answered the stored ETag
+    with a 304, which costs no quota, so a test of a spent token failed at random."""
+    monkeypatch.setenv("GITFLEET_CACHE_DIR", str(tmp_path / "gitfleet-cache"))
+
+
 def git(repo, *args, env=None):
     return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True,
                           env=env or ENV).stdout

@@ -21,9 +21,10 @@ use crate::error::{Error, Result};
 /// the in-flight memory low and the first rows quick.
 const CHUNK: usize = 64;
 /// Commits per unit of work, at most, when only each commit's totals come back (no per-file
-/// rows; runs grow from `CHUNK` to this): a worker then walks longer stretches of history, so the blobs it needs are more often deltas
-/// of ones its own delta-base cache still holds. On git.git's stats scan, 1024 instead of 64
-/// took 31.4 CPU-s instead of 34.0 (two runs each, 2 cores; `benches/README.md`).
+/// rows; runs grow from `CHUNK` to this): a worker then walks longer stretches of history, so
+/// the blobs it needs are more often deltas of ones it has just decoded. On git.git's stats
+/// scan, 1024 instead of 64 took 31.4 CPU-s instead of 34.0 (two runs each, 2 cores, measured
+/// when each worker had a delta-base cache of its own; `benches/README.md`).
 const STATS_CHUNK: usize = 1024;
 /// Commits per unit of work when each file's patch comes back: a commit's patches can be
 /// megabytes (git.git's translation updates), and `3 x workers` units are in flight.
