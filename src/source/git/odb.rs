@@ -43,7 +43,8 @@ type Key = (u32, u64);
 type Lru = clru::CLruCache<Key, Entry, RandomState, Weight>;
 
 struct Entry {
-    data: Box<[u8]>,
+    /// Shared so that a lookup copies it out after the lock is released.
+    data: Arc<[u8]>,
     kind: gix::object::Kind,
     compressed_size: usize,
 }
@@ -120,11 +121,16 @@ impl DecodeEntry for DeltaBaseCache {
     }
 
     fn get(&mut self, pack_id: u32, offset: u64, out: &mut Vec<u8>) -> Option<(gix::object::Kind, usize)> {
-        let mut lru = self.lru();
-        let entry = lru.get(&(pack_id, offset))?;
+        // The lock is held for the lookup only: the other workers wait on it for every link of
+        // every delta chain they resolve.
+        let (data, kind, compressed_size) = {
+            let mut lru = self.lru();
+            let entry = lru.get(&(pack_id, offset))?;
+            (Arc::clone(&entry.data), entry.kind, entry.compressed_size)
+        };
         out.clear();
-        out.extend_from_slice(&entry.data);
-        Some((entry.kind, entry.compressed_size))
+        out.extend_from_slice(&data);
+        Some((kind, compressed_size))
     }
 }
 
