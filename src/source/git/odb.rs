@@ -9,15 +9,15 @@ use std::sync::{Arc, Mutex, PoisonError};
 use gix::odb::pack::cache::DecodeEntry;
 
 /// Bytes of decoded objects one scan keeps for delta resolution, all its workers together.
-/// git keeps 96 MB (`core.deltaBaseCacheLimit`) for its one thread; measured on git.git's stats
-/// scan (two workers, benches/README.md), 64 MB shared cost 3% more CPU than 96 MB and kept peak
-/// memory under `git log --numstat`'s.
+/// git keeps 96 MB (`core.deltaBaseCacheLimit`) for its one thread. On git.git's stats scan
+/// (two workers, benches/README.md) 64 MB took 16.3–16.5 CPU-s and 182–192 MB of anonymous
+/// memory, 96 MB 15.5–15.8 CPU-s and 235–245 MB, 32 MB 17.8–18.9 CPU-s and 136–138 MB.
 const DEFAULT_CACHE_BYTES: usize = 64 << 20;
 
 /// The same for scans that hand out a row per file or line (`commit_files`, `diff_lines`):
 /// their rows and patches in flight take the memory the stats scans give the cache. On git.git
-/// `SELECT * FROM commit_files` peaked at 268 MB anonymous memory with 32 MB, 351 MB with 64 MB,
-/// for 6% more CPU.
+/// `SELECT * FROM commit_files` peaked at 258–292 MB anonymous memory with 32 MB, 351 MB with
+/// 64 MB, for 6% more CPU.
 const ROWS_CACHE_BYTES: usize = 32 << 20;
 
 /// What an entry costs beyond its bytes (map slot, list node, allocation header), so that many
@@ -31,8 +31,8 @@ const ENTRY_OVERHEAD: usize = 64;
 ///   time a directory changes again its previous version is gone, and its delta chain (up to 50
 ///   deep) is resolved from the root once more: 17% of the stats scan's CPU and 18% of a whole
 ///   repository's blame on the generated benchmark history.
-/// - gix's byte-capped map weighs an entry by its length while reusing evicted buffers of any
-///   capacity, so 32 MB per worker held ~65 MB each.
+/// - gix's byte-capped map belongs to one handle and weighs an entry by its length while
+///   reusing evicted buffers of any capacity.
 /// - one cache per worker holds the same bases twice; shared, the workers resolve each other's
 ///   chains from the nearest base (gix-pack is patched to cache every base along a chain, as
 ///   git does: vendor/README.md).
