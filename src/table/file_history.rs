@@ -62,7 +62,7 @@ fn produce(part: &Partition<'_>, sink: &mut BatchSink) -> Result<()> {
         .ok_or_else(|| Error::InvalidArgument(format!("file_history needs a file: {}", TABLE.usage())))?;
     let mut repo = location.open_gix()?;
     // Every commit's trees are read: keep delta bases across commits, as the history scans do.
-    DeltaBaseCache::attach_new(&mut repo);
+    DeltaBaseCache::for_history(&repo).attach(&mut repo);
     let Some(start) = resolve_commit(&repo, name, spec.rev.as_deref())? else {
         return Ok(()); // empty repository
     };

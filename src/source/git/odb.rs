@@ -91,11 +91,6 @@ impl DeltaBaseCache {
         repo.objects.set_pack_cache(move || Box::new(cache.clone()));
     }
 
-    /// A cache for `repo` alone, attached to it: for scans on one handle.
-    pub(crate) fn attach_new(repo: &mut gix::Repository) {
-        Self::for_history(repo).attach(repo);
-    }
-
     fn lru(&self) -> std::sync::MutexGuard<'_, Lru> {
         // A panic elsewhere cannot leave the map half-updated: every change is one call.
         self.0.lock().unwrap_or_else(PoisonError::into_inner)
