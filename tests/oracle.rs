@@ -79,6 +79,100 @@ fn commit_stats_match_numstat() {
     assert_eq!(actual, sorted(expected));
 }
 
+/// Scans that want no author, committer or message read parents, trees and dates from the
+/// commit-graph, as `git log --format=%H` does; commits newer than the graph are decoded.
+#[test]
+fn commit_stats_match_numstat_through_a_partial_commit_graph() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path().join("r");
+    git(
+        dir.path(),
+        &["clone", "-q", &fixture("basic").display().to_string(), "r"],
+    );
+    git(&repo, &["commit-graph", "write", "--reachable"]);
+    // Newer than the graph: a commit, a side commit and their merge.
+    std::fs::write(repo.join("after-graph.txt"), "one\ntwo\n").unwrap();
+    git(&repo, &["add", "."]);
+    commit_as(&repo, ("A", "a@x"), &["-m", "after the graph"]);
+    git(&repo, &["checkout", "-q", "-b", "side", "HEAD~1"]);
+    std::fs::write(repo.join("side.txt"), "s\n").unwrap();
+    git(&repo, &["add", "."]);
+    commit_as(&repo, ("A", "a@x"), &["-m", "side"]);
+    git(&repo, &["checkout", "-q", "-"]);
+    git(
+        &repo,
+        &[
+            "-c",
+            "user.name=M",
+            "-c",
+            "user.email=m@x",
+            "merge",
+            "-q",
+            "--no-ff",
+            "-m",
+            "merge side",
+            "side",
+        ],
+    );
+
+    let merges = merges(&repo);
+    assert!(!merges.is_empty());
+    let expected: Vec<String> = numstat(&repo, &[])
+        .into_iter()
+        .filter(|(sha, _)| !merges.contains(sha))
+        .map(|(sha, files)| {
+            let a: i64 = files.iter().map(|f| f.2).sum();
+            let d: i64 = files.iter().map(|f| f.3).sum();
+            format!("{sha}\x1f{a}\x1f{d}\x1f{}", files.len())
+        })
+        .collect();
+    let actual = sorted_lines(&query(
+        &repo,
+        "SELECT sha, additions, deletions, files_changed FROM commits WHERE NOT is_merge",
+    ));
+    assert_eq!(actual, sorted(expected));
+
+    let parents = sorted(
+        git(&repo, &["log", "--format=%H %P"])
+            .lines()
+            .map(|l| {
+                let (sha, parents) = l.split_once(' ').unwrap();
+                let list = parents.split_whitespace().collect::<Vec<_>>().join(", ");
+                format!("{sha}\x1f[{list}]\x1f{}", parents.contains(' '))
+            })
+            .collect(),
+    );
+    let actual = sorted_lines(&query(&repo, "SELECT sha, parents, is_merge FROM commits"));
+    assert_eq!(actual, parents);
+
+    // Committer-time bounds are checked against the graph's dates.
+    let times: Vec<(String, i64)> = git(&repo, &["log", "--no-merges", "--format=%H %ct"])
+        .lines()
+        .map(|l| {
+            let (sha, t) = l.split_once(' ').unwrap();
+            (sha.to_string(), t.parse().unwrap())
+        })
+        .collect();
+    let mut sorted_times: Vec<i64> = times.iter().map(|t| t.1).collect();
+    sorted_times.sort();
+    let since = sorted_times[sorted_times.len() / 2];
+    let want = sorted(
+        times
+            .iter()
+            .filter(|t| t.1 >= since)
+            .map(|t| t.0.clone())
+            .collect(),
+    );
+    let actual = sorted_lines(&query(
+        &repo,
+        &format!(
+            "SELECT sha FROM commits WHERE NOT is_merge AND additions >= 0 \
+             AND committer_time >= to_timestamp({since})"
+        ),
+    ));
+    assert_eq!(actual, want);
+}
+
 #[test]
 fn commit_files_match_numstat_and_name_status() {
     let repo = fixture("basic");

@@ -121,6 +121,16 @@ impl TimeBounds {
             || self.committer_min.is_some_and(|m| committer < m)
             || self.committer_max.is_some_and(|m| committer > m)
     }
+
+    /// Whether a bound is on author time, which only the commit object records.
+    fn on_author(&self) -> bool {
+        self.author_min.is_some() || self.author_max.is_some()
+    }
+
+    /// `excludes` for bounds with none on author time.
+    fn excludes_committer(&self, committer: i64) -> bool {
+        self.committer_min.is_some_and(|m| committer < m) || self.committer_max.is_some_and(|m| committer > m)
+    }
 }
 
 /// The commits selected by a revision spec, newest first by committer time (as `git log`).
@@ -271,14 +281,19 @@ pub(crate) struct CommitReader<'r> {
     /// A shallow clone's boundary (sorted): commits whose parents are not in the repository,
     /// which git reads as having none.
     shallow: Vec<ObjectId>,
+    /// The commit-graph, when the needs want nothing of a commit but its parents, tree and
+    /// committer time (None in a shallow repository, where git does not use it either).
+    graph: Option<&'r gix::commitgraph::Graph>,
 }
 
 impl<'r> CommitReader<'r> {
-    /// `cache` serves stats (not per-file changes) computed by earlier scans.
+    /// `cache` serves stats (not per-file changes) computed by earlier scans; `graph` is
+    /// [`CommitReader::graph`]'s answer for these needs, opened once for a scan's readers.
     pub(crate) fn new(
         repo: &'r gix::Repository,
         name: &'r str,
         needs: CommitNeeds,
+        graph: Option<&'r gix::commitgraph::Graph>,
         cache: Option<&'r StatsCache>,
         counters: &'r ScanCounters,
     ) -> Result<Self> {
@@ -289,6 +304,7 @@ impl<'r> CommitReader<'r> {
         };
         let shallow = super::shallow_boundary(repo, name)?;
         Ok(CommitReader {
+            graph,
             shallow,
             repo,
             name,
@@ -300,11 +316,84 @@ impl<'r> CommitReader<'r> {
         })
     }
 
+    /// The commit-graph, when `needs` want nothing of a commit but its parents, tree and
+    /// committer time. None in a shallow repository, where git does not use it either, and
+    /// when the graph cannot be read: it is only a shortcut past the commit objects.
+    pub(crate) fn graph(
+        repo: &gix::Repository,
+        name: &str,
+        needs: CommitNeeds,
+    ) -> Result<Option<gix::commitgraph::Graph>> {
+        let body = needs.people || needs.message || needs.mailmap || needs.co_authors;
+        if body || !super::shallow_boundary(repo, name)?.is_empty() {
+            return Ok(None);
+        }
+        Ok(repo.commit_graph_if_enabled().ok().flatten())
+    }
+
     /// Reads one commit; None when `bounds` or the merge filter of its needs exclude it (so
     /// no diff work is spent on it).
     pub(crate) fn read(&mut self, id: ObjectId, bounds: &TimeBounds) -> Result<Option<CommitRecord>> {
-        let name = self.name;
         ScanCounters::add(&self.counters.commits);
+        let head = match self.graph {
+            Some(graph) if !bounds.on_author() => self.head_from_graph(graph, id, bounds)?,
+            _ => self.head_from_object(id, bounds)?,
+        };
+        let Some((mut record, tree)) = head else {
+            return Ok(None);
+        };
+        if let Some(stats) = self.cache.and_then(|c| c.get(&id)) {
+            ScanCounters::add(&self.counters.cache_hits);
+            record.stats = Some(stats);
+            record.stats_cached = true;
+        } else if let Some(differ) = &mut self.differ {
+            ScanCounters::add(&self.counters.diffs);
+            let parent_tree = match record.parents.first() {
+                Some(parent) => Some(tree_of(self.repo, self.name, self.graph, *parent)?),
+                None => None,
+            };
+            let detail = ChangeDetail {
+                lines: self.needs.stats || self.needs.file_lines,
+                patch: self.needs.file_patches,
+            };
+            differ.changes(parent_tree, tree, detail, &mut record.files)?;
+            if let Some(needed) = differ.needed_rename_limit() {
+                self.counters
+                    .needed_rename_limit
+                    .fetch_max(needed as u64, Ordering::Relaxed);
+            }
+            record.stats = Some(DiffStats::of(&record.files));
+        }
+        Ok(Some(record))
+    }
+
+    /// A commit's parents and tree from the commit-graph, for reads that want nothing else of
+    /// the commit: `git log --format=%H` reads no commit object either, and the commit objects
+    /// of git.git are 33 MB of its pack. A commit the graph does not have yet is decoded.
+    fn head_from_graph(
+        &self,
+        graph: &gix::commitgraph::Graph,
+        id: ObjectId,
+        bounds: &TimeBounds,
+    ) -> Result<Option<(CommitRecord, ObjectId)>> {
+        let node = super::graph::node(self.repo, self.name, Some(graph), &self.shallow, id)?;
+        if bounds.excludes_committer(node.time) || !self.merge_filter_keeps(node.parents.len()) {
+            return Ok(None);
+        }
+        let record = CommitRecord {
+            parents: node.parents,
+            ..CommitRecord::new(id)
+        };
+        Ok(Some((record, node.tree)))
+    }
+
+    /// A commit with every field its needs ask for, decoded from its object.
+    fn head_from_object(
+        &self,
+        id: ObjectId,
+        bounds: &TimeBounds,
+    ) -> Result<Option<(CommitRecord, ObjectId)>> {
+        let name = self.name;
         let commit = self.repo.find_commit(id).map_err(|e| Error::git(name, e))?;
         let decoded = commit.decode().map_err(|e| Error::git(name, e))?;
         let author_sig =
@@ -317,19 +406,17 @@ impl<'r> CommitReader<'r> {
         if bounds.excludes(author.time, committer.time) {
             return Ok(None);
         }
-        let grafted = self.shallow.binary_search(&id).is_ok();
-        if let Some(merges) = self.needs.merges {
-            let is_merge = !grafted && decoded.parents().nth(1).is_some();
-            if is_merge != merges {
-                return Ok(None);
-            }
+        // A shallow clone's boundary commits read as roots, as git reads them.
+        let parents: Vec<ObjectId> = if self.shallow.binary_search(&id).is_ok() {
+            Vec::new()
+        } else {
+            decoded.parents().collect()
+        };
+        if !self.merge_filter_keeps(parents.len()) {
+            return Ok(None);
         }
         let mut record = CommitRecord {
-            parents: if grafted {
-                Vec::new()
-            } else {
-                decoded.parents().collect()
-            },
+            parents,
             author,
             committer,
             ..CommitRecord::new(id)
@@ -363,37 +450,27 @@ impl<'r> CommitReader<'r> {
                 })
                 .collect();
         }
-        if let Some(stats) = self.cache.and_then(|c| c.get(&id)) {
-            ScanCounters::add(&self.counters.cache_hits);
-            record.stats = Some(stats);
-            record.stats_cached = true;
-        } else if let Some(differ) = &mut self.differ {
-            ScanCounters::add(&self.counters.diffs);
-            let parent_tree = match record.parents.first() {
-                Some(parent) => Some(
-                    self.repo
-                        .find_commit(*parent)
-                        .map_err(|e| Error::git(name, e))?
-                        .tree_id()
-                        .map_err(|e| Error::git(name, e))?
-                        .detach(),
-                ),
-                None => None,
-            };
-            let detail = ChangeDetail {
-                lines: self.needs.stats || self.needs.file_lines,
-                patch: self.needs.file_patches,
-            };
-            differ.changes(parent_tree, decoded.tree(), detail, &mut record.files)?;
-            if let Some(needed) = differ.needed_rename_limit() {
-                self.counters
-                    .needed_rename_limit
-                    .fetch_max(needed as u64, Ordering::Relaxed);
-            }
-            record.stats = Some(DiffStats::of(&record.files));
-        }
-        Ok(Some(record))
+        Ok(Some((record, decoded.tree())))
     }
+
+    /// Whether the merge filter of the needs keeps a commit with this many parents.
+    fn merge_filter_keeps(&self, parents: usize) -> bool {
+        self.needs.merges.is_none_or(|merges| merges == (parents > 1))
+    }
+}
+
+/// A commit's tree: from the commit-graph where it has the commit.
+fn tree_of(
+    repo: &gix::Repository,
+    name: &str,
+    graph: Option<&gix::commitgraph::Graph>,
+    id: ObjectId,
+) -> Result<ObjectId> {
+    if let Some(commit) = graph.and_then(|g| g.commit_by_id(id)) {
+        return Ok(commit.root_tree_id().to_owned());
+    }
+    let commit = repo.find_commit(id).map_err(|e| Error::git(name, e))?;
+    Ok(commit.tree_id().map_err(|e| Error::git(name, e))?.detach())
 }
 
 /// A signature as a [`Person`], decoded with the commit's declared encoding.
@@ -557,5 +634,72 @@ mod fuzz {
             }
             Ok(())
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+    use std::process::Command;
+
+    use super::{CommitNeeds, CommitReader};
+
+    fn git(dir: &Path, args: &[&str]) {
+        let status = Command::new("git")
+            .args(["-c", "user.name=T", "-c", "user.email=t@x"])
+            .args(args)
+            .current_dir(dir)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .status()
+            .unwrap();
+        assert!(status.success(), "git {args:?}");
+    }
+
+    /// The graph shortcut is taken only where it gives git's answer: never when a commit's
+    /// people or message are wanted, nor in a shallow clone.
+    #[test]
+    fn the_commit_graph_serves_only_reads_that_want_no_commit_body() {
+        let dir = tempfile::tempdir().unwrap();
+        let full = dir.path().join("full");
+        std::fs::create_dir(&full).unwrap();
+        git(&full, &["init", "-q"]);
+        for n in 0..3 {
+            std::fs::write(full.join("f"), format!("{n}\n")).unwrap();
+            git(&full, &["add", "f"]);
+            git(&full, &["commit", "-q", "-m", &format!("c{n}")]);
+        }
+        let has_graph = |repo: &Path, needs: CommitNeeds| {
+            let repo = gix::open(repo).unwrap();
+            CommitReader::graph(&repo, "t", needs).unwrap().is_some()
+        };
+        let stats = CommitNeeds {
+            stats: true,
+            ..Default::default()
+        };
+        assert!(!has_graph(&full, stats), "no commit-graph written yet");
+        git(&full, &["commit-graph", "write", "--reachable"]);
+        assert!(has_graph(&full, stats));
+        for needs in [
+            CommitNeeds {
+                people: true,
+                ..stats
+            },
+            CommitNeeds {
+                message: true,
+                ..stats
+            },
+            CommitNeeds {
+                mailmap: true,
+                ..stats
+            },
+        ] {
+            assert!(!has_graph(&full, needs), "{needs:?}");
+        }
+        let url = format!("file://{}", full.display());
+        git(dir.path(), &["clone", "-q", "--depth", "1", &url, "shallow"]);
+        let shallow = dir.path().join("shallow");
+        git(&shallow, &["commit-graph", "write", "--reachable"]);
+        assert!(!has_graph(&shallow, stats), "shallow clone");
     }
 }

@@ -42,7 +42,7 @@ pub(crate) fn follow(
         message: true,
         ..Default::default()
     };
-    let mut reader = CommitReader::new(repo, name, needs, None, counters)?;
+    let mut reader = CommitReader::new(repo, name, needs, None, None, counters)?;
     let mut differ = Differ::new(repo, name)?;
     let shallow = super::shallow_boundary(repo, name)?;
     // Dates, parents and trees come from the commit-graph where it has them, as git reads them

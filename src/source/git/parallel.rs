@@ -141,8 +141,11 @@ fn read_all(
         count_for_progress(plan, repo)?;
     }
     let ids = walk(repo, name, plan.rev, plan.times.committer_min)?;
+    // One mapping of the graph for all the workers.
+    let graph = CommitReader::graph(repo, name, plan.needs)?;
+    let graph = graph.as_ref();
     if plan.workers <= 1 || !expensive {
-        let mut reader = CommitReader::new(repo, name, plan.needs, cache, plan.counters)?;
+        let mut reader = CommitReader::new(repo, name, plan.needs, graph, cache, plan.counters)?;
         for id in ids {
             if let Some(record) = reader.read(id?, &plan.times)? {
                 if !emit(record)? {
@@ -168,7 +171,8 @@ fn read_all(
             scope.spawn(move || {
                 let mut repo = shared.to_thread_local();
                 bases.attach(&mut repo);
-                let mut reader = match CommitReader::new(&repo, name, plan.needs, cache, plan.counters) {
+                let mut reader = match CommitReader::new(&repo, name, plan.needs, graph, cache, plan.counters)
+                {
                     Ok(r) => r,
                     Err(e) => {
                         let _ = result_tx.send((usize::MAX, Err(e)));
