@@ -459,8 +459,9 @@ impl<'r> CommitReader<'r> {
     }
 }
 
-/// A commit's tree: from the commit-graph where it has the commit.
-fn tree_of(
+/// A commit's tree: from the commit-graph where it has the commit (a tree is the same in the
+/// graph and in the object, shallow or not).
+pub(crate) fn tree_of(
     repo: &gix::Repository,
     name: &str,
     graph: Option<&gix::commitgraph::Graph>,

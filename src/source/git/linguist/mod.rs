@@ -12,6 +12,7 @@ use regex::Regex;
 use gix::ObjectId;
 
 use super::attributes::{LinguistAttributes, TreeAttributes};
+use super::commits::tree_of;
 use super::text::is_binary;
 use crate::error::{Error, Result};
 
@@ -72,6 +73,9 @@ pub(crate) struct RevisionClassifier<'r> {
     /// The last commits' trees: a commit's changed files come one after another, and a deleted
     /// one sends us to the parent and back.
     trees: Vec<(ObjectId, ObjectId)>,
+    /// Where the commits' trees are found without reading the commit objects (33 MB of
+    /// git.git's pack); None without a commit-graph.
+    graph: Option<gix::commitgraph::Graph>,
 }
 
 impl<'r> RevisionClassifier<'r> {
@@ -81,6 +85,7 @@ impl<'r> RevisionClassifier<'r> {
             name,
             attributes: TreeAttributes::new(repo, name),
             trees: Vec::new(),
+            graph: repo.commit_graph_if_enabled().ok().flatten(),
         }
     }
 
@@ -90,12 +95,7 @@ impl<'r> RevisionClassifier<'r> {
         let tree = match self.trees.iter().find(|(c, _)| *c == commit) {
             Some(&(_, tree)) => tree,
             None => {
-                let tree = self
-                    .repo
-                    .find_commit(commit)
-                    .and_then(|c| c.tree_id())
-                    .map_err(|e| Error::git(self.name, e))?
-                    .detach();
+                let tree = tree_of(self.repo, self.name, self.graph.as_ref(), commit)?;
                 if self.trees.len() >= 4 {
                     self.trees.remove(0);
                 }
