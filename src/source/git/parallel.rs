@@ -27,7 +27,7 @@ const CHUNK: usize = 64;
 /// when each worker had a delta-base cache of its own; `benches/README.md`).
 const STATS_CHUNK: usize = 1024;
 /// Commits per unit of work when each file's patch comes back: a commit's patches can be
-/// megabytes (git.git's translation updates), and `3 x workers` units are in flight.
+/// megabytes (git.git's translation updates), and `workers + 1` units are in flight.
 const PATCH_CHUNK: usize = 8;
 
 /// What to read and how.
@@ -194,7 +194,14 @@ fn read_all(
         }
         drop(result_tx);
 
-        let max_in_flight = plan.workers * 3;
+        // Patches in flight are the largest part of a `commit_files` scan's memory: one unit
+        // more than the workers keeps them busy (git.git: 174 against 184 MB anonymous with
+        // `3 x workers`, as fast).
+        let max_in_flight = if plan.needs.file_patches {
+            plan.workers + 1
+        } else {
+            plan.workers * 3
+        };
         let mut pending: BTreeMap<usize, Vec<CommitRecord>> = BTreeMap::new();
         let (mut sent, mut next_out) = (0usize, 0usize);
         let mut wanted = true;
