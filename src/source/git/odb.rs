@@ -66,8 +66,8 @@ struct Slot {
 struct Ring {
     capacity: usize,
     max_entries: usize,
-    /// Allocated at the first object, zeroed by the system: a scan of a small repository
-    /// touches only the pages it writes.
+    /// Reserved at the first object and filled during the first lap: a scan of a small
+    /// repository touches only the pages it writes.
     buf: Vec<u8>,
     /// Position of the next write; the ring holds positions `head - capacity .. head`.
     head: u64,
@@ -96,11 +96,14 @@ impl Ring {
 
     fn put(&mut self, key: Key, data: &[u8], kind: gix::object::Kind, compressed_size: usize) {
         // Larger than the ring: not kept (git keeps nothing larger than its whole limit either).
-        if data.len() > self.capacity {
+        if self.capacity == 0 || data.len() > self.capacity {
             return;
         }
-        if self.buf.is_empty() {
-            self.buf = vec![0; self.capacity];
+        if self.buf.capacity() < self.capacity && self.buf.try_reserve_exact(self.capacity).is_err() {
+            // A `core.deltaBaseCacheLimit` larger than the memory to be had: the scan runs
+            // without a cache rather than failing.
+            *self = Ring::new(0);
+            return;
         }
         let capacity = self.capacity as u64;
         let mut at = self.head;
@@ -109,7 +112,12 @@ impl Ring {
             at += capacity - at % capacity;
         }
         let start = (at % capacity) as usize;
-        self.buf[start..start + data.len()].copy_from_slice(data);
+        let end = start + data.len();
+        if self.buf.len() < end {
+            // The first lap: the ring grows as it is written, so only pages in use are touched.
+            self.buf.resize(end, 0);
+        }
+        self.buf[start..end].copy_from_slice(data);
         self.head = at + data.len() as u64;
         let slot = Slot {
             at,
@@ -222,7 +230,7 @@ mod tests {
         for offset in 0..5 {
             ring.put((0, offset), &[offset as u8; UNIT], BLOB, 10);
         }
-        assert_eq!(ring.buf.len(), 5 * UNIT);
+        assert_eq!(ring.buf.capacity(), 5 * UNIT);
         assert_eq!(ring.get((0, 0), &mut out), Some((BLOB, 10)));
         assert_eq!(out, vec![0u8; UNIT]);
         // Object 0 was in the older half, so that read wrote it again at the front, over
@@ -242,7 +250,19 @@ mod tests {
             None,
             "another pack's object at the same offset"
         );
-        assert_eq!(ring.buf.len(), 5 * UNIT, "the ring never grows");
+        assert_eq!(ring.buf.capacity(), 5 * UNIT, "the ring never grows");
+    }
+
+    #[test]
+    fn a_ring_without_room_keeps_nothing_and_fails_nothing() {
+        let mut out = Vec::new();
+        for capacity in [0, 1 << 62] {
+            let mut ring = Ring::new(capacity);
+            ring.put((0, 1), b"", BLOB, 1);
+            ring.put((0, 2), b"data", BLOB, 1);
+            assert_eq!(ring.get((0, 1), &mut out), None, "capacity {capacity}");
+            assert_eq!(ring.get((0, 2), &mut out), None, "capacity {capacity}");
+        }
     }
 
     #[test]
@@ -296,7 +316,9 @@ mod tests {
             writer.put(0, offset, &[offset as u8; 100], BLOB, 10);
         }
         let rings: Vec<_> = cache.0.iter().map(|ring| ring.lock().unwrap()).collect();
-        assert!(rings.iter().all(|ring| ring.buf.len() == 10 * BYTES_PER_ENTRY));
+        assert!(rings
+            .iter()
+            .all(|ring| ring.buf.capacity() == 10 * BYTES_PER_ENTRY));
         assert!(
             rings.iter().all(|ring| !ring.index.is_empty()),
             "objects spread over every shard"
