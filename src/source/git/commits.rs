@@ -118,8 +118,7 @@ impl TimeBounds {
     fn excludes(&self, author: i64, committer: i64) -> bool {
         self.author_min.is_some_and(|m| author < m)
             || self.author_max.is_some_and(|m| author > m)
-            || self.committer_min.is_some_and(|m| committer < m)
-            || self.committer_max.is_some_and(|m| committer > m)
+            || self.excludes_committer(committer)
     }
 
     /// Whether a bound is on author time, which only the commit object records.
@@ -127,7 +126,7 @@ impl TimeBounds {
         self.author_min.is_some() || self.author_max.is_some()
     }
 
-    /// `excludes` for bounds with none on author time.
+    /// The committer-time half of `excludes`: all of it when no bound is on author time.
     fn excludes_committer(&self, committer: i64) -> bool {
         self.committer_min.is_some_and(|m| committer < m) || self.committer_max.is_some_and(|m| committer > m)
     }
