@@ -342,6 +342,23 @@ mod fuzz {
         "/* c */ SELECT 1 -- x",
     ];
 
+    /// A rewrite sqlparser cannot read back (found by the fuzz target) leaves the client's SQL
+    /// as it was.
+    #[test]
+    fn a_rewrite_that_does_not_parse_again_is_not_used() {
+        let sql =
+            "SELECT nspname FROM pg_catalog.pg_namespace WHERE nspname. 1 NOT LIKE 'pg/_' || '%' ESCAPE '/'";
+        let prepared = prepare(sql);
+        assert_eq!(prepared.sql, Cow::Borrowed(sql));
+        assert!(prepared.statements.is_some());
+        let rewritten =
+            prepare("SELECT nspname FROM pg_catalog.pg_namespace WHERE nspname NOT LIKE 'pg/_%' ESCAPE '/'");
+        assert!(
+            matches!(rewritten.sql, Cow::Owned(_)),
+            "the usual rewrite still applies"
+        );
+    }
+
     /// Whatever a client sends: preparing it never panics; what the guard lets through is what
     /// the engine's own parser reads from the rewritten SQL, with no write and no operator
     /// setting in it; a rewrite keeps the statements' number and kinds.

@@ -67,16 +67,19 @@ pub(super) fn prepare(sql: &str) -> Prepared<'_> {
     for statement in &mut statements {
         let _ = statement.visit(&mut rewriter);
     }
-    let sql = if rewriter.changed {
-        Cow::Owned(
-            statements
-                .iter()
-                .map(Statement::to_string)
-                .collect::<Vec<_>>()
-                .join("; "),
-        )
-    } else {
-        Cow::Borrowed(sql)
+    let rewritten = rewriter.changed.then(|| {
+        statements
+            .iter()
+            .map(Statement::to_string)
+            .collect::<Vec<_>>()
+            .join("; ")
+    });
+    // sqlparser prints a few odd inputs in a form it cannot read back (`nspname. 1` as
+    // `nspname.1`). The client's SQL then goes to the engine unchanged, which says what it
+    // cannot run; the rewrite never changes a statement's kind, so the guard's view holds.
+    let sql = match rewritten {
+        Some(text) if Parser::parse_sql(&PostgreSqlDialect {}, &text).is_ok() => Cow::Owned(text),
+        _ => Cow::Borrowed(sql),
     };
     Prepared {
         sql,
