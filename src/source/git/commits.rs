@@ -348,7 +348,7 @@ impl<'r> CommitReader<'r> {
         } else if let Some(differ) = &mut self.differ {
             ScanCounters::add(&self.counters.diffs);
             let parent_tree = match record.parents.first() {
-                Some(parent) => Some(tree_of(self.repo, self.name, self.graph, *parent)?),
+                Some(parent) => Some(super::graph::tree_of(self.repo, self.name, self.graph, *parent)?),
                 None => None,
             };
             let detail = ChangeDetail {
@@ -456,21 +456,6 @@ impl<'r> CommitReader<'r> {
     fn merge_filter_keeps(&self, parents: usize) -> bool {
         self.needs.merges.is_none_or(|merges| merges == (parents > 1))
     }
-}
-
-/// A commit's tree: from the commit-graph where it has the commit (a tree is the same in the
-/// graph and in the object, shallow or not).
-pub(crate) fn tree_of(
-    repo: &gix::Repository,
-    name: &str,
-    graph: Option<&gix::commitgraph::Graph>,
-    id: ObjectId,
-) -> Result<ObjectId> {
-    if let Some(commit) = graph.and_then(|g| g.commit_by_id(id)) {
-        return Ok(commit.root_tree_id().to_owned());
-    }
-    let commit = repo.find_commit(id).map_err(|e| Error::git(name, e))?;
-    Ok(commit.tree_id().map_err(|e| Error::git(name, e))?.detach())
 }
 
 /// A signature as a [`Person`], decoded with the commit's declared encoding.

@@ -55,3 +55,18 @@ pub(super) fn node(
         tree: decoded.tree(),
     })
 }
+
+/// A commit's tree: from the commit-graph where it has the commit (a tree is the same in the
+/// graph and in the object, shallow or not).
+pub(crate) fn tree_of(
+    repo: &gix::Repository,
+    name: &str,
+    graph: Option<&gix::commitgraph::Graph>,
+    id: ObjectId,
+) -> Result<ObjectId> {
+    if let Some(commit) = graph.and_then(|g| g.commit_by_id(id)) {
+        return Ok(commit.root_tree_id().to_owned());
+    }
+    let commit = repo.find_commit(id).map_err(|e| Error::git(name, e))?;
+    Ok(commit.tree_id().map_err(|e| Error::git(name, e))?.detach())
+}

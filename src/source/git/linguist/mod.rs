@@ -12,7 +12,7 @@ use regex::Regex;
 use gix::ObjectId;
 
 use super::attributes::{LinguistAttributes, TreeAttributes};
-use super::commits::tree_of;
+use super::graph::tree_of;
 use super::text::is_binary;
 use crate::error::{Error, Result};
 
