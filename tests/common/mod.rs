@@ -96,9 +96,29 @@ pub fn git_bytes(dir: &Path, args: &[&str]) -> Vec<u8> {
     out.stdout
 }
 
+/// This test binary's scratch directory: fixtures, caches and clones of all its tests.
+static SCRATCH: OnceLock<PathBuf> = OnceLock::new();
+
 fn scratch_root() -> &'static Path {
-    static ROOT: OnceLock<tempfile::TempDir> = OnceLock::new();
-    ROOT.get_or_init(|| tempfile::tempdir().expect("temp dir")).path()
+    SCRATCH.get_or_init(|| {
+        // A static is never dropped, so a `TempDir` held here would outlive the process (every
+        // run left its fixtures behind: 17 GB of them filled a CI disk). The directory is kept
+        // past `TempDir` and removed when the test binary exits instead.
+        let dir = tempfile::Builder::new()
+            .prefix("gitfleet-test-")
+            .tempdir()
+            .expect("temp dir")
+            .keep();
+        extern "C" fn remove_scratch() {
+            if let Some(dir) = SCRATCH.get() {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+        }
+        // SAFETY: registers a plain function with no arguments, which libc calls at exit.
+        let registered = unsafe { libc::atexit(remove_scratch) };
+        assert_eq!(registered, 0, "atexit failed");
+        dir
+    })
 }
 
 /// A fixture repository built once per test binary by `tests/fixtures/NAME.sh`.
