@@ -1396,6 +1396,43 @@ fn patch_shapes_repo() -> std::path::PathBuf {
     repo
 }
 
+/// Commits whose patches are megabytes, more than one piece of a streamed scan each
+/// (`PIECE_BYTES`, 1 MB): four files of ~0.5 MB of patch added, then all rewritten, one file
+/// whose own patch is over 1 MB, a small file after them in each (a last piece of its own),
+/// and small commits around them, so the pieces of several
+/// commits are in flight on both workers at once.
+fn huge_patches_repo() -> std::path::PathBuf {
+    let repo = scratch_dir("huge-patches").join("repo");
+    let _ = std::fs::remove_dir_all(&repo);
+    std::fs::create_dir_all(&repo).unwrap();
+    let script = r#"
+        set -e
+        export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null
+        git init -q -b main .
+        git config user.name P; git config user.email p@x
+        small() { for i in 1 2 3; do echo "$1 $i" >> small.txt; git add -A; git commit -qm "small $1 $i"; done; }
+        small one
+        for f in a b c d; do seq 1 40000 | sed "s/^/$f line /" > $f.txt; done
+        echo z > z.txt
+        git add -A; git commit -qm "four big files"
+        small two
+        for f in a b c d; do sed -i 's/line \([0-9]*[02468]\)$/LINE \1/' $f.txt; done
+        seq 1 120000 | sed 's/^/huge /' > huge.txt
+        echo zz >> z.txt
+        git add -A; git commit -qm "rewrite and one huge file"
+        small three
+        git rm -q a.txt b.txt; git commit -qm "delete two"
+        small four
+    "#;
+    let status = std::process::Command::new("bash")
+        .args(["-c", script])
+        .current_dir(&repo)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    repo
+}
+
 #[test]
 fn commit_files_patch_matches_git_log_p() {
     let generated = scratch_dir("patch").join("repo.git");
@@ -1407,17 +1444,82 @@ fn commit_files_patch_matches_git_log_p() {
             seed: 17,
         },
     );
-    for repo in [patch_shapes_repo(), fixture("basic"), fixture("trees"), generated] {
+    let huge = huge_patches_repo();
+    for repo in [
+        patch_shapes_repo(),
+        fixture("basic"),
+        fixture("trees"),
+        generated,
+        huge.clone(),
+    ] {
         let expected = git_patches(&repo);
         let ours = our_patches(&repo);
         let mut expected_sorted = expected.clone();
         expected_sorted.sort();
         assert_eq!(ours.len(), expected.len(), "{}", repo.display());
         for ((sha, ours), (_, git)) in ours.iter().zip(&expected_sorted) {
-            assert_eq!(ours, git, "patch of {sha} in {}", repo.display());
+            if ours != git {
+                // Megabyte patches: only where they part and a little of each side.
+                let at = ours.bytes().zip(git.bytes()).take_while(|(a, b)| a == b).count();
+                let around = |text: &str| {
+                    text.get(at.saturating_sub(200)..(at + 200).min(text.len()))
+                        .map(str::to_string)
+                };
+                panic!(
+                    "patch of {sha} in {} differs at byte {at} (ours {} bytes, git's {})\nours: {:?}\ngit:  {:?}",
+                    repo.display(),
+                    ours.len(),
+                    git.len(),
+                    around(ours),
+                    around(git)
+                );
+            }
         }
         let hunks: usize = expected.iter().map(|(_, p)| p.matches("\n@@ ").count()).sum();
         assert!(hunks > 5, "{}: {hunks} hunks", repo.display());
+    }
+    let largest = git_patches(&huge).iter().map(|(_, p)| p.len()).max().unwrap();
+    assert!(
+        largest > 3 << 20,
+        "the huge commit has {largest} bytes of patches"
+    );
+
+    // Rows in git's order, files within a commit too, and a LIMIT that stops inside a commit
+    // of several pieces.
+    let git_files: Vec<Vec<String>> = String::from_utf8_lossy(&git_bytes(
+        &huge,
+        &[
+            "log",
+            "--name-only",
+            "--diff-merges=first-parent",
+            "--format=%x01%H",
+        ],
+    ))
+    .split('\x01')
+    .filter(|r| !r.is_empty())
+    .flat_map(|r| {
+        let sha = r[..40].to_string();
+        r[40..]
+            .lines()
+            .filter(|l| !l.is_empty())
+            .map(|path| vec![sha.clone(), path.to_string()])
+            .collect::<Vec<_>>()
+    })
+    .collect();
+    assert_eq!(
+        rows(&query(&huge, "SELECT sha, path FROM commit_files")),
+        git_files
+    );
+    for limit in [1, 5, 7] {
+        let ours = rows(&query(
+            &huge,
+            &format!("SELECT sha, path, length(patch) > 0 FROM commit_files LIMIT {limit}"),
+        ));
+        let expected: Vec<Vec<String>> = git_files[..limit]
+            .iter()
+            .map(|r| vec![r[0].clone(), r[1].clone(), "true".to_string()])
+            .collect();
+        assert_eq!(ours, expected, "LIMIT {limit}");
     }
 }
 

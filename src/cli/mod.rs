@@ -3,6 +3,7 @@
 
 mod args;
 mod logging;
+mod memory;
 mod print;
 mod progress;
 mod repl;
@@ -19,6 +20,7 @@ use gitfleet::analyses;
 use print::Output;
 
 pub(crate) fn main() -> ExitCode {
+    memory::tune_allocator();
     let cli = Cli::parse();
     logging::init(cli.quiet, cli.verbose);
     // Statements are planned on this thread: it gets the engine's deep stack, as do the

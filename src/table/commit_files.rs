@@ -64,7 +64,11 @@ fn produce(part: &Partition<'_>, sink: &mut BatchSink) -> Result<()> {
         .any(|c| part.wants(c));
     let (repo, bases) = if classify {
         let mut repo = location.open_gix()?;
-        let bases = DeltaBaseCache::for_rows(&repo);
+        let bases = if needs.file_patches {
+            DeltaBaseCache::for_patches(&repo)
+        } else {
+            DeltaBaseCache::for_rows(&repo)
+        };
         bases.attach(&mut repo);
         (Some(repo), Some(bases))
     } else {
@@ -83,6 +87,15 @@ fn produce(part: &Partition<'_>, sink: &mut BatchSink) -> Result<()> {
     read_commits(&plan, &mut |commit| {
         let sha = commit.id.to_string();
         for f in &commit.files {
+            // A batch is cut before a patch that would take it past BATCH_BYTES, not after:
+            // its text buffer then never doubles past that (or past one patch's own size).
+            let patch_len = f.patch.as_ref().map_or(0, String::len);
+            if rows.len > 0
+                && rows.patch.values_slice().len() + patch_len > BATCH_BYTES
+                && !sink.send(rows.finish(&location.name)?)?
+            {
+                return Ok(false);
+            }
             rows.len += 1;
             rows.sha.append_value(&sha);
             rows.path.append_value(&f.path);
@@ -94,16 +107,16 @@ fn produce(part: &Partition<'_>, sink: &mut BatchSink) -> Result<()> {
             rows.patch.append_option(f.patch.as_deref());
             let class = match classifier.as_mut() {
                 // A deleted file is what it was in the first parent.
-                Some(classifier) => match (f.change_type == 'D', commit.parents.first()) {
-                    (true, Some(&parent)) => classifier.classify_in(parent, &f.path)?,
-                    (true, None) => None,
-                    (false, _) => classifier.classify_in(commit.id, &f.path)?,
+                Some(classifier) => match (f.change_type == 'D', commit.trees) {
+                    (true, Some((_, Some(parent_tree)))) => classifier.classify_in(parent_tree, &f.path)?,
+                    (false, Some((tree, _))) => classifier.classify_in(tree, &f.path)?,
+                    _ => None,
                 },
                 None => None,
             };
             rows.classification(class.as_ref());
         }
-        if rows.len >= sink.batch_rows() || rows.patch.values_slice().len() >= BATCH_BYTES {
+        if rows.len >= sink.batch_rows() {
             return sink.send(rows.finish(&location.name)?);
         }
         Ok(true)

@@ -63,6 +63,9 @@ pub(crate) struct CommitRecord {
     /// True when `stats` came from the on-disk cache rather than a diff.
     pub stats_cached: bool,
     pub files: Vec<FileChange>,
+    /// The commit's tree and its first parent's (None: a root commit), which `files` come
+    /// from; set when the files were diffed.
+    pub trees: Option<(ObjectId, Option<ObjectId>)>,
 }
 
 /// What a scan did, for `EXPLAIN ANALYZE` (shared by the threads of one scan).
@@ -101,6 +104,7 @@ impl CommitRecord {
             stats: None,
             stats_cached: false,
             files: Vec::new(),
+            trees: None,
         }
     }
 }
@@ -333,12 +337,7 @@ impl<'r> CommitReader<'r> {
     /// Reads one commit; None when `bounds` or the merge filter of its needs exclude it (so
     /// no diff work is spent on it).
     pub(crate) fn read(&mut self, id: ObjectId, bounds: &TimeBounds) -> Result<Option<CommitRecord>> {
-        ScanCounters::add(&self.counters.commits);
-        let head = match self.graph {
-            Some(graph) if !bounds.on_author() => self.head_from_graph(graph, id, bounds)?,
-            _ => self.head_from_object(id, bounds)?,
-        };
-        let Some((mut record, tree)) = head else {
+        let Some((mut record, tree)) = self.head(id, bounds)? else {
             return Ok(None);
         };
         if let Some(stats) = self.cache.and_then(|c| c.get(&id)) {
@@ -346,24 +345,68 @@ impl<'r> CommitReader<'r> {
             record.stats = Some(stats);
             record.stats_cached = true;
         } else if let Some(differ) = &mut self.differ {
-            ScanCounters::add(&self.counters.diffs);
-            let parent_tree = match record.parents.first() {
-                Some(parent) => Some(super::graph::tree_of(self.repo, self.name, self.graph, *parent)?),
-                None => None,
-            };
-            let detail = ChangeDetail {
-                lines: self.needs.stats || self.needs.file_lines,
-                patch: self.needs.file_patches,
-            };
+            let parent_tree = first_parent_tree(self.repo, self.name, self.graph, &record)?;
+            record.trees = Some((tree, parent_tree));
+            let (detail, counters) = (detail(self.needs), self.counters);
+            ScanCounters::add(&counters.diffs);
             differ.changes(parent_tree, tree, detail, &mut record.files)?;
-            if let Some(needed) = differ.needed_rename_limit() {
-                self.counters
-                    .needed_rename_limit
-                    .fetch_max(needed as u64, Ordering::Relaxed);
-            }
+            note_rename_limit(differ, counters);
             record.stats = Some(DiffStats::of(&record.files));
         }
         Ok(Some(record))
+    }
+
+    /// Reads one commit as [`CommitReader::read`] does, handed to `emit` in pieces as its
+    /// files are diffed: each piece is the commit with its next files, about `piece_bytes` of
+    /// patch text, so a commit of tens of MB of patches is never held whole. Pieces carry no
+    /// `stats`: this is for reads that want files, not totals. False when `emit` stopped.
+    pub(crate) fn read_in_pieces(
+        &mut self,
+        id: ObjectId,
+        bounds: &TimeBounds,
+        piece_bytes: usize,
+        emit: &mut dyn FnMut(CommitRecord) -> Result<bool>,
+    ) -> Result<bool> {
+        debug_assert!(!self.needs.stats, "pieces carry no totals");
+        let Some((mut head, tree)) = self.head(id, bounds)? else {
+            return Ok(true);
+        };
+        let Some(differ) = &mut self.differ else {
+            return emit(head);
+        };
+        let parent_tree = first_parent_tree(self.repo, self.name, self.graph, &head)?;
+        head.trees = Some((tree, parent_tree));
+        let (detail, counters) = (detail(self.needs), self.counters);
+        ScanCounters::add(&counters.diffs);
+        let (mut piece, mut bytes, mut emitted) = (head.clone(), 0, false);
+        let go_on = differ.each_change(parent_tree, tree, detail, &mut |file| {
+            bytes += file.patch.as_ref().map_or(0, String::len);
+            piece.files.push(file);
+            if bytes < piece_bytes {
+                return Ok(true);
+            }
+            bytes = 0;
+            emitted = true;
+            emit(std::mem::replace(&mut piece, head.clone()))
+        })?;
+        note_rename_limit(differ, counters);
+        if !go_on {
+            return Ok(false);
+        }
+        if piece.files.is_empty() && emitted {
+            return Ok(true);
+        }
+        emit(piece)
+    }
+
+    /// The commit's head (all but its files and stats) and its tree; None when `bounds` or
+    /// the merge filter exclude it.
+    fn head(&self, id: ObjectId, bounds: &TimeBounds) -> Result<Option<(CommitRecord, ObjectId)>> {
+        ScanCounters::add(&self.counters.commits);
+        match self.graph {
+            Some(graph) if !bounds.on_author() => self.head_from_graph(graph, id, bounds),
+            _ => self.head_from_object(id, bounds),
+        }
     }
 
     /// A commit's parents and tree from the commit-graph, for reads that want nothing else of
@@ -455,6 +498,36 @@ impl<'r> CommitReader<'r> {
     /// Whether the merge filter of the needs keeps a commit with this many parents.
     fn merge_filter_keeps(&self, parents: usize) -> bool {
         self.needs.merges.is_none_or(|merges| merges == (parents > 1))
+    }
+}
+
+/// The first parent's tree, which a commit is diffed against (None: a root commit).
+fn first_parent_tree(
+    repo: &gix::Repository,
+    name: &str,
+    graph: Option<&gix::commitgraph::Graph>,
+    record: &CommitRecord,
+) -> Result<Option<ObjectId>> {
+    match record.parents.first() {
+        Some(parent) => Ok(Some(super::graph::tree_of(repo, name, graph, *parent)?)),
+        None => Ok(None),
+    }
+}
+
+/// What the differ computes of each file for `needs`.
+fn detail(needs: CommitNeeds) -> ChangeDetail {
+    ChangeDetail {
+        lines: needs.stats || needs.file_lines,
+        patch: needs.file_patches,
+    }
+}
+
+/// Records the `diff.renameLimit` the differ's last commit needed, for the scan's warning.
+fn note_rename_limit(differ: &Differ<'_>, counters: &ScanCounters) {
+    if let Some(needed) = differ.needed_rename_limit() {
+        counters
+            .needed_rename_limit
+            .fetch_max(needed as u64, Ordering::Relaxed);
     }
 }
 

@@ -12,7 +12,6 @@ use regex::Regex;
 use gix::ObjectId;
 
 use super::attributes::{LinguistAttributes, TreeAttributes};
-use super::graph::tree_of;
 use super::text::is_binary;
 use crate::error::{Error, Result};
 
@@ -70,12 +69,6 @@ pub(crate) struct RevisionClassifier<'r> {
     repo: &'r gix::Repository,
     name: &'r str,
     attributes: TreeAttributes<'r>,
-    /// The last commits' trees: a commit's changed files come one after another, and a deleted
-    /// one sends us to the parent and back.
-    trees: Vec<(ObjectId, ObjectId)>,
-    /// Where the commits' trees are found without reading the commit objects (33 MB of
-    /// git.git's pack); None without a commit-graph.
-    graph: Option<gix::commitgraph::Graph>,
 }
 
 impl<'r> RevisionClassifier<'r> {
@@ -84,25 +77,12 @@ impl<'r> RevisionClassifier<'r> {
             repo,
             name,
             attributes: TreeAttributes::new(repo, name),
-            trees: Vec::new(),
-            graph: repo.commit_graph_if_enabled().ok().flatten(),
         }
     }
 
-    /// The file at `path` in commit `commit`'s tree; None when it is not a file there (a
-    /// submodule).
-    pub(crate) fn classify_in(&mut self, commit: ObjectId, path: &str) -> Result<Option<Classification>> {
-        let tree = match self.trees.iter().find(|(c, _)| *c == commit) {
-            Some(&(_, tree)) => tree,
-            None => {
-                let tree = tree_of(self.repo, self.name, self.graph.as_ref(), commit)?;
-                if self.trees.len() >= 4 {
-                    self.trees.remove(0);
-                }
-                self.trees.push((commit, tree));
-                tree
-            }
-        };
+    /// The file at `path` in the tree `tree` (a commit's root tree); None when it is not a
+    /// file there (a submodule).
+    pub(crate) fn classify_in(&mut self, tree: ObjectId, path: &str) -> Result<Option<Classification>> {
         let Some(entry) = self
             .repo
             .find_tree(tree)
