@@ -1352,6 +1352,28 @@ fn our_patches(repo: &Path) -> Vec<(String, String)> {
     patches.into_iter().collect()
 }
 
+/// A repository in scratch directory `name`, built by a bash `script` run in it after
+/// `git init` (branch main, author P <p@x>, no system or global git config).
+fn repo_from_script(name: &str, script: &str) -> std::path::PathBuf {
+    let repo = scratch_dir(name).join("repo");
+    let _ = std::fs::remove_dir_all(&repo);
+    std::fs::create_dir_all(&repo).unwrap();
+    let script = format!(
+        "set -e
+        export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null
+        git init -q -b main .
+        git config user.name P; git config user.email p@x
+        {script}"
+    );
+    let status = std::process::Command::new("bash")
+        .args(["-c", &script])
+        .current_dir(&repo)
+        .status()
+        .unwrap();
+    assert!(status.success(), "the script of {name} failed");
+    repo
+}
+
 /// A commit of the file shapes a patch writes differently: names git quotes (non-ASCII, tab,
 /// double quote, backslash) and names with spaces (a tab ends their `---` line), a mode change
 /// alone, a symlink turned into a file, empty files, missing final newlines, a rename with an
@@ -1359,14 +1381,9 @@ fn our_patches(repo: &Path) -> Vec<(String, String)> {
 /// function lines that are not UTF-8 or are cut at 80 bytes inside a character (git ends the
 /// header there).
 fn patch_shapes_repo() -> std::path::PathBuf {
-    let repo = scratch_dir("patch-shapes").join("repo");
-    let _ = std::fs::remove_dir_all(&repo);
-    std::fs::create_dir_all(&repo).unwrap();
-    let script = r#"
-        set -e
-        export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null
-        git init -q -b main .
-        git config user.name P; git config user.email p@x
+    repo_from_script(
+        "patch-shapes",
+        r#"
         printf 'int main()\n{\n  return 0;\n}\n' > f.c
         echo x > link; printf 'a b\n' > 'sp ace.txt'; printf 'x' > 'é.txt'
         printf 'q\n' > 'tab	"quote\.txt'; : > empty
@@ -1386,14 +1403,8 @@ fn patch_shapes_repo() -> std::path::PathBuf {
         git mv f.c g.c; echo '// more' >> g.c; chmod -x g.c; git rm -q empty; : > empty2
         git mv 'sp ace.txt' 'sp ace2.txt'
         git add -A; git commit -qm three
-    "#;
-    let status = std::process::Command::new("bash")
-        .args(["-c", script])
-        .current_dir(&repo)
-        .status()
-        .unwrap();
-    assert!(status.success());
-    repo
+    "#,
+    )
 }
 
 /// Commits whose patches are megabytes, more than one piece of a streamed scan each
@@ -1402,14 +1413,9 @@ fn patch_shapes_repo() -> std::path::PathBuf {
 /// and small commits around them, so the pieces of several
 /// commits are in flight on both workers at once.
 fn huge_patches_repo() -> std::path::PathBuf {
-    let repo = scratch_dir("huge-patches").join("repo");
-    let _ = std::fs::remove_dir_all(&repo);
-    std::fs::create_dir_all(&repo).unwrap();
-    let script = r#"
-        set -e
-        export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null
-        git init -q -b main .
-        git config user.name P; git config user.email p@x
+    repo_from_script(
+        "huge-patches",
+        r#"
         small() { for i in 1 2 3; do echo "$1 $i" >> small.txt; git add -A; git commit -qm "small $1 $i"; done; }
         small one
         for f in a b c d; do seq 1 40000 | sed "s/^/$f line /" > $f.txt; done
@@ -1423,14 +1429,8 @@ fn huge_patches_repo() -> std::path::PathBuf {
         small three
         git rm -q a.txt b.txt; git commit -qm "delete two"
         small four
-    "#;
-    let status = std::process::Command::new("bash")
-        .args(["-c", script])
-        .current_dir(&repo)
-        .status()
-        .unwrap();
-    assert!(status.success());
-    repo
+    "#,
+    )
 }
 
 #[test]
