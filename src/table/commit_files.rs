@@ -15,8 +15,7 @@ use super::spec::Partition;
 use crate::error::Result;
 use crate::source::git::commits::CommitNeeds;
 use crate::source::git::linguist::{Classification, RevisionClassifier};
-use crate::source::git::odb::DeltaBaseCache;
-use crate::source::git::parallel::read_commits;
+use crate::source::git::parallel::{delta_base_cache, read_commits};
 
 pub(crate) fn schema() -> SchemaRef {
     static SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
@@ -64,11 +63,7 @@ fn produce(part: &Partition<'_>, sink: &mut BatchSink) -> Result<()> {
         .any(|c| part.wants(c));
     let (repo, bases) = if classify {
         let mut repo = location.open_gix()?;
-        let bases = if needs.file_patches {
-            DeltaBaseCache::for_patches(&repo)
-        } else {
-            DeltaBaseCache::for_rows(&repo)
-        };
+        let bases = delta_base_cache(&repo, needs);
         bases.attach(&mut repo);
         (Some(repo), Some(bases))
     } else {

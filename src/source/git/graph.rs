@@ -58,7 +58,7 @@ pub(super) fn node(
 
 /// A commit's tree: from the commit-graph where it has the commit (a tree is the same in the
 /// graph and in the object, shallow or not).
-pub(crate) fn tree_of(
+pub(super) fn tree_of(
     repo: &gix::Repository,
     name: &str,
     graph: Option<&gix::commitgraph::Graph>,

@@ -67,6 +67,18 @@ impl<'a> ReadPlan<'a> {
 
 type ChunkResult = (usize, Result<Vec<CommitRecord>>);
 
+/// The delta-base cache a scan of `repo` with `needs` reads through: smaller as more of its
+/// memory goes to rows and patch text.
+pub(crate) fn delta_base_cache(repo: &gix::Repository, needs: CommitNeeds) -> DeltaBaseCache {
+    if needs.file_patches {
+        DeltaBaseCache::for_patches(repo)
+    } else if needs.files {
+        DeltaBaseCache::for_rows(repo)
+    } else {
+        DeltaBaseCache::for_history(repo)
+    }
+}
+
 /// Calls `emit` for each selected commit in walk order until it returns false.
 pub(crate) fn read_commits(
     plan: &ReadPlan<'_>,
@@ -77,13 +89,7 @@ pub(crate) fn read_commits(
         Some((repo, bases)) => (repo.to_thread_local(), bases.clone()),
         None => {
             let repo = plan.location.open_gix()?;
-            let bases = if plan.needs.file_patches {
-                DeltaBaseCache::for_patches(&repo)
-            } else if plan.needs.files {
-                DeltaBaseCache::for_rows(&repo)
-            } else {
-                DeltaBaseCache::for_history(&repo)
-            };
+            let bases = delta_base_cache(&repo, plan.needs);
             (repo, bases)
         }
     };
